@@ -1,0 +1,3 @@
+from ke_papers.cli import main
+
+main()

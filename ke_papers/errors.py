@@ -1,0 +1,32 @@
+"""Errors the user can act on. The CLI prints each as one line; nothing below it exits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KePapersError(Exception):
+    """Bad input or a failed operation: one line for the user, exit code 2."""
+
+
+class BibError(KePapersError):
+    """The bib file cannot be read; names the file and line, like a compiler would."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{display_path(self.path)}:{line}" if line else display_path(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+class NotFound(KePapersError):
+    """A key, section or file the user named does not exist."""
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the current folder when it is below it, else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)

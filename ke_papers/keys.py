@@ -1,0 +1,45 @@
+"""Citation keys in Google Scholar style: `meng2022locating`.
+
+First author's family name (lowercase ASCII, particles kept: `decao`), the year,
+and the first title word that is not a stop word. A key already taken gets `a`,
+then `b`, ... appended.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+
+from ke_papers.latex import fold, to_text
+from ke_papers.names import Name
+
+STOP_WORDS = frozenset(
+    "a an the on of in at to for from by with and or as into about via".split()
+)
+
+
+def first_title_word(title: str) -> str:
+    for word in re.split(r"[^a-z0-9]+", fold(to_text(title))):
+        if word and word not in STOP_WORDS:
+            return word
+    return ""
+
+
+def base_key(names: list[Name], year: int | None, title: str) -> str:
+    family = names[0].key_part if names else ""
+    return f"{family or 'anonymous'}{year or ''}{first_title_word(title)}"
+
+
+def unique(base: str, taken: Container[str]) -> str:
+    if base not in taken:
+        return base
+    for suffix in _suffixes():
+        if base + suffix not in taken:
+            return base + suffix
+    raise AssertionError("unreachable")
+
+
+def _suffixes():
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    yield from letters
+    yield from (a + b for a in letters for b in letters)

@@ -1,0 +1,176 @@
+"""BibTeX/LaTeX text <-> plain Unicode text.
+
+The bib file stores values as BibTeX would read them (braces, `\\&`, accents as
+commands or UTF-8); people and Markdown want plain text. Both directions live here
+so that every renderer agrees on what a title "is".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ACCENTS = {
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+    "d": "\u0323",
+    "b": "\u0331",
+}
+_COMBINING_TO_ACCENT = {v: k for k, v in _ACCENTS.items()}
+
+_LETTERS = {
+    "ss": "ß",
+    "o": "ø",
+    "O": "Ø",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "aa": "å",
+    "AA": "Å",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+    "dh": "ð",
+    "DH": "Ð",
+    "th": "þ",
+    "TH": "Þ",
+}
+_LETTER_COMMANDS = {v: k for k, v in _LETTERS.items() if k not in ("i", "j")}
+
+#: Characters that mean something to LaTeX and must be escaped in a value.
+SPECIALS = "&%#_$"
+
+_ACCENT_CMD = re.compile(
+    r"""\\(['`^"~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"""
+    r"""|\\([uvHckrdb])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+([A-Za-z]))"""
+)
+_LETTER_CMD = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|o|O|l|L|i|j)(?![A-Za-z])\s*(?:\{\})?")
+_ESCAPED = re.compile(r"\\([&%#_$\{\}])")
+_TEXT_CMD = re.compile(r"\\(?:emph|textbf|textit|textsc|textrm|texttt|mbox|textsf|text)\s*(?=\{)")
+_OTHER_CMD = re.compile(r"\\[A-Za-z]+\s*")
+
+
+def _accent(mark: str, letter: str) -> str:
+    if letter.startswith("\\"):
+        letter = _LETTERS.get(letter[1:], letter[1:])
+    return unicodedata.normalize("NFC", letter + _ACCENTS[mark])
+
+
+def to_text(value: str) -> str:
+    """Plain Unicode text of a BibTeX value: no braces, no commands, one space between words."""
+    if "\\" in value or "{" in value or "~" in value:
+        value = _ACCENT_CMD.sub(
+            lambda m: _accent(m[1] or m[4], m[2] or m[3] or m[5] or m[6]), value
+        )
+        value = _LETTER_CMD.sub(lambda m: _LETTERS[m[1]], value)
+        value = _TEXT_CMD.sub("", value)
+        value = value.replace("\\\\", " ").replace("~", "\u00a0").replace("\\ ", " ")
+        value = _ESCAPED.sub(lambda m: "\x00" + m[1], value)
+        value = _OTHER_CMD.sub(lambda m: "" if m[0].strip() != "\\" else m[0], value)
+        value = value.replace("{", "").replace("}", "")
+        value = value.replace("\x00", "").replace("\u00a0", " ")
+    return " ".join(value.split())
+
+
+def escape(text: str) -> str:
+    """Escape LaTeX specials in plain text, leaving what is already escaped and `$math$` alone."""
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if ch == "$":
+            end = text.find("$", i + 1)
+            if end > i + 1 and not text[end - 1].isspace() and not text[i + 1].isspace():
+                out.append(text[i : end + 1])
+                i = end + 1
+                continue
+        if ch in SPECIALS:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def from_text(text: str) -> str:
+    """BibTeX value for plain text: specials and braces escaped, acronyms braced."""
+    text = re.sub(r"(?<!\\)([{}])", r"\\\1", text)
+    return brace_acronyms(escape(text))
+
+
+def to_ascii(value: str) -> str:
+    """Write non-ASCII letters as LaTeX accent commands (`T{\\'u}lio`) for old toolchains."""
+    out: list[str] = []
+    for ch in value:
+        if ord(ch) < 128:
+            out.append(ch)
+            continue
+        if ch in _LETTER_COMMANDS:
+            out.append("{\\" + _LETTER_COMMANDS[ch] + "}")
+            continue
+        decomposed = unicodedata.normalize("NFD", ch)
+        base, marks = decomposed[0], decomposed[1:]
+        if base.isascii() and marks and all(m in _COMBINING_TO_ACCENT for m in marks):
+            inner = "\\i" if base == "i" and marks else base
+            for mark in marks:
+                cmd = _COMBINING_TO_ACCENT[mark]
+                sep = " " if cmd.isalpha() and not inner.startswith("{") else ""
+                inner = f"\\{cmd}{sep}{inner}" if cmd.isalpha() else f"\\{cmd}{inner}"
+            out.append("{" + inner + "}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def brace_acronyms(title: str) -> str:
+    """Brace words with capitals after their first letter (`{GPT}`, `{MemPrompt}`).
+
+    BibTeX styles lowercase titles; braces keep acronyms and names as written.
+    Words already inside braces are left alone.
+    """
+    out: list[str] = []
+    depth = 0
+    pos = 0
+    for m in _WORD.finditer(title):
+        segment = title[pos : m.start()]
+        depth += segment.count("{") - segment.count("}")
+        out.append(segment)
+        word = m[0]
+        if depth == 0 and any(c.isupper() for c in word[1:]) and not _preceded_by_command(title, m):
+            out.append("{" + word + "}")
+        else:
+            out.append(word)
+        pos = m.end()
+    out.append(title[pos:])
+    return "".join(out)
+
+
+def _preceded_by_command(title: str, m: re.Match[str]) -> bool:
+    return m.start() > 0 and title[m.start() - 1] == "\\"
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII-folded text: `Túlio` and `tulio` compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -1,0 +1,169 @@
+"""The paper: one BibTeX entry, read through the fields the list cares about.
+
+A Paper keeps its fields as decoded BibTeX values (what BibTeX would see after
+`@string` expansion) and, beside them, the raw text of each field as written in the
+file, so that an entry nobody edited is written back exactly as it was.
+
+Custom fields of the list:
+- `venue`: the short label the list shows (`NeurIPS 2022`).
+- `taxonomy`: the section path, `Methods > Modify Parameters > Locate and edit`.
+- `links`: labelled links in order, `code: URL; page: URL; code by EleutherAI: URL`.
+  A URL never holds whitespace (it is percent-encoded), so `;` + space separates.
+- `keywords`: names people search by, comma-separated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ke_papers import names
+from ke_papers.latex import to_text
+
+TAXONOMY_SEP = " > "
+ARXIV_ABS = "https://arxiv.org/abs/"
+_LINK_SEP = re.compile(r";\s+|;$")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d|21\d\d)\b")
+NEW_ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
+OLD_ARXIV_ID = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}$")
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+def parse_links(value: str) -> list[Link]:
+    """`code: URL; page: URL` -> links in order; an item without `:` is a bare URL."""
+    links = []
+    for item in _LINK_SEP.split(value.strip()):
+        item = item.strip()
+        if not item:
+            continue
+        label, sep, url = item.partition(": ")
+        if not sep:
+            label, sep, url = item.partition(":") if item.endswith(":") else ("link", "", item)
+        links.append(Link(label.strip(), url.strip()))
+    return links
+
+
+def format_links(links: list[Link]) -> str:
+    return "; ".join(f"{link.label}: {link.url}".rstrip() for link in links)
+
+
+def is_arxiv_id(value: str) -> bool:
+    return bool(NEW_ARXIV_ID.match(value) or OLD_ARXIV_ID.match(value))
+
+
+@dataclass(eq=False)
+class Paper:
+    key: str
+    entry_type: str
+    fields: dict[str, str]
+    raw: dict[str, str] = field(default_factory=dict)
+    line: int | None = None
+    chunk: int | None = None
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.fields.get(name, default)
+
+    def text(self, name: str) -> str:
+        """A field as plain text (no braces, no LaTeX)."""
+        return to_text(self.fields.get(name, ""))
+
+    def with_fields(self, **changes: str | None) -> Paper:
+        """A copy with fields set (or removed, with None); the raw text of those fields is dropped."""
+        fields = dict(self.fields)
+        raw = dict(self.raw)
+        for name, value in changes.items():
+            raw.pop(name, None)
+            if value is None:
+                fields.pop(name, None)
+            else:
+                fields[name] = value
+        return dataclasses.replace(self, fields=fields, raw=raw)
+
+    @cached_property
+    def title(self) -> str:
+        return self.text("title")
+
+    @cached_property
+    def names(self) -> list[names.Name]:
+        return [names.parse(n) for n in names.split_authors(self.get("author"))]
+
+    @cached_property
+    def authors(self) -> list[str]:
+        return names.display_names(self.get("author"))
+
+    @cached_property
+    def year(self) -> int | None:
+        m = _YEAR.search(self.get("year"))
+        return int(m[1]) if m else None
+
+    @property
+    def venue(self) -> str:
+        return self.text("venue")
+
+    @cached_property
+    def taxonomy(self) -> list[str]:
+        value = self.text("taxonomy")
+        return [p.strip() for p in value.split(">") if p.strip()] if value else []
+
+    @cached_property
+    def arxiv(self) -> str:
+        eprint = self.get("eprint").strip()
+        prefix = self.get("archiveprefix").strip().casefold()
+        if eprint and (prefix == "arxiv" or (not prefix and is_arxiv_id(eprint))):
+            return eprint
+        return ""
+
+    @property
+    def doi(self) -> str:
+        return self.get("doi").strip()
+
+    @cached_property
+    def keywords(self) -> list[str]:
+        return [k.strip() for k in self.text("keywords").split(",") if k.strip()]
+
+    @property
+    def abstract(self) -> str:
+        return self.text("abstract")
+
+    @property
+    def paper_url(self) -> str:
+        """The paper link: `url` when given, else the arXiv abstract page."""
+        url = self.get("url").strip()
+        if url:
+            return url
+        return ARXIV_ABS + self.arxiv if self.arxiv else ""
+
+    @cached_property
+    def extra_links(self) -> list[Link]:
+        """The labelled links (code, page, demo, video, ...) without the paper link."""
+        return parse_links(self.get("links"))
+
+    @property
+    def links(self) -> list[Link]:
+        paper = [Link("paper", self.paper_url)] if self.paper_url else []
+        return paper + self.extra_links
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of a paper (`list --json`, `show --json`, `export --json`)."""
+        return {
+            "key": self.key,
+            "type": self.entry_type,
+            "title": self.title,
+            "authors": self.authors,
+            "year": self.year,
+            "venue": self.venue or None,
+            "taxonomy": self.taxonomy,
+            "links": [{"label": link.label, "url": link.url} for link in self.links],
+            "arxiv": self.arxiv or None,
+            "doi": self.doi or None,
+            "keywords": self.keywords,
+            "abstract": self.abstract or None,
+        }

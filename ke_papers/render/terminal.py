@@ -1,0 +1,93 @@
+"""Rich renderables for people at a terminal: tables, trees, panels. Nothing here prints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from ke_papers.model import TAXONOMY_SEP, Paper
+from ke_papers.taxonomy import Section
+
+
+def short_authors(paper: Paper) -> str:
+    authors = paper.authors
+    if not authors:
+        return ""
+    return authors[0] + (" et al." if len(authors) > 1 else "")
+
+
+def venue_year(paper: Paper) -> str:
+    if paper.venue:
+        return paper.venue
+    return str(paper.year) if paper.year else ""
+
+
+def papers_table(
+    papers: Sequence[Paper], scores: Sequence[float] | None = None, wrap: bool = True
+) -> Table:
+    """One row per paper: rank, key, title, first author, venue/year, section."""
+    table = Table(show_lines=False, pad_edge=False, expand=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("key", style="cyan", no_wrap=True)
+    table.add_column("title", overflow="fold" if wrap else "ignore", no_wrap=not wrap)
+    table.add_column("authors", no_wrap=not wrap)
+    table.add_column("venue", no_wrap=True)
+    table.add_column("section", style="dim", no_wrap=not wrap)
+    if scores is not None:
+        table.add_column("score", justify="right", style="dim", no_wrap=True)
+    for i, paper in enumerate(papers, 1):
+        row = [
+            str(i),
+            paper.key,
+            paper.title,
+            short_authors(paper),
+            venue_year(paper),
+            paper.taxonomy[-1] if paper.taxonomy else "",
+        ]
+        if scores is not None:
+            row.append(f"{scores[i - 1]:.1f}")
+        table.add_row(*row)
+    return table
+
+
+def paper_panel(paper: Paper) -> Panel:
+    """Everything about one paper, with its links clickable where the terminal allows."""
+    body = Table.grid(padding=(0, 1))
+    body.add_column(style="bold", no_wrap=True)
+    body.add_column()
+    body.add_row("title", paper.title)
+    body.add_row("authors", ", ".join(paper.authors))
+    for label, value in (
+        ("year", str(paper.year or "")),
+        ("venue", paper.venue),
+        ("section", TAXONOMY_SEP.join(paper.taxonomy)),
+        ("arXiv", paper.arxiv),
+        ("DOI", paper.doi),
+        ("keywords", ", ".join(paper.keywords)),
+    ):
+        if value:
+            body.add_row(label, value)
+    for link in paper.links:
+        body.add_row(link.label, Text(link.url or "(empty)", style=f"link {link.url}"))
+    parts: list = [body]
+    if paper.abstract:
+        parts.append(Text("\n" + paper.abstract, style="dim"))
+    return Panel(Group(*parts), title=f"[bold]{paper.key}[/]", subtitle=f"@{paper.entry_type}",
+                 title_align="left")
+
+
+def section_tree(root: Section, label: str) -> Tree:
+    tree = Tree(label)
+
+    def grow(node: Tree, section: Section) -> None:
+        for child in section.children:
+            grow(node.add(f"{child.name} [dim]({child.count()})[/]"), child)
+
+    grow(tree, root)
+    return tree
+

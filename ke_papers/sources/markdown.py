@@ -1,0 +1,155 @@
+"""Papers from an awesome-list README written in the seed's shapes.
+
+An entry is a numbered or bulleted item (or a bare line) that starts with a bold
+title and carries `[[label](url)]` links; the venue is a parenthesised label with a
+year, before or after the authors; headings give the taxonomy. When the list has a
+heading called "Papers", only what stands below it is read and the taxonomy starts
+under it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from ke_papers import names, venues
+from ke_papers.latex import escape, from_text
+from ke_papers.model import ARXIV_ABS, TAXONOMY_SEP, Link, Paper, format_links
+from ke_papers.sources.arxiv import parse_url, year_of
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+])(?:\s+|$)")
+_ENTRY = re.compile(
+    r"^\s*(?:(?:\d+[.)]|[-*+])\s*)?\*\*(?P<title>(?:\\.|[^*\\]|\*(?!\*))+?)\*\*(?P<rest>.*)$"
+)
+_LINK = re.compile(r"\[\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]*)\)\]")
+_VENUE = re.compile(r"\(\s*(?P<venue>[^()]*?(?:19|20)\d\d[^()]*?)\s*\)")
+_TAG = re.compile(r"<[^>]*>")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+@dataclass
+class ImportResult:
+    papers: list[Paper] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def heading_name(text: str) -> str:
+    """A heading's text without its decoration (`📜 Papers` -> `Papers`)."""
+    return re.sub(r"^[^\w(\"']+", "", _unescape(text)).strip()
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(_MD_ESCAPE.sub(r"\1", text))
+
+
+def _clean(text: str) -> str:
+    return " ".join(_TAG.sub(" ", text).split())
+
+
+def parse(text: str) -> ImportResult:
+    lines = text.splitlines()
+    headings = [(i, m) for i, line in enumerate(lines) if (m := _HEADING.match(line))]
+    papers_level = next(
+        (len(m[1]) for _, m in headings if heading_name(m[2]).casefold() == "papers"), None
+    )
+    result = ImportResult()
+    stack: list[tuple[int, str]] = []
+    in_papers = papers_level is None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        heading = _HEADING.match(line)
+        if heading:
+            level, name = len(heading[1]), heading_name(heading[2])
+            if papers_level is not None and level <= papers_level:
+                in_papers = level == papers_level and name.casefold() == "papers"
+                stack = []
+            else:
+                stack = [(lv, nm) for lv, nm in stack if lv < level] + [(level, name)]
+            i += 1
+            continue
+        if not in_papers or not line.strip():
+            i += 1
+            continue
+        start = i
+        i += 1
+        while i < len(lines) and lines[i].strip() and not _starts_block(lines[i]):
+            i += 1
+        path = [name for level, name in stack if level > 1 or papers_level is not None]
+        _read_entry(lines[start:i], start + 1, path, result)
+    return result
+
+
+def _starts_block(line: str) -> bool:
+    return bool(_HEADING.match(line) or _ENTRY.match(line) or _ITEM.match(line))
+
+
+def _read_entry(block: list[str], line_no: int, path: list[str], result: ImportResult) -> None:
+    first = _ENTRY.match(block[0])
+    if not first:
+        if _ITEM.match(block[0]):
+            result.problems.append((line_no, "list item without a **bold title**: skipped"))
+        return
+    body = " ".join([first["rest"], *block[1:]])
+    links = [Link(_unescape(m["label"]).strip(), m["url"].strip()) for m in _LINK.finditer(body)]
+    if not links:
+        result.problems.append((line_no, "entry without [[label](url)] links: skipped"))
+        return
+    body = _clean(_LINK.sub(" ", body))
+    venue_match = _VENUE.search(body)
+    venue = _clean(venue_match["venue"]) if venue_match else ""
+    if venue_match:
+        body = body[: venue_match.start()] + " " + body[venue_match.end() :]
+    authors_text = _unescape(_clean(body)).strip(" .,;:")
+    people = [a.strip().rstrip(".").strip() for a in authors_text.split(",")]
+    people = [p for p in people if p]
+    title = _unescape(first["title"]).strip()
+    if title.endswith(".") and not title.endswith(".."):
+        title = title[:-1].rstrip()
+    if not title:
+        result.problems.append((line_no, "empty title: skipped"))
+        return
+    result.papers.append(_paper(title, people, venue, links, path, line_no))
+
+
+def _paper(
+    title: str, people: list[str], venue: str, links: list[Link], path: list[str], line_no: int
+) -> Paper:
+    fields: dict[str, str] = {"title": from_text(title)}
+    if people:
+        fields["author"] = " and ".join(names.from_display(p).bibtex for p in people)
+    paper_link = next((link for link in links if link.label.casefold() == "paper" and link.url),
+                      None)
+    extra = [link for link in links if link is not paper_link]
+    arxiv = parse_url(paper_link.url) if paper_link else None
+    parsed = venues.parse(venue) if venue else None
+    year = (parsed.year if parsed else None) or (year_of(arxiv) if arxiv else None)
+    entry_type = "misc"
+    if parsed:
+        entry_type = parsed.entry_type
+        container = "journal" if entry_type == "article" else "booktitle"
+        fields[container] = from_text(parsed.container)
+    elif arxiv:
+        entry_type = "article"
+        fields["journal"] = f"arXiv preprint arXiv:{arxiv}"
+    if year:
+        fields["year"] = str(year)
+    if arxiv:
+        fields["eprint"] = arxiv
+        fields["archiveprefix"] = "arXiv"
+    if paper_link and paper_link.url != ARXIV_ABS + (arxiv or ""):
+        fields["url"] = _safe_url(paper_link.url)
+    if venue:
+        fields["venue"] = escape(venue)
+    if path:
+        fields["taxonomy"] = escape(TAXONOMY_SEP.join(path))
+    if extra:
+        fields["links"] = format_links([Link(lk.label, _safe_url(lk.url)) for lk in extra])
+    return Paper(key="", entry_type=entry_type, fields=fields, line=line_no)
+
+
+def _safe_url(url: str) -> str:
+    """Percent-encode what would break a BibTeX value or the links field."""
+    return url.replace(" ", "%20").replace("{", "%7B").replace("}", "%7D")

@@ -1,0 +1,366 @@
+"""Reading and writing the bib file.
+
+Reading keeps the whole text and where each block stands in it, so that a write
+can splice: entries nobody changed are copied byte for byte, changed and new ones
+are written in canonical form. Every write takes a lock file, goes to a temporary
+file beside the target, is fsynced and then `os.replace`d into place, and is
+re-read and compared before it replaces anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ke_papers.errors import BibError, KePapersError, display_path
+from ke_papers.model import Paper
+
+#: Canonical field order; fields not named here follow in the order they were written.
+FIELD_ORDER = (
+    "title",
+    "author",
+    "editor",
+    "booktitle",
+    "journal",
+    "year",
+    "month",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "doi",
+    "eprint",
+    "archiveprefix",
+    "primaryclass",
+    "url",
+    "venue",
+    "taxonomy",
+    "keywords",
+    "links",
+    "abstract",
+)
+_RANK = {name: i for i, name in enumerate(FIELD_ORDER)}
+_NAME_WIDTH = 13
+_MONTHS = {m: m for m in "jan feb mar apr may jun jul aug sep oct nov dec".split()}
+LOCK_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One top-level block of the file: where it stands and what it is."""
+
+    start: int
+    end: int
+    kind: str  # entry, string, preamble, comment
+    line: int
+
+
+@dataclass
+class Document:
+    """A parsed bib file: its text, its blocks and the papers read from them."""
+
+    path: Path | None
+    text: str
+    chunks: list[Chunk]
+    papers: list[Paper]
+    strings: dict[str, str]
+
+
+def _block_error(path: Path | str, block: object) -> BibError:
+    from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
+
+    line = (getattr(block, "start_line", 0) or 0) + 1
+    if isinstance(block, DuplicateBlockKeyBlock):
+        return BibError(path, line, f"duplicate key '{block.key}'")
+    if isinstance(block, DuplicateFieldKeyBlock):
+        fields = ", ".join(f"'{k}'" for k in sorted(block.duplicate_keys))
+        return BibError(path, line, f"duplicate field {fields}")
+    error = getattr(block, "error", None)
+    reason = getattr(error, "abort_reason", None) or str(error or "")
+    reason = " ".join(reason.split()) or "cannot parse this block"
+    raw = (getattr(block, "raw", "") or "").lstrip()
+    head = raw.split("{", 1)[0].split("(", 1)[0].strip() or "block"
+    return BibError(path, line, f"cannot parse {head}: {reason}")
+
+
+def _unquote(raw: str, strings: dict[str, str]) -> str:
+    """The value BibTeX sees for a raw field value: enclosing stripped, macros expanded."""
+    raw = raw.strip()
+    if raw.startswith("{") and raw.endswith("}"):
+        return raw[1:-1]
+    if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
+        return raw[1:-1]
+    if raw.isdigit():
+        return raw
+    parts = _split_concat(raw)
+    if len(parts) == 1:
+        name = raw.casefold()
+        return strings.get(name, _MONTHS.get(name, raw))
+    return "".join(_unquote(p, strings) for p in parts)
+
+
+def _split_concat(raw: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    quoted = False
+    start = 0
+    for i, ch in enumerate(raw):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return [p.strip() for p in parts]
+
+
+def parse(text: str, path: Path | str = "papers.bib") -> Document:
+    """Parse bib text; the first unreadable block raises BibError with its line."""
+    import bibtexparser
+    from bibtexparser import model as bm
+
+    # bibtexparser logs each bad block; the first one becomes our error instead.
+    logging.getLogger("bibtexparser").disabled = True
+
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise BibError(path, line, "NUL byte: this is not a text file")
+    lib = bibtexparser.parse_string(text, parse_stack=[])
+    if lib.failed_blocks:
+        raise _block_error(path, min(lib.failed_blocks, key=lambda b: b.start_line or 0))
+    chunks: list[Chunk] = []
+    papers: list[Paper] = []
+    strings: dict[str, str] = {}
+    cursor = 0
+    for block in lib.blocks:
+        raw = block.raw or ""
+        start = text.find(raw, cursor)
+        if start < 0:
+            raise BibError(path, (block.start_line or 0) + 1, "cannot locate this block")
+        end = start + len(raw)
+        cursor = end
+        line = (block.start_line or 0) + 1
+        if isinstance(block, bm.Entry):
+            fields: dict[str, str] = {}
+            raws: dict[str, str] = {}
+            for f in block.fields:
+                name = f.key.casefold()
+                if name in raws:
+                    raise BibError(path, (f.start_line or 0) + 1, f"duplicate field '{name}'")
+                raws[name] = f.value
+                fields[name] = _unquote(f.value, strings)
+            papers.append(
+                Paper(
+                    key=block.key,
+                    entry_type=block.entry_type.casefold(),
+                    fields=fields,
+                    raw=raws,
+                    line=line,
+                    chunk=len(chunks),
+                )
+            )
+            kind = "entry"
+        elif isinstance(block, bm.String):
+            strings[block.key.casefold()] = _unquote(block.value, strings)
+            kind = "string"
+        elif isinstance(block, bm.Preamble):
+            kind = "preamble"
+        else:
+            kind = "comment"
+        chunks.append(Chunk(start, end, kind, line))
+    return Document(Path(path), text, chunks, papers, strings)
+
+
+def read(path: Path) -> Document:
+    """Read and parse a bib file; a missing or unreadable file is a one-line error."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise KePapersError(f"{display_path(path)}: no such file") from None
+    except IsADirectoryError:
+        raise KePapersError(f"{display_path(path)}: is a folder, not a bib file") from None
+    except OSError as exc:
+        raise KePapersError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BibError(path, line, "not UTF-8 text") from None
+    return parse(text, path)
+
+
+def _field_value(paper: Paper, name: str) -> str:
+    raw = paper.raw.get(name)
+    if raw is None:
+        return "{" + " ".join(paper.fields[name].split()) + "}"
+    raw = " ".join(raw.split())
+    if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2 and "#" not in raw:
+        return "{" + raw[1:-1] + "}"
+    if raw.isdigit():
+        return "{" + raw + "}"
+    return raw
+
+
+def format_entry(paper: Paper) -> str:
+    """The canonical text of one entry: fixed field order, aligned, braced values."""
+    names = sorted(paper.fields, key=lambda n: _RANK.get(n, len(_RANK)))
+    lines = [f"@{paper.entry_type}{{{paper.key},"]
+    for i, name in enumerate(names):
+        comma = "," if i < len(names) - 1 else ""
+        lines.append(f"  {name:<{_NAME_WIDTH}} = {_field_value(paper, name)}{comma}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def canonical(doc: Document) -> str:
+    """The whole file in canonical form: blocks in order, one blank line between them."""
+    parts = []
+    by_chunk = {p.chunk: p for p in doc.papers}
+    for i, chunk in enumerate(doc.chunks):
+        if chunk.kind == "entry":
+            parts.append(format_entry(by_chunk[i]))
+        else:
+            parts.append(doc.text[chunk.start : chunk.end].strip())
+    return "\n\n".join(p for p in parts if p) + "\n" if parts else ""
+
+
+def splice(doc: Document, papers: list[Paper]) -> str:
+    """The new file text: untouched entries byte for byte, changed and new ones canonical.
+
+    A paper read from the file keeps its place (its `chunk`); a new paper follows
+    the paper before it in `papers`; a paper missing from `papers` is removed.
+    """
+    original = {id(p) for p in doc.papers}
+    placed: dict[int, Paper] = {}
+    followers: dict[int | None, list[Paper]] = {}
+    anchor: int | None = None
+    for paper in papers:
+        if paper.chunk is not None and paper.chunk not in placed and paper.chunk >= (anchor or 0):
+            placed[paper.chunk] = paper
+            anchor = paper.chunk
+        else:
+            followers.setdefault(anchor, []).append(paper)
+
+    def text_of(paper: Paper, chunk: Chunk) -> str:
+        if id(paper) in original:
+            return doc.text[chunk.start : chunk.end]
+        return format_entry(paper)
+
+    out: list[str] = []
+    pos = 0
+    leading = followers.pop(None, [])
+    for i, chunk in enumerate(doc.chunks):
+        gap = doc.text[pos : chunk.start]
+        pos = chunk.end
+        if chunk.kind != "entry":
+            out.append(gap + doc.text[chunk.start : chunk.end])
+            continue
+        paper = placed.get(i)
+        if paper is None:
+            continue
+        out.append(gap)
+        if leading:
+            out.extend(format_entry(p) + "\n\n" for p in leading)
+            leading = []
+        out.append(text_of(paper, chunk))
+        out.extend("\n\n" + format_entry(p) for p in followers.get(i, []))
+    body = "".join(out)
+    if leading:
+        body = body.rstrip() + "\n\n" if body.strip() else ""
+        body += "\n\n".join(format_entry(p) for p in leading)
+        return body + "\n"
+    tail = doc.text[pos:]
+    return body + tail if body or tail.strip() else ""
+
+
+def _squeezed(fields: dict[str, str]) -> dict[str, str]:
+    return {name: " ".join(value.split()) for name, value in fields.items()}
+
+
+def _same(a: Paper, b: Paper) -> bool:
+    return (
+        a.key == b.key
+        and a.entry_type == b.entry_type
+        and _squeezed(a.fields) == _squeezed(b.fields)
+    )
+
+
+def verify(before: list[Paper], after_text: str, path: Path) -> None:
+    """Refuse a write whose result does not read back as exactly the intended papers."""
+    try:
+        after = parse(after_text, path).papers
+    except BibError as exc:
+        raise KePapersError(f"refusing to write {display_path(path)}: it would not parse "
+                            f"({exc.message}); this is a bug in ke-papers") from None
+    if len(after) != len(before) or not all(map(_same, before, after)):
+        raise KePapersError(f"refusing to write {display_path(path)}: the result would change "
+                            "entries it was not asked to touch; this is a bug in ke-papers")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a crash leaves either the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold `path.lock` so that two writers take turns instead of losing each other's work."""
+    from filelock import FileLock, Timeout
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise KePapersError(
+            f"{display_path(path)} is locked by another ke-papers process "
+            f"(waited {LOCK_TIMEOUT:.0f} s for {display_path(path)}.lock)"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def save(doc: Document, papers: list[Paper], path: Path | None = None) -> bool:
+    """Write `papers` into the file `doc` was read from (or `path`); False when nothing changed.
+
+    The caller holds `locked(path)` across its read and this write.
+    """
+    target = path or doc.path
+    assert target is not None
+    text = splice(doc, papers)
+    if text == doc.text and target == doc.path:
+        return False
+    verify(papers, text, target)
+    write_atomic(target, text)
+    return True
+

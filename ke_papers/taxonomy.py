@@ -1,0 +1,91 @@
+"""The section tree: built from the papers' taxonomy paths, in order of first appearance.
+
+The file's order is the display order, so the tree needs no file of its own: a
+section exists while a paper is in it, and stands where its first paper stands.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ke_papers.errors import NotFound
+from ke_papers.model import TAXONOMY_SEP, Paper
+
+
+@dataclass
+class Section:
+    name: str
+    path: tuple[str, ...]
+    children: list[Section] = field(default_factory=list)
+    papers: list[Paper] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return TAXONOMY_SEP.join(self.path)
+
+    def count(self) -> int:
+        """Papers in this section and every section below it."""
+        return len(self.papers) + sum(child.count() for child in self.children)
+
+    def walk(self) -> Iterator[Section]:
+        """This section and all below it, depth first, in display order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def all_papers(self) -> Iterator[Paper]:
+        for section in self.walk():
+            yield from section.papers
+
+
+def build(papers: Iterable[Paper]) -> Section:
+    """The tree of sections; papers with no taxonomy sit at the root."""
+    root = Section(name="", path=())
+    index: dict[tuple[str, ...], Section] = {(): root}
+    for paper in papers:
+        node = root
+        for depth in range(1, len(paper.taxonomy) + 1):
+            path = tuple(paper.taxonomy[:depth])
+            child = index.get(path)
+            if child is None:
+                child = Section(name=path[-1], path=path)
+                node.children.append(child)
+                index[path] = child
+            node = child
+        node.papers.append(paper)
+    return root
+
+
+def split_path(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(">") if p.strip())
+
+
+def belongs(paper: Paper, path: tuple[str, ...]) -> bool:
+    """True when the paper is in the section or any section below it (names ignore case)."""
+    if len(paper.taxonomy) < len(path):
+        return False
+    return all(a.casefold() == b.casefold() for a, b in zip(paper.taxonomy, path))
+
+
+def resolve(root: Section, query: str) -> tuple[str, ...]:
+    """A section's path from its full path or any unambiguous name (ignoring case)."""
+    wanted = split_path(query)
+    if not wanted:
+        raise NotFound("empty section name")
+    folded = tuple(w.casefold() for w in wanted)
+    sections = list(root.walk())[1:]
+    exact = [s for s in sections if tuple(p.casefold() for p in s.path) == folded]
+    if exact:
+        return exact[0].path
+    tails = [s for s in sections if tuple(p.casefold() for p in s.path[-len(folded) :]) == folded]
+    if len(tails) == 1:
+        return tails[0].path
+    if len(tails) > 1:
+        options = ", ".join(f"'{s.title}'" for s in tails)
+        raise NotFound(f"section '{query}' is ambiguous: it could be {options}")
+    known = [s.title for s in sections]
+    close = difflib.get_close_matches(query, known + [s.name for s in sections], n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    raise NotFound(f"unknown section '{query}'{hint}; known sections: {'; '.join(known)}")

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real CLI in an isolated home, real files in temporary folders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ke_papers.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_BIB = REPO / "data" / "papers.bib"
+SHARED = REPO.parent / "shared"
+SEED = SHARED / "seed" / "003_c8186008f181cc06.txt"
+FIXTURES = SHARED / "fixtures" / "arxiv"
+
+
+def seed_text() -> str:
+    """The seed list with its Mac Roman encoding damage repaired (see DESIGN.md)."""
+    raw = SEED.read_text(encoding="utf-8")
+    return "\n".join(line.encode("mac_roman").decode("utf-8") for line in raw.split("\n"))
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test sees the user's real folders, environment or current directory."""
+    home = tmp_path / "home"
+    for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
+                     ("XDG_CONFIG_HOME", "config")):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.delenv("KE_PAPERS_BIB", raising=False)
+    monkeypatch.delenv("KE_PAPERS_ARXIV_URL", raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+class Run:
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, code: int | None = 0, input: str | None = None):
+        result = self.runner.invoke(app, list(args), input=input)
+        if code is not None:
+            assert result.exit_code == code, (
+                f"exit {result.exit_code}, wanted {code}\nstdout: {result.stdout}\n"
+                f"stderr: {result.stderr}\n{result.exception!r}"
+            )
+        return result
+
+    def json(self, *args: str):
+        return json.loads(self(*args).stdout)
+
+
+@pytest.fixture
+def run() -> Run:
+    return Run()
+
+
+@pytest.fixture
+def bib_copy(tmp_path: Path) -> Path:
+    """A private copy of the real list, safe to write to."""
+    target = tmp_path / "papers.bib"
+    target.write_bytes(DATA_BIB.read_bytes())
+    return target

@@ -1,0 +1,169 @@
+"""Reading and writing the bib file: clear errors, canonical form, untouched bytes."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from ke_papers import store
+from ke_papers.errors import KePapersError
+from ke_papers.library import Library, editing
+from ke_papers.model import Paper
+
+GOOD = """@string{acl = "Annual Meeting of the ACL"}
+
+@comment{kept as written}
+
+@preamble{"\\newcommand{\\noop}[1]{}"}
+
+@inproceedings{a2020one,
+  title = {One},
+  author = "Doe, Jane",
+  booktitle = acl,
+  year = 2020,
+}
+
+@article{b2021two, title={Two}, author={Roe, Rick}, year={2021}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "what"),
+    [
+        ("@article{a, title={ok}}\n\n@article{b, title={unclosed\n", 3, "cannot parse @article"),
+        ("@article{a, title={x}}\n@article{a, title={y}}\n", 2, "duplicate key 'a'"),
+        ("@article{a,\n  title = {x},\n  year 2022\n}\n", 1, "Expected a `=`"),
+        ("@article{a, title={x}, title={y}}\n", 1, "duplicate field 'title'"),
+        ('@article{a, title="x}\n', 1, "cannot parse @article"),
+    ],
+)
+def test_malformed_bib_is_one_line_exit_2(run, tmp_path: Path, text: str, line: int, what: str):
+    bib = tmp_path / "papers.bib"
+    bib.write_text(text, encoding="utf-8")
+    for args in (["list"], ["show", "a"], ["fmt"], ["taxonomy"]):
+        result = run("--bib", str(bib), *args, code=2)
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith(f"error: {bib}:{line}: ")
+        assert what in result.stderr
+        assert "Traceback" not in result.stderr
+    assert bib.read_text(encoding="utf-8") == text
+
+
+def test_missing_and_unreadable_files(run, tmp_path: Path):
+    result = run("--bib", str(tmp_path / "nope.bib"), "list", code=2)
+    assert result.stderr == f"error: {tmp_path / 'nope.bib'}: no such file\n"
+    result = run("--bib", str(tmp_path), "list", code=2)
+    assert "is a folder" in result.stderr
+    binary = tmp_path / "binary.bib"
+    binary.write_bytes(b"@article{a, title={x}}\n\xff\xfe\x00")
+    result = run("--bib", str(binary), "list", code=2)
+    assert result.stderr == f"error: {binary}:2: not UTF-8 text\n"
+
+
+def test_unknown_key_suggests_close_ones(run, bib_copy: Path):
+    before = bib_copy.read_bytes()
+    result = run("--bib", str(bib_copy), "show", "meng2022locatin", code=2)
+    assert result.stderr == (
+        "error: no paper with key 'meng2022locatin' (did you mean meng2022locating?)\n"
+    )
+    assert bib_copy.read_bytes() == before
+
+
+def test_strings_are_expanded_for_reading(tmp_path: Path):
+    doc = store.parse(GOOD, tmp_path / "x.bib")
+    a = doc.papers[0]
+    assert a.get("booktitle") == "Annual Meeting of the ACL"
+    assert a.get("author") == "Doe, Jane"
+    assert a.line == 7
+
+
+def test_edit_of_one_entry_leaves_all_other_bytes(tmp_path: Path):
+    bib = tmp_path / "x.bib"
+    bib.write_text(GOOD, encoding="utf-8")
+    with editing(bib) as library:
+        b = library.find("b2021two")
+        library.replace("b2021two", b.with_fields(title="Two, Revised"))
+    after = bib.read_text(encoding="utf-8")
+    assert after.startswith(GOOD[: GOOD.index("@article{b2021two")])
+    assert "title         = {Two, Revised}" in after
+    assert after.endswith("}\n")
+
+
+def test_new_paper_adds_lines_only(tmp_path: Path, bib_copy: Path):
+    before = bib_copy.read_text(encoding="utf-8").splitlines()
+    new = Paper("new2024paper", "misc", {"title": "New", "taxonomy": "Analysis"})
+    with editing(bib_copy) as library:
+        index = library.add(new)
+    after = bib_copy.read_text(encoding="utf-8").splitlines()
+    diff = [d for d in difflib.ndiff(before, after) if d[0] in "+-"]
+    assert diff and all(d.startswith("+ ") for d in diff)
+    assert Library.read(bib_copy).papers[index].key == "new2024paper"
+    assert index == 45  # after the last Analysis paper, at the end of the file
+
+
+def test_new_paper_goes_to_end_of_its_section(bib_copy: Path):
+    new = Paper("new2024paper", "misc", {"title": "New",
+                                          "taxonomy": "Methods > Modify Parameters > Finetuning"})
+    with editing(bib_copy) as library:
+        library.add(new)
+    keys = [p.key for p in Library.read(bib_copy)]
+    assert keys[keys.index("new2024paper") - 1] == "zhu2020modifying"
+    assert keys[keys.index("new2024paper") + 1] == "decao2021editing"
+
+
+def test_special_blocks_survive_a_write(tmp_path: Path):
+    bib = tmp_path / "x.bib"
+    bib.write_text(GOOD, encoding="utf-8")
+    with editing(bib) as library:
+        library.remove("a2020one")
+        library.add(Paper("c2022three", "misc", {"title": "Three"}))
+    after = bib.read_text(encoding="utf-8")
+    for block in ('@string{acl = "Annual Meeting of the ACL"}', "@comment{kept as written}",
+                  '@preamble{"\\newcommand{\\noop}[1]{}"}'):
+        assert block in after
+    assert [p.key for p in Library.read(bib)] == ["b2021two", "c2022three"]
+
+
+def test_failed_edit_writes_nothing(tmp_path: Path):
+    bib = tmp_path / "x.bib"
+    bib.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(RuntimeError), editing(bib) as library:
+        library.remove("a2020one")
+        raise RuntimeError("boom")
+    assert bib.read_text(encoding="utf-8") == GOOD
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_write_that_changes_other_entries_is_refused(tmp_path: Path):
+    doc = store.parse(GOOD, tmp_path / "x.bib")
+    mangled = GOOD.replace("{Two}", "{Too}")
+    with pytest.raises(KePapersError, match="would change entries"):
+        store.verify(doc.papers, mangled, tmp_path / "x.bib")
+    with pytest.raises(KePapersError, match="would not parse"):
+        store.verify(doc.papers, GOOD + "@article{z, title={\n", tmp_path / "x.bib")
+
+
+def test_fmt_check_then_fmt_is_idempotent(run, tmp_path: Path):
+    bib = tmp_path / "x.bib"
+    bib.write_text(GOOD, encoding="utf-8")
+    result = run("--bib", str(bib), "fmt", "--check", code=1)
+    assert "not canonical" in result.stderr
+    assert bib.read_text(encoding="utf-8") == GOOD
+    run("--bib", str(bib), "fmt")
+    once = bib.read_text(encoding="utf-8")
+    assert "  booktitle     = acl,\n" in once
+    assert "  author        = {Doe, Jane},\n" in once
+    assert "  year          = {2020}\n" in once
+    run("--bib", str(bib), "fmt")
+    assert bib.read_text(encoding="utf-8") == once
+    run("--bib", str(bib), "fmt", "--check")
+    assert [p.key for p in Library.read(bib)] == ["a2020one", "b2021two"]
+
+
+def test_shipped_list_is_canonical(run):
+    from conftest import DATA_BIB
+
+    result = run("--bib", str(DATA_BIB), "fmt", "--check")
+    assert "is canonical" in result.stderr
