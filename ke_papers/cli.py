@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from ke_papers import config, store
+from ke_papers import config, store, taxonomy
 from ke_papers.errors import KePapersError, display_path
 from ke_papers.library import Library, editing
 
@@ -101,7 +101,10 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @app.command()
 def show(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="Citation key, e.g. meng2022locating.")],
+    key: Annotated[
+        str,
+        typer.Argument(help="Citation key, e.g. meng2022locating.", autocompletion=_complete_keys),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """One paper in full: authors, venue, section, links."""
@@ -114,8 +117,8 @@ def show(
     _console().print(terminal.paper_panel(paper))
 
 
-@app.command()
-def taxonomy(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+@app.command("taxonomy")
+def taxonomy_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """The section tree with paper counts."""
     from ke_papers.render import terminal
 
@@ -211,6 +214,242 @@ def import_(
         f" ({report.skipped} already there)",
         err=True,
     )
+
+
+def _complete_keys(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        return [p.key for p in _state(ctx).library() if p.key.startswith(incomplete)]
+    except KePapersError:
+        return []
+
+
+def _complete_sections(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        sections = list(_state(ctx).library().tree().walk())[1:]
+    except KePapersError:
+        return []
+    names = dict.fromkeys(s.name for s in sections)
+    return [n for n in names if n.casefold().startswith(incomplete.casefold())]
+
+
+CategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--category",
+        "-c",
+        metavar="SECTION",
+        help="A section at any level, by name or full path ('Locate and edit').",
+        autocompletion=_complete_sections,
+    ),
+]
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Words to look for (method names, title words, authors, ...).",
+            autocompletion=_complete_keys,
+        ),
+    ] = None,
+    author: Annotated[
+        str | None, typer.Option("--author", help="An author's name, or part.")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Only papers of this year.")] = None,
+    since: Annotated[
+        int | None, typer.Option("--since", help="Only papers from this year on.")
+    ] = None,
+    until: Annotated[
+        int | None, typer.Option("--until", help="Only papers up to this year.")
+    ] = None,
+    venue: Annotated[
+        str | None, typer.Option("--venue", help="Venue, e.g. EMNLP or 'ACL 2022'.")
+    ] = None,
+    category: CategoryOpt = None,
+    has_code: Annotated[
+        bool, typer.Option("--has-code", help="Only papers with a code link.")
+    ] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, help="At most N results (0: all).")
+    ] = 20,
+    as_json: JsonOpt = False,
+    keys_only: Annotated[
+        bool, typer.Option("--keys", help="One key per line (for xargs).")
+    ] = False,
+    bibtex: Annotated[
+        bool, typer.Option("--bibtex", help="The entries as BibTeX for LaTeX.")
+    ] = False,
+) -> None:
+    """Ranked search over keys, titles, authors, venues, sections, keywords, abstracts, links.
+
+    An empty query with filters lists every paper that passes them.
+    Exit code 1 when nothing matches.
+    """
+    from ke_papers.search import Filters, Index
+
+    library = _state(ctx).library()
+    path = taxonomy.resolve(library.tree(), category) if category else None
+    filters = Filters(
+        author=author,
+        year=year,
+        since=since,
+        until=until,
+        venue=venue,
+        category=path,
+        has_code=has_code,
+    )
+    index = Index(library.papers)
+    text = " ".join(query or [])
+    hits = index.search(text, filters, limit)
+    if not hits:
+        close = index.suggest(text) if text.strip() else []
+        hint = f" (did you mean: {'; '.join(close)}?)" if close else ""
+        typer.echo(
+            f"no paper matches '{text}'{hint}" if text else "no paper passes the filters", err=True
+        )
+        raise typer.Exit(1)
+    papers = [h.paper for h in hits]
+    _print_papers(papers, as_json, keys_only, bibtex, scores=[h.score for h in hits])
+
+
+def _print_papers(papers, as_json: bool, keys_only: bool, bibtex: bool, scores=None) -> None:
+    if as_json:
+        rows = [p.as_dict() for p in papers]
+        if scores is not None:
+            for row, score in zip(rows, scores, strict=False):
+                row["score"] = score
+        _emit_json(rows)
+    elif keys_only:
+        typer.echo("\n".join(p.key for p in papers))
+    elif bibtex:
+        from ke_papers.render import cite
+
+        typer.echo(cite.bibtex(papers), nl=False)
+    else:
+        from ke_papers.render import terminal
+
+        _console().print(terminal.papers_table(papers, scores, wrap=sys.stdout.isatty()))
+
+
+def _show_diff(old: str, new: str, name: str) -> None:
+    import difflib
+
+    diff = list(
+        difflib.unified_diff(
+            old.splitlines(),
+            new.splitlines(),
+            f"{name} (now)",
+            f"{name} (generated)",
+            lineterm="",
+            n=1,
+        )
+    )
+    shown = diff[:40]
+    if len(diff) > len(shown):
+        shown.append(f"... {len(diff) - len(shown)} more diff lines")
+    typer.echo("\n".join(shown), err=True)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="The awesome-list paper list (default).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON: the list --json objects.")] = False,
+    grouped: Annotated[
+        bool, typer.Option("--grouped", help="With --json: grouped by section.")
+    ] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="CSV, one row per paper, links as columns.")
+    ] = False,
+    bibtex: Annotated[
+        bool, typer.Option("--bibtex", help="Clean BibTeX entries for LaTeX.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
+    ] = None,
+    readme: Annotated[
+        Path | None,
+        typer.Option(
+            "--readme",
+            metavar="FILE",
+            help="Replace the list between the ke-papers markers in FILE.",
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="With --output/--readme: write nothing, exit 1 if FILE is stale."
+        ),
+    ] = False,
+    category: CategoryOpt = None,
+    since: Annotated[
+        int | None, typer.Option("--since", metavar="YEAR", help="Only papers from YEAR on.")
+    ] = None,
+) -> None:
+    """Export the list: Markdown for the README, or JSON, CSV, BibTeX."""
+    from ke_papers.render import markdown as md
+    from ke_papers.render import tabular
+
+    if sum((markdown, as_json, as_csv, bibtex)) > 1:
+        raise typer.BadParameter("choose one of --markdown, --json, --csv, --bibtex")
+    if readme and (output or not (markdown or not (as_json or as_csv or bibtex))):
+        raise typer.BadParameter("--readme takes the Markdown list alone (no --output)")
+    if check and not (output or readme):
+        raise typer.BadParameter("--check needs --output or --readme")
+    library = _state(ctx).library()
+    path = taxonomy.resolve(library.tree(), category) if category else None
+    papers = [
+        p
+        for p in library
+        if (path is None or taxonomy.belongs(p, path)) and (since is None or (p.year or 0) >= since)
+    ]
+    if as_json:
+        text = (
+            json.dumps(
+                tabular.grouped(papers) if grouped else [p.as_dict() for p in papers],
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
+    elif as_csv:
+        text = tabular.to_csv(papers)
+    elif bibtex:
+        from ke_papers.render import cite
+
+        text = cite.bibtex(papers)
+    else:
+        text = md.paper_list(papers)
+    target = readme or output
+    if target is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        current = target.read_text(encoding="utf-8") if target.exists() or readme else None
+    except OSError as exc:
+        raise KePapersError(f"{display_path(target)}: cannot read: {exc.strerror}") from None
+    if readme:
+        text = md.splice_readme(current or "", text, display_path(readme))
+    if check:
+        if current == text:
+            typer.echo(f"{display_path(target)} is up to date", err=True)
+            return
+        typer.echo(
+            f"{display_path(target)} is stale (run: ke-papers export "
+            f"{'--readme' if readme else '--output'} {display_path(target)})",
+            err=True,
+        )
+        if current is not None:
+            _show_diff(current, text, display_path(target))
+        raise typer.Exit(1)
+    if current != text:
+        store.write_atomic(target, text)
+    typer.echo(f"wrote {display_path(target)}", err=True)
 
 
 def main() -> None:

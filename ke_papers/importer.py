@@ -10,7 +10,6 @@ from ke_papers.library import Library, arxiv_base, normal_title
 from ke_papers.model import Paper
 from ke_papers.sources import markdown
 
-
 #: How alike two titles of one arXiv paper must be to count as the same title with a typo.
 TYPO_RATIO = 0.9
 
@@ -30,9 +29,9 @@ def _already_there(library: Library, paper: Paper) -> Paper | None:
         other_title = normal_title(other.get("title"))
         if other_title == title:
             return other
-        if base and arxiv_base(other.arxiv) == base:
-            if difflib.SequenceMatcher(None, title, other_title).ratio() >= TYPO_RATIO:
-                return other
+        same_id = base and arxiv_base(other.arxiv) == base
+        if same_id and difflib.SequenceMatcher(None, title, other_title).ratio() >= TYPO_RATIO:
+            return other
     return None
 
 
@@ -47,16 +46,22 @@ def import_markdown(library: Library, text: str) -> ImportReport:
         same = _already_there(library, paper)
         if same is not None:
             report.skipped += 1
-            report.messages.append((line, f"'{paper.title}' is already in the list as "
-                                          f"{same.key}: skipped"))
+            report.messages.append(
+                (line, f"'{paper.title}' is already in the list as {same.key}: skipped")
+            )
             continue
         if paper.arxiv:
             base = arxiv_base(paper.arxiv)
             clash = next((p for p in library if arxiv_base(p.arxiv) == base), None)
             if clash is not None:
-                report.messages.append((line, f"conflict: arXiv {base} is also the ID of "
-                                              f"{clash.key} ('{clash.title}'); imported all the "
-                                              "same, check the link"))
+                report.messages.append(
+                    (
+                        line,
+                        f"conflict: arXiv {base} is also the ID of "
+                        f"{clash.key} ('{clash.title}'); imported all the "
+                        "same, check the link",
+                    )
+                )
         paper.key = library.new_key(paper)
         library.add(paper)
         report.added.append(paper)

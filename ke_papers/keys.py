@@ -14,7 +14,26 @@ from ke_papers.latex import fold, to_text
 from ke_papers.names import Name
 
 STOP_WORDS = frozenset(
-    "a an the on of in at to for from by with and or as into about via".split()
+    [
+        "a",
+        "an",
+        "the",
+        "on",
+        "of",
+        "in",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "as",
+        "into",
+        "about",
+        "via",
+    ]
 )
 
 

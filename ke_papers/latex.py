@@ -57,7 +57,9 @@ _ACCENT_CMD = re.compile(
     r"""\\(['`^"~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"""
     r"""|\\([uvHckrdb])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+([A-Za-z]))"""
 )
-_LETTER_CMD = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|o|O|l|L|i|j)(?![A-Za-z])\s*(?:\{\})?")
+_LETTER_CMD = re.compile(
+    r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|o|O|l|L|i|j)(?![A-Za-z])\s*(?:\{\})?"
+)
 _ESCAPED = re.compile(r"\\([&%#_$\{\}])")
 _TEXT_CMD = re.compile(r"\\(?:emph|textbf|textit|textsc|textrm|texttt|mbox|textsf|text)\s*(?=\{)")
 _OTHER_CMD = re.compile(r"\\[A-Za-z]+\s*")

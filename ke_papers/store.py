@@ -46,7 +46,10 @@ FIELD_ORDER = (
 )
 _RANK = {name: i for i, name in enumerate(FIELD_ORDER)}
 _NAME_WIDTH = 13
-_MONTHS = {m: m for m in "jan feb mar apr may jun jul aug sep oct nov dec".split()}
+_MONTHS = {
+    m: m
+    for m in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+}
 LOCK_TIMEOUT = 30.0
 
 
@@ -299,11 +302,15 @@ def verify(before: list[Paper], after_text: str, path: Path) -> None:
     try:
         after = parse(after_text, path).papers
     except BibError as exc:
-        raise KePapersError(f"refusing to write {display_path(path)}: it would not parse "
-                            f"({exc.message}); this is a bug in ke-papers") from None
+        raise KePapersError(
+            f"refusing to write {display_path(path)}: it would not parse "
+            f"({exc.message}); this is a bug in ke-papers"
+        ) from None
     if len(after) != len(before) or not all(map(_same, before, after)):
-        raise KePapersError(f"refusing to write {display_path(path)}: the result would change "
-                            "entries it was not asked to touch; this is a bug in ke-papers")
+        raise KePapersError(
+            f"refusing to write {display_path(path)}: the result would change "
+            "entries it was not asked to touch; this is a bug in ke-papers"
+        )
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -363,4 +370,3 @@ def save(doc: Document, papers: list[Paper], path: Path | None = None) -> bool:
     verify(papers, text, target)
     write_atomic(target, text)
     return True
-

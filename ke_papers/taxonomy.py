@@ -66,7 +66,7 @@ def belongs(paper: Paper, path: tuple[str, ...]) -> bool:
     """True when the paper is in the section or any section below it (names ignore case)."""
     if len(paper.taxonomy) < len(path):
         return False
-    return all(a.casefold() == b.casefold() for a, b in zip(paper.taxonomy, path))
+    return all(a.casefold() == b.casefold() for a, b in zip(paper.taxonomy, path, strict=False))
 
 
 def resolve(root: Section, query: str) -> tuple[str, ...]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LABEL = re.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z&\- ]*?)\s*(?P<year>(?:19|20)\d\d)\b(?P<rest>.*)$")
+_LABEL = re.compile(
+    r"^\s*(?P<name>[A-Za-z][A-Za-z&\- ]*?)\s*(?P<year>(?:19|20)\d\d)\b(?P<rest>.*)$"
+)
 
 # name -> (entry type, title template); {year} and {nth} (ordinal edition) are filled in.
 _KNOWN: dict[str, tuple[str, str]] = {
@@ -31,17 +33,26 @@ _KNOWN: dict[str, tuple[str, str]] = {
         "Proceedings of the {year} Conference of the European Chapter of the Association "
         "for Computational Linguistics",
     ),
-    "COLING": ("inproceedings", "Proceedings of the International Conference on Computational "
-               "Linguistics (COLING {year})"),
+    "COLING": (
+        "inproceedings",
+        "Proceedings of the International Conference on Computational Linguistics (COLING {year})",
+    ),
     "NEURIPS": ("inproceedings", "Advances in Neural Information Processing Systems"),
     "NIPS": ("inproceedings", "Advances in Neural Information Processing Systems"),
-    "ICML": ("inproceedings", "Proceedings of the {nth} International Conference on Machine Learning"),
+    "ICML": (
+        "inproceedings",
+        "Proceedings of the {nth} International Conference on Machine Learning",
+    ),
     "ICLR": ("inproceedings", "International Conference on Learning Representations"),
     "AAAI": ("inproceedings", "Proceedings of the AAAI Conference on Artificial Intelligence"),
-    "IJCAI": ("inproceedings", "Proceedings of the International Joint Conference on Artificial "
-              "Intelligence"),
-    "CVPR": ("inproceedings", "Proceedings of the IEEE/CVF Conference on Computer Vision and "
-             "Pattern Recognition"),
+    "IJCAI": (
+        "inproceedings",
+        "Proceedings of the International Joint Conference on Artificial Intelligence",
+    ),
+    "CVPR": (
+        "inproceedings",
+        "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition",
+    ),
     "TACL": ("article", "Transactions of the Association for Computational Linguistics"),
     "TMLR": ("article", "Transactions on Machine Learning Research"),
     "JMLR": ("article", "Journal of Machine Learning Research"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import DATA_BIB
 
 from ke_papers import config
-from conftest import DATA_BIB
 
 
 def write(path: Path, key: str) -> Path:
@@ -37,8 +37,11 @@ def test_order_of_choice(run, isolated: Path, tmp_path: Path, monkeypatch: pytes
 
 def test_write_to_shipped_list_goes_to_user_library(run, tmp_path: Path):
     md = tmp_path / "l.md"
-    md.write_text("## Papers\n### New\n1. **Brand New Work** <br />\nAda Lovelace.\n"
-                  "[[paper](https://arxiv.org/abs/2401.00001)]\n", encoding="utf-8")
+    md.write_text(
+        "## Papers\n### New\n1. **Brand New Work** <br />\nAda Lovelace.\n"
+        "[[paper](https://arxiv.org/abs/2401.00001)]\n",
+        encoding="utf-8",
+    )
     shipped_before = config.shipped_list().read_bytes()
     result = run("import", "--markdown", str(md))
     assert "imported 1 papers" in result.stderr

@@ -29,8 +29,15 @@ def test_all_45_seed_papers_in_seed_sections(run):
 
 def test_keys_follow_google_scholar_style(run):
     keys = [p["key"] for p in papers(run)]
-    for key in ("meng2022locating", "mitchell2022fast", "decao2021editing", "yao2023editing",
-                "meng2022mass", "akyurek2022towards", "logan2022fruit"):
+    for key in (
+        "meng2022locating",
+        "mitchell2022fast",
+        "decao2021editing",
+        "yao2023editing",
+        "meng2022mass",
+        "akyurek2022towards",
+        "logan2022fruit",
+    ):
         assert key in keys
     assert len(set(keys)) == 45
 
@@ -53,10 +60,16 @@ def test_rome_entry_is_complete(run):
 def test_bibtex_forms_in_the_file():
     text = DATA_BIB.read_text(encoding="utf-8")
     assert "title         = {Locating and Editing Factual Associations in {GPT}}" in text
-    assert "author        = {Meng, Kevin and Bau, David and Andonian, Alex and Belinkov, Yonatan}" in text
+    assert (
+        "author        = {Meng, Kevin and Bau, David and Andonian, Alex and Belinkov, Yonatan}"
+        in text
+    )
     assert "Ribeiro, Marco Túlio" in text and "Akyürek, Ekin" in text
     assert "Logan, IV, Robert L." in text
-    assert "booktitle     = {Findings of the Association for Computational Linguistics: {ACL} 2022}" in text
+    assert (
+        "booktitle     = {Findings of the Association for Computational Linguistics: {ACL} 2022}"
+        in text
+    )
     assert "T√∫lio" not in text
 
 
@@ -77,6 +90,19 @@ def test_venues_as_the_seed_shows_them(run):
 
 def test_method_keywords_people_search_by(run):
     words = {k for p in papers(run) for k in p["keywords"]}
-    for name in ("ROME", "MEMIT", "SERAC", "MEND", "GRACE", "T-Patcher", "KE", "CaliNet",
-                 "REMEDI", "IKE", "MQuAKE", "PMET", "knowledge neurons"):
+    for name in (
+        "ROME",
+        "MEMIT",
+        "SERAC",
+        "MEND",
+        "GRACE",
+        "T-Patcher",
+        "KE",
+        "CaliNet",
+        "REMEDI",
+        "IKE",
+        "MQuAKE",
+        "PMET",
+        "knowledge neurons",
+    ):
         assert name in words

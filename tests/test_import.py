@@ -7,23 +7,22 @@ from pathlib import Path
 from conftest import DATA_BIB, seed_text
 
 HAND_FIXED_TITLES = {
-    "MQUAKE: Assessing Knowledge Editing inLanguage Models via Multi-Hop Questions":
-        "MQUAKE: Assessing Knowledge Editing in Language Models via Multi-Hop Questions",
-    "Decouple knowledge from paramters for plug-and-play language modeling":
-        "Decouple knowledge from parameters for plug-and-play language modeling",
+    "MQUAKE: Assessing Knowledge Editing inLanguage Models via Multi-Hop Questions": "MQUAKE: Assessing Knowledge Editing in Language Models via Multi-Hop Questions",
+    "Decouple knowledge from paramters for plug-and-play language modeling": "Decouple knowledge from parameters for plug-and-play language modeling",
 }
 
 
 def apply_hand_fixes(imported: list[dict], data: list[dict]) -> None:
     """The fixes made by hand after the import, as DESIGN.md and the issue list them."""
-    for paper, fixed in zip(imported, data):
+    for paper, fixed in zip(imported, data, strict=False):
         assert paper["keywords"] == []
         paper["keywords"] = fixed["keywords"]
         paper["title"] = HAND_FIXED_TITLES.get(paper["title"], paper["title"])
     overview = imported[0]
     assert overview["authors"] == [] and overview["key"] == "anonymous2023editing"
-    overview.update(key="yao2023editing", authors=data[0]["authors"],
-                    doi="10.48550/arXiv.2305.13172")
+    overview.update(
+        key="yao2023editing", authors=data[0]["authors"], doi="10.48550/arXiv.2305.13172"
+    )
     akyurek = next(p for p in imported if p["key"] == "akyurek2022towards")
     assert akyurek["arxiv"] == "2204.12785"
     akyurek["arxiv"] = "2205.11482"

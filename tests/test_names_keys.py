@@ -27,14 +27,21 @@ def test_names_round_trip(display: str, bibtex: str):
 
 def test_display_names_decode_latex():
     assert names.display_names("Aky{\\\"u}rek, Ekin and T{\\'u}lio, M. and others") == [
-        "Ekin Akyürek", "M. Túlio", "et al."]
+        "Ekin Akyürek",
+        "M. Túlio",
+        "et al.",
+    ]
 
 
 @pytest.mark.parametrize(
     ("author", "year", "title", "key"),
     [
-        ("Meng, Kevin", 2022, "Locating and Editing Factual Associations in {GPT}",
-         "meng2022locating"),
+        (
+            "Meng, Kevin",
+            2022,
+            "Locating and Editing Factual Associations in {GPT}",
+            "meng2022locating",
+        ),
         ("De Cao, Nicola", 2021, "Editing Factual Knowledge", "decao2021editing"),
         ("Akyürek, Ekin", 2022, "Towards Tracing", "akyurek2022towards"),
         ("Doe, J.", 2020, "On the Use of {BERT}", "doe2020use"),
@@ -55,7 +62,9 @@ def test_collisions_get_letter_suffixes():
 
 def test_acronyms_braced_and_plain_text():
     assert brace_acronyms("Can LMs Learn GPT-3 and MemPrompt?") == (
-        "Can {LMs} Learn {GPT}-3 and {MemPrompt}?")
+        "Can {LMs} Learn {GPT}-3 and {MemPrompt}?"
+    )
     assert brace_acronyms("Already {GPT} braced") == "Already {GPT} braced"
     assert to_text("Fish \\& Chips in {GPT} by T{\\'u}lio, 50\\%") == (
-        "Fish & Chips in GPT by Túlio, 50%")
+        "Fish & Chips in GPT by Túlio, 50%"
+    )

@@ -104,8 +104,11 @@ def test_new_paper_adds_lines_only(tmp_path: Path, bib_copy: Path):
 
 
 def test_new_paper_goes_to_end_of_its_section(bib_copy: Path):
-    new = Paper("new2024paper", "misc", {"title": "New",
-                                          "taxonomy": "Methods > Modify Parameters > Finetuning"})
+    new = Paper(
+        "new2024paper",
+        "misc",
+        {"title": "New", "taxonomy": "Methods > Modify Parameters > Finetuning"},
+    )
     with editing(bib_copy) as library:
         library.add(new)
     keys = [p.key for p in Library.read(bib_copy)]
@@ -120,8 +123,11 @@ def test_special_blocks_survive_a_write(tmp_path: Path):
         library.remove("a2020one")
         library.add(Paper("c2022three", "misc", {"title": "Three"}))
     after = bib.read_text(encoding="utf-8")
-    for block in ('@string{acl = "Annual Meeting of the ACL"}', "@comment{kept as written}",
-                  '@preamble{"\\newcommand{\\noop}[1]{}"}'):
+    for block in (
+        '@string{acl = "Annual Meeting of the ACL"}',
+        "@comment{kept as written}",
+        '@preamble{"\\newcommand{\\noop}[1]{}"}',
+    ):
         assert block in after
     assert [p.key for p in Library.read(bib)] == ["b2021two", "c2022three"]
 

@@ -77,8 +77,12 @@ def paper_panel(paper: Paper) -> Panel:
     parts: list = [body]
     if paper.abstract:
         parts.append(Text("\n" + paper.abstract, style="dim"))
-    return Panel(Group(*parts), title=f"[bold]{paper.key}[/]", subtitle=f"@{paper.entry_type}",
-                 title_align="left")
+    return Panel(
+        Group(*parts),
+        title=f"[bold]{paper.key}[/]",
+        subtitle=f"@{paper.entry_type}",
+        title_align="left",
+    )
 
 
 def section_tree(root: Section, label: str) -> Tree:
@@ -90,4 +94,3 @@ def section_tree(root: Section, label: str) -> Tree:
 
     grow(tree, root)
     return tree
-

@@ -120,8 +120,9 @@ def _paper(
     fields: dict[str, str] = {"title": from_text(title)}
     if people:
         fields["author"] = " and ".join(names.from_display(p).bibtex for p in people)
-    paper_link = next((link for link in links if link.label.casefold() == "paper" and link.url),
-                      None)
+    paper_link = next(
+        (link for link in links if link.label.casefold() == "paper" and link.url), None
+    )
     extra = [link for link in links if link is not paper_link]
     arxiv = parse_url(paper_link.url) if paper_link else None
     parsed = venues.parse(venue) if venue else None

@@ -1,0 +1,122 @@
+"""The awesome-list paper list in Markdown, and splicing it into a README.
+
+Shape of an entry (the seed's dominant one):
+
+    1. **Title**. (Venue) <br />
+    First Last, First Last.
+    [[paper](url)] [[code](url)]
+
+Headings: `## Papers`, then `###` for the top level of the taxonomy and one more
+`#` per level. Contents anchors follow GitHub's heading slugs. Data is escaped so
+that no title, name or URL can change the page's structure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ke_papers.errors import KePapersError
+from ke_papers.model import Paper
+from ke_papers.taxonomy import Section, build
+
+START = "<!-- ke-papers:start -->"
+END = "<!-- ke-papers:end -->"
+PAPERS_HEADING = "Papers"
+_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+_LINE_START = re.compile(r"^(\d+)([.)])|^([-+*#>=])")
+_SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
+
+
+def escape_text(text: str) -> str:
+    """Markdown-safe inline text: specials backslashed, `<` and entities neutralised."""
+    text = _SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY.sub("&amp;", text)
+    return text.replace("<", "&lt;")
+
+
+def _escape_line(text: str) -> str:
+    """Like escape_text, and a line that would start a list, heading or quote does not."""
+    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escape_text(text))
+
+
+def safe_url(url: str) -> str:
+    """A URL that cannot end the Markdown link early: spaces and parentheses encoded."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+
+
+def slug(heading: str) -> str:
+    """GitHub's heading anchor: lowercase, punctuation dropped, spaces to hyphens."""
+    return _SLUG_DROP.sub("", heading.strip().lower()).replace(" ", "-")
+
+
+class _Slugger:
+    """Hands out anchors the way GitHub numbers repeated headings (`x`, `x-1`, `x-2`)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, heading: str) -> str:
+        base = slug(heading)
+        count = self.seen.get(base, 0)
+        self.seen[base] = count + 1
+        return base if count == 0 else f"{base}-{count}"
+
+
+def entry(paper: Paper, number: int) -> str:
+    title = paper.title
+    lines = [
+        f"{number}. **{escape_text(title)}**{'' if title.endswith(('?', '!', '.')) else '.'}"
+        + (f" ({escape_text(paper.venue)})" if paper.venue else "")
+        + " <br />"
+    ]
+    if paper.authors:
+        authors = ", ".join(paper.authors)
+        lines.append(_escape_line(authors + ("" if authors.endswith(".") else ".")))
+    links = " ".join(f"[[{escape_text(link.label)}]({safe_url(link.url)})]" for link in paper.links)
+    if links:
+        lines.append(links)
+    return "\n".join(lines)
+
+
+def paper_list(papers: Sequence[Paper]) -> str:
+    """Contents, then `## Papers` with every section and its numbered papers."""
+    root = build(papers)
+    slugger = _Slugger()
+    slugger(PAPERS_HEADING)
+    sections = list(root.walk())[1:]
+    anchors = {section.path: slugger(section.name) for section in sections}
+    contents = [
+        f"{'  ' * (len(s.path) - 1)}- [{escape_text(s.name)}](#{anchors[s.path]})" for s in sections
+    ]
+    blocks: list[str] = []
+    if contents:
+        blocks.append("\n".join(contents))
+    blocks.append(f"## {PAPERS_HEADING}")
+    blocks.extend(_section_blocks(root))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _section_blocks(section: Section) -> list[str]:
+    blocks = []
+    if section.path:
+        level = min(6, len(section.path) + 2)
+        blocks.append(f"{'#' * level} {escape_text(section.name)}")
+    blocks.extend(entry(paper, i) for i, paper in enumerate(section.papers, 1))
+    for child in section.children:
+        blocks.extend(_section_blocks(child))
+    return blocks
+
+
+def splice_readme(readme: str, generated: str, name: str = "README.md") -> str:
+    """The README with only what stands between the markers replaced."""
+    start = readme.find(START)
+    end = readme.find(END, start + len(START)) if start >= 0 else -1
+    if start < 0 or end < 0:
+        raise KePapersError(
+            f"{name}: markers not found: put {START} and {END} on their own "
+            "lines where the paper list goes"
+        )
+    head = readme[: start + len(START)]
+    return f"{head}\n{generated}{readme[end:]}"
