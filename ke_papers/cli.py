@@ -430,9 +430,10 @@ def export(
         typer.echo(text, nl=False)
         return
     try:
-        current = target.read_text(encoding="utf-8") if target.exists() or readme else None
-    except OSError as exc:
-        raise KePapersError(f"{display_path(target)}: cannot read: {exc.strerror}") from None
+        current = target.read_bytes().decode("utf-8") if target.exists() or readme else None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise KePapersError(f"{display_path(target)}: cannot read: {reason}") from None
     if readme:
         text = md.splice_readme(current or "", text, display_path(readme))
     if check:

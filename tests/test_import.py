@@ -62,14 +62,16 @@ def test_unreadable_entries_reported_by_line(run, tmp_path: Path):
         "1. **A Good Paper**. (ICLR 2023) <br />\nAda Lovelace, Alan Turing.\n"
         "[[paper](https://arxiv.org/abs/2301.00001)] [[code](https://example.org/c)]\n\n"
         "2. A title nobody made bold\n\n"
-        "3. **No links here** <br />\nSomeone Else.\n",
+        "3. **No links yet** <br />\nSomeone Else.\n\n"
+        "## News\n- **We released a paper** [here](https://example.org)\n",
         encoding="utf-8",
     )
     target = tmp_path / "out.bib"
     result = run("--bib", str(target), "import", "--markdown", str(md))
     assert "list.md:9: list item without a **bold title**" in result.stderr
-    assert "list.md:11: entry without [[label](url)] links" in result.stderr
-    [paper] = run.json("--bib", str(target), "list", "--json")
+    assert "list.md:1" not in result.stderr.replace("list.md:9", "")
+    paper, unlinked = run.json("--bib", str(target), "list", "--json")
+    assert unlinked["title"] == "No links yet" and unlinked["links"] == []
     assert paper["key"] == "lovelace2023good"
     assert paper["taxonomy"] == ["Editing"]
     assert paper["venue"] == "ICLR 2023"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import DATA_BIB
 
 from ke_papers import store
-from conftest import DATA_BIB
 
 
 def keys(run, *args: str) -> list[str]:
@@ -43,7 +43,9 @@ def test_whole_word_keyword_beats_substring_in_abstract(run, tmp_path: Path):
         encoding="utf-8",
     )
     assert run("--bib", str(bib), "search", "mend", "--keys").stdout.split() == [
-        "mitchell2022fast", "rec2020"]
+        "mitchell2022fast",
+        "rec2020",
+    ]
 
 
 def small_bib(tmp_path: Path) -> Path:
@@ -69,7 +71,9 @@ def test_accents_typos_and_all_words_first(run, tmp_path: Path):
     run("--bib", bib, "search", "grapz", code=0)
     run("--bib", bib, "search", "edt", code=1)
     assert run("--bib", bib, "search", "graph", "locating", "--keys").stdout.split() == [
-        "roe2022locating", "doe2021graphs"]
+        "roe2022locating",
+        "doe2021graphs",
+    ]
 
 
 def test_filters_alone_and_combined(run, tmp_path: Path):
@@ -115,8 +119,19 @@ def test_no_match_suggests_and_exits_1(run):
 def test_json_keys_and_bibtex_outputs(run, tmp_path: Path):
     rows = run.json("--bib", str(DATA_BIB), "search", "rome", "--json")
     assert rows[0]["key"] == "meng2022locating" and rows[0]["score"] > rows[1]["score"]
-    assert set(rows[0]) >= {"key", "title", "authors", "year", "venue", "taxonomy", "links",
-                            "arxiv", "doi", "keywords", "score"}
+    assert set(rows[0]) >= {
+        "key",
+        "title",
+        "authors",
+        "year",
+        "venue",
+        "taxonomy",
+        "links",
+        "arxiv",
+        "doi",
+        "keywords",
+        "score",
+    }
     text = run("--bib", str(DATA_BIB), "search", "rome", "--bibtex").stdout
     papers = store.parse(text, tmp_path / "out.bib").papers
     assert [p.key for p in papers] == ["meng2022locating", "hase2023does"]
@@ -128,5 +143,7 @@ def test_piped_table_is_plain_and_uncut(run):
     assert "\x1b[" not in out
     assert "Backpack Language Models" in out and "hewitt2023backpack" in out
     long = run("--bib", str(DATA_BIB), "search", "journey").stdout
-    assert ("Journey to the Center of the Knowledge Neurons: Discoveries of Language-Independent "
-            "Knowledge Neurons and Degenerate Knowledge Neurons") in long
+    assert (
+        "Journey to the Center of the Knowledge Neurons: Discoveries of Language-Independent "
+        "Knowledge Neurons and Degenerate Knowledge Neurons"
+    ) in long

@@ -110,13 +110,16 @@ def _section_blocks(section: Section) -> list[str]:
 
 
 def splice_readme(readme: str, generated: str, name: str = "README.md") -> str:
-    """The README with only what stands between the markers replaced."""
-    start = readme.find(START)
-    end = readme.find(END, start + len(START)) if start >= 0 else -1
-    if start < 0 or end < 0:
+    """The README with only what stands between the marker lines replaced."""
+    start = re.search(rf"^{re.escape(START)}[ \t]*\r?\n", readme, re.MULTILINE)
+    end = (
+        re.search(rf"^{re.escape(END)}[ \t]*$", readme[start.end() :], re.MULTILINE)
+        if start
+        else None
+    )
+    if start is None or end is None:
         raise KePapersError(
-            f"{name}: markers not found: put {START} and {END} on their own "
-            "lines where the paper list goes"
+            f"{name}: markers not found: put {START} and {END} on lines of their own "
+            "where the paper list goes"
         )
-    head = readme[: start + len(START)]
-    return f"{head}\n{generated}{readme[end:]}"
+    return readme[: start.end()] + generated + readme[start.end() + end.start() :]

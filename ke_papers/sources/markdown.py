@@ -1,7 +1,7 @@
 """Papers from an awesome-list README written in the seed's shapes.
 
 An entry is a numbered or bulleted item (or a bare line) that starts with a bold
-title and carries `[[label](url)]` links; the venue is a parenthesised label with a
+title (and, in a list without a "Papers" heading, carries `[[label](url)]` links); the venue is a parenthesised label with a
 year, before or after the authors; headings give the taxonomy. When the list has a
 heading called "Papers", only what stands below it is read and the taxonomy starts
 under it.
@@ -78,7 +78,7 @@ def parse(text: str) -> ImportResult:
         while i < len(lines) and lines[i].strip() and not _starts_block(lines[i]):
             i += 1
         path = [name for level, name in stack if level > 1 or papers_level is not None]
-        _read_entry(lines[start:i], start + 1, path, result)
+        _read_entry(lines[start:i], start + 1, path, result, papers_level is None)
     return result
 
 
@@ -86,7 +86,10 @@ def _starts_block(line: str) -> bool:
     return bool(_HEADING.match(line) or _ENTRY.match(line) or _ITEM.match(line))
 
 
-def _read_entry(block: list[str], line_no: int, path: list[str], result: ImportResult) -> None:
+def _read_entry(
+    block: list[str], line_no: int, path: list[str], result: ImportResult, need_links: bool
+) -> None:
+    """Read one entry; outside a Papers section only items with [[links]] count as papers."""
     first = _ENTRY.match(block[0])
     if not first:
         if _ITEM.match(block[0]):
@@ -94,7 +97,7 @@ def _read_entry(block: list[str], line_no: int, path: list[str], result: ImportR
         return
     body = " ".join([first["rest"], *block[1:]])
     links = [Link(_unescape(m["label"]).strip(), m["url"].strip()) for m in _LINK.finditer(body)]
-    if not links:
+    if not links and need_links:
         result.problems.append((line_no, "entry without [[label](url)] links: skipped"))
         return
     body = _clean(_LINK.sub(" ", body))
