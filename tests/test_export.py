@@ -91,7 +91,7 @@ def test_export_matches_the_seed_section_by_section(run):
     exported = extract(export(run, "--markdown"))
     expected = seed_with_known_fixes()
     assert [name for name, _ in exported] == [name for name, _ in expected]
-    for (name, got), (_, want) in zip(exported, expected):
+    for (name, got), (_, want) in zip(exported, expected, strict=True):
         assert got == want, name
     assert sum(len(entries) for _, entries in exported) == 45
 
