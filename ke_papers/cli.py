@@ -453,5 +453,125 @@ def export(
     typer.echo(f"wrote {display_path(target)}", err=True)
 
 
+@app.command()
+def cite(
+    ctx: typer.Context,
+    keys: Annotated[
+        list[str] | None,
+        typer.Argument(help="Citation keys.", autocompletion=_complete_keys),
+    ] = None,
+    fmt_: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="bibtex, biblatex, text (ACL style), markdown, or key."
+        ),
+    ] = "bibtex",
+    command: Annotated[
+        str, typer.Option("--command", help="With --format key: e.g. citep.")
+    ] = "cite",
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="Cite the top search hit(s).")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="With --query: how many hits.")
+    ] = 1,
+    category: CategoryOpt = None,
+    tex: Annotated[
+        Path | None,
+        typer.Option(
+            "--tex",
+            metavar="FILE",
+            help="Every key cited in a LaTeX document (and its \\input files).",
+        ),
+    ] = None,
+    aux: Annotated[
+        Path | None,
+        typer.Option("--aux", metavar="FILE", help="The keys BibTeX/biber will ask for."),
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Keep the list's own fields (taxonomy, links, ...).")
+    ] = False,
+    ascii_only: Annotated[
+        bool, typer.Option("--ascii", help="Accents as LaTeX commands, for old toolchains.")
+    ] = False,
+    allow_missing: Annotated[
+        bool, typer.Option("--allow-missing", help="Unknown keys are not an error.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
+    ] = None,
+    merge: Annotated[
+        bool, typer.Option("--merge", help="With -o: add only the entries FILE lacks.")
+    ] = False,
+) -> None:
+    """Citations for LaTeX and prose: clean BibTeX, biblatex, ACL-style text, Markdown, \\cite.
+
+    Choose papers by key, by --query, by --category, or from a document (--tex / --aux).
+    Unknown keys are reported with the closest known ones; exit code 1 unless --allow-missing.
+    """
+    from ke_papers import texrefs
+    from ke_papers.render import cite as render
+
+    if fmt_ not in render.FORMATS:
+        raise typer.BadParameter(
+            f"unknown format '{fmt_}'; choose from {', '.join(render.FORMATS)}"
+        )
+    if merge and (output is None or fmt_ not in ("bibtex", "biblatex")):
+        raise typer.BadParameter("--merge needs -o FILE and a BibTeX format")
+    library = _state(ctx).library()
+    wanted: list[str] = list(keys or [])
+    if tex:
+        wanted += texrefs.tex_keys(tex)
+    if aux:
+        wanted += texrefs.aux_keys(aux)
+    if texrefs.ALL in wanted:
+        wanted = [p.key for p in library] + [k for k in wanted if k != texrefs.ALL]
+    if query:
+        from ke_papers.search import Index
+
+        wanted += [h.paper.key for h in Index(library.papers).search(query, limit=limit)]
+    if category:
+        path = taxonomy.resolve(library.tree(), category)
+        wanted += [p.key for p in library if taxonomy.belongs(p, path)]
+    if not wanted:
+        raise typer.BadParameter("name keys, or use --query, --category, --tex or --aux")
+    wanted = list(dict.fromkeys(wanted))
+    papers = [p for k in wanted if (p := library.get(k)) is not None]
+    missing = [k for k in wanted if library.get(k) is None]
+    for key in missing:
+        typer.echo(f"unknown key '{key}'{library.suggest(key)}", err=True)
+    if fmt_ in ("bibtex", "biblatex"):
+        text = render.bibtex(papers, full, ascii_only, biblatex=fmt_ == "biblatex")
+    elif fmt_ == "text":
+        text = "".join(render.text(p) + "\n" for p in papers)
+    elif fmt_ == "markdown":
+        text = "".join(render.markdown(p) + "\n" for p in papers)
+    else:
+        text = render.cite_command([p.key for p in papers], command) + "\n" if papers else ""
+    if output is None:
+        typer.echo(text, nl=False)
+    elif merge and output.exists():
+        added = _merge_into(
+            output, [render.clean(p, full, ascii_only) for p in papers], fmt_ == "biblatex"
+        )
+        typer.echo(f"added {added} entries to {display_path(output)}", err=True)
+    else:
+        store.write_atomic(output, text)
+        typer.echo(f"wrote {len(papers)} entries to {display_path(output)}", err=True)
+    if missing and not allow_missing:
+        raise typer.Exit(1)
+
+
+def _merge_into(path: Path, papers: list, biblatex: bool) -> int:
+    from ke_papers.render.cite import to_biblatex
+
+    with store.locked(path):
+        doc = store.read(path)
+        have = {p.key for p in doc.papers}
+        new = [to_biblatex(p) if biblatex else p for p in papers if p.key not in have]
+        store.save(doc, [*doc.papers, *new])
+    return len(new)
+
+
 def main() -> None:
     app()

@@ -27,6 +27,9 @@ def apply_hand_fixes(imported: list[dict], data: list[dict]) -> None:
     assert akyurek["arxiv"] == "2204.12785"
     akyurek["arxiv"] = "2205.11482"
     akyurek["links"] = [{"label": "paper", "url": "https://arxiv.org/abs/2205.11482"}]
+    task_arithmetic = next(p for p in imported if p["key"] == "ilharcoediting")
+    assert task_arithmetic["year"] is None
+    task_arithmetic.update(key="ilharco2023editing", year=2023)
     fruit = next(p for p in imported if p["key"] == "logan2022fruit")
     assert fruit["links"] == [{"label": "paper", "url": ""}, {"label": "code", "url": ""}]
     fruit["links"] = []
