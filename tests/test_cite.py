@@ -200,12 +200,13 @@ def latex(tmp_path: Path, *steps: list[str]) -> None:
 
 
 def assert_clean(log: str, blg: str) -> None:
-    assert "undefined" not in log.lower(), [l for l in log.splitlines() if "undefined" in l.lower()]
+    undefined = [line for line in log.splitlines() if "undefined" in line.lower()]
+    assert undefined == []
     problems = [
-        l
-        for l in blg.splitlines()
-        if re.search(r"warn|error", l, re.IGNORECASE)
-        and not re.search(r"\b0 (warnings|errors)\b|warning\$ -- 0$", l)
+        line
+        for line in blg.splitlines()
+        if re.search(r"warn|error", line, re.IGNORECASE)
+        and not re.search(r"\b0 (warnings|errors)\b|warning\$ -- 0$", line)
     ]
     assert problems == []
 
