@@ -573,5 +573,233 @@ def _merge_into(path: Path, papers: list, biblatex: bool) -> int:
     return len(new)
 
 
+def _fetch(ids: list, no_cache: bool) -> dict:
+    """Records from arXiv, with a progress bar on stderr when more than one request is needed."""
+    from ke_papers.sources import arxiv
+
+    if len(arxiv.batches(ids)) <= 1:
+        return arxiv.fetch(ids, use_cache=not no_cache)
+    from rich.progress import Progress
+
+    with Progress(console=_console(err=True), transient=True) as progress:
+        task = progress.add_task("asking arXiv", total=len(arxiv.batches(ids)))
+        return arxiv.fetch(
+            ids,
+            use_cache=not no_cache,
+            on_batch=lambda done, total: progress.update(task, completed=done),
+        )
+
+
+def _read_ids(values: list[str], from_file: Path | None) -> list:
+    from ke_papers.sources import arxiv
+
+    raw = list(values)
+    if from_file is not None:
+        try:
+            text = from_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise KePapersError(f"{display_path(from_file)}: cannot read: {reason}") from None
+        raw += [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    ids = [arxiv.parse_id(value) for value in raw if value.strip()]
+    if not ids:
+        raise typer.BadParameter("give at least one arXiv ID (or --from-file)")
+    return ids
+
+
+LinkOpt = Annotated[str | None, typer.Option(metavar="URL")]
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="arXiv IDs or URLs: 2305.13172, arXiv:2305.13172v2, hep-th/9901001, https://arxiv.org/abs/..."
+        ),
+    ] = None,
+    category: CategoryOpt = None,
+    new_category: Annotated[
+        bool,
+        typer.Option("--new-category", help="Create the --category section if it does not exist."),
+    ] = False,
+    code: Annotated[str | None, typer.Option("--code", metavar="URL", help="Code link.")] = None,
+    page: Annotated[
+        str | None, typer.Option("--page", metavar="URL", help="Project page link.")
+    ] = None,
+    demo: Annotated[str | None, typer.Option("--demo", metavar="URL", help="Demo link.")] = None,
+    video: Annotated[str | None, typer.Option("--video", metavar="URL", help="Video link.")] = None,
+    link: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--link",
+            metavar="LABEL=URL",
+            help="Any other link, e.g. 'code by EleutherAI=https://...'.",
+        ),
+    ] = None,
+    keywords: Annotated[
+        str | None,
+        typer.Option("--keywords", metavar="A,B", help="Names people search by: ROME,CounterFact."),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Citation key (one ID only); else Google Scholar style."),
+    ] = None,
+    venue: Annotated[
+        str | None,
+        typer.Option("--venue", help="Venue label, e.g. 'ICLR 2023' (sets entry type and year)."),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", metavar="FILE", help="More IDs, one per line (# comments)."),
+    ] = None,
+    skip_missing: Annotated[
+        bool,
+        typer.Option("--skip-missing", help="Add what arXiv knows even if some IDs are unknown."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the entries; write nothing.")
+    ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask arXiv even if a recent answer is cached.")
+    ] = False,
+) -> None:
+    """Add papers from arXiv: metadata, key, section and links, at the end of their section.
+
+    Papers already in the list (same arXiv ID, DOI or title) are reported and left alone.
+    In a batch nothing is written unless every ID resolves (or --skip-missing).
+    """
+    from ke_papers import curate
+    from ke_papers.model import Link
+
+    arxiv_ids = _read_ids(ids or [], from_file)
+    if key and len(arxiv_ids) > 1:
+        raise typer.BadParameter("--key names one paper; give one ID")
+    links = [
+        Link(label, curate.check_url(url))
+        for label, url in (("code", code), ("page", page), ("demo", demo), ("video", video))
+        if url is not None
+    ]
+    links += [curate.parse_link(option) for option in link or []]
+    choice = _state(ctx).choice()
+    path = config.writable(choice) if not dry_run else choice.path
+    library = Library.read(path) if path.exists() else Library([])
+    section: tuple[str, ...] = ()
+    if category:
+        try:
+            section = taxonomy.resolve(library.tree(), category)
+        except KePapersError:
+            if not new_category:
+                raise
+            section = taxonomy.split_path(category)
+    extras = curate.Extras(
+        taxonomy=section,
+        links=tuple(links),
+        venue=venue or "",
+        key=key or "",
+        keywords=tuple(k.strip() for k in (keywords or "").split(",") if k.strip()),
+    )
+    present = {i.base: p for i in arxiv_ids if (p := library.by_arxiv(i.base)) is not None}
+    todo = [i for i in arxiv_ids if i.base not in present]
+    records = _fetch(todo, no_cache) if todo else {}
+    missing = [str(i) for i in todo if i.base not in records]
+    for ident in missing:
+        typer.echo(f"{ident}: arXiv knows no such paper", err=True)
+    if missing and not skip_missing:
+        raise KePapersError(
+            f"nothing written: {len(missing)} of {len(arxiv_ids)} IDs not found "
+            "(--skip-missing adds the others)"
+        )
+    for base, paper in present.items():
+        typer.echo(f"{base} is already in the list as {paper.key}", err=True)
+    with editing(path, write=not dry_run) as library:
+        added = []
+        for ident in todo:
+            record = records.get(ident.base)
+            if record is None:
+                continue
+            paper = curate.paper_from(record, extras)
+            same = library.duplicate_of(paper)
+            if same is not None:
+                typer.echo(f"{ident.base} is already in the list as {same.key}", err=True)
+                continue
+            if paper.key and library.get(paper.key):
+                raise KePapersError(f"key '{paper.key}' is already taken")
+            paper.key = paper.key or library.new_key(paper)
+            library.add(paper)
+            added.append(paper)
+    if dry_run:
+        typer.echo(
+            "".join(store.format_entry(p) + "\n\n" for p in added).rstrip("\n")
+            + ("\n" if added else ""),
+            nl=False,
+        )
+    for paper in added:
+        verb = "would add" if dry_run else "added"
+        section = " > ".join(paper.taxonomy) or "(no section)"
+        typer.echo(f"{verb} {paper.key} ({paper.arxiv}) to {section}", err=True)
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    keys: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Keys to refresh (default: every arXiv entry).", autocompletion=_complete_keys
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Write the changes.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the changes.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask arXiv even if a recent answer is cached.")
+    ] = False,
+) -> None:
+    """Refresh entries from arXiv: newer title or authors, a DOI or journal reference since.
+
+    Shows a per-entry diff; writes only with --yes. Taxonomy, links, keywords and
+    venue are never touched.
+    """
+    from ke_papers import curate
+    from ke_papers.sources import arxiv
+
+    choice = _state(ctx).choice()
+    library = Library.read(choice.path)
+    papers = [library.find(k) for k in keys] if keys else [p for p in library if p.arxiv]
+    without = [p.key for p in papers if not p.arxiv]
+    if without:
+        raise KePapersError(f"no arXiv ID to update from: {', '.join(without)}")
+    records = _fetch([arxiv.parse_id(p.arxiv) for p in papers], no_cache)
+    plan = {
+        p.key: curate.changes_for(p, records[arxiv.parse_id(p.arxiv).base])
+        for p in papers
+        if arxiv.parse_id(p.arxiv).base in records
+    }
+    for paper in papers:
+        if arxiv.parse_id(paper.arxiv).base not in records:
+            typer.echo(f"{paper.key}: arXiv knows no paper {paper.arxiv}", err=True)
+    plan = {k: c for k, c in plan.items() if c}
+    for key_, changes in plan.items():
+        typer.echo(key_)
+        for change in changes:
+            typer.echo(
+                f"  {change.field}: {change.old or '(none)'}\n  {' ' * len(change.field)}→ {change.new}"
+            )
+    if not plan:
+        typer.echo("everything is up to date", err=True)
+        return
+    if dry_run or not yes:
+        typer.echo(
+            f"{len(plan)} entries would change" + ("" if dry_run else "; run with --yes to write"),
+            err=True,
+        )
+        return
+    with editing(config.writable(choice)) as target:
+        for key_, changes in plan.items():
+            target.replace(key_, curate.apply(target.find(key_), changes))
+    typer.echo(f"updated {len(plan)} entries", err=True)
+
+
 def main() -> None:
     app()

@@ -112,10 +112,14 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+def escape_text(text: str) -> str:
+    """BibTeX value for plain text: LaTeX specials and braces escaped."""
+    return escape(re.sub(r"(?<!\\)([{}])", r"\\\1", text))
+
+
 def from_text(text: str) -> str:
-    """BibTeX value for plain text: specials and braces escaped, acronyms braced."""
-    text = re.sub(r"(?<!\\)([{}])", r"\\\1", text)
-    return brace_acronyms(escape(text))
+    """BibTeX value for a plain-text title: escaped, and acronyms braced."""
+    return brace_acronyms(escape_text(text))
 
 
 def to_ascii(value: str) -> str:

@@ -70,14 +70,21 @@ class Library:
     def new_key(self, paper: Paper) -> str:
         return keys.unique(keys.base_key(paper.names, paper.year, paper.get("title")), self.keys)
 
+    def by_arxiv(self, identifier: str) -> Paper | None:
+        """The paper with this arXiv ID, whatever the version on either side."""
+        base = arxiv_base(identifier).casefold()
+        return next(
+            (p for p in self.papers if p.arxiv and arxiv_base(p.arxiv).casefold() == base), None
+        )
+
     def duplicate_of(self, paper: Paper) -> Paper | None:
         """The paper already here that is the same work: same arXiv ID, DOI or title."""
-        arxiv = arxiv_base(paper.arxiv).casefold()
+        same = self.by_arxiv(paper.arxiv) if paper.arxiv else None
+        if same is not None:
+            return same
         doi = paper.doi.casefold()
         title = normal_title(paper.get("title"))
         for other in self.papers:
-            if arxiv and arxiv_base(other.arxiv).casefold() == arxiv:
-                return other
             if doi and other.doi.casefold() == doi:
                 return other
             if title and normal_title(other.get("title")) == title:

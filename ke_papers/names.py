@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ke_papers.latex import fold, to_text
+from ke_papers.latex import escape_text, fold, to_text
 
 _PARTICLES = {
     "de",
@@ -125,3 +125,8 @@ def display_names(value: str) -> list[str]:
         else:
             out.append(to_text(parse(raw).display))
     return out
+
+
+def author_field(display: list[str] | tuple[str, ...]) -> str:
+    """The BibTeX author field for names in reading form, escaped for LaTeX."""
+    return " and ".join(escape_text(from_display(name).bibtex) for name in display)

@@ -69,3 +69,16 @@ def bib_copy(tmp_path: Path) -> Path:
     target = tmp_path / "papers.bib"
     target.write_bytes(DATA_BIB.read_bytes())
     return target
+
+
+@pytest.fixture
+def arxiv_server(monkeypatch: pytest.MonkeyPatch):
+    """The recorded arXiv answers on 127.0.0.1; the client points at it, with no delay."""
+    from arxiv_server import ArxivServer
+
+    server = ArxivServer(FIXTURES).start()
+    monkeypatch.setenv("KE_PAPERS_ARXIV_URL", server.url)
+    monkeypatch.setenv("KE_PAPERS_ARXIV_DELAY", "0")
+    monkeypatch.setenv("KE_PAPERS_ARXIV_TIMEOUT", "1")
+    yield server
+    server.stop()

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ke_papers import names, venues
-from ke_papers.latex import escape, from_text
+from ke_papers.latex import escape_text, from_text
 from ke_papers.model import ARXIV_ABS, TAXONOMY_SEP, Link, Paper, format_links
 from ke_papers.sources.arxiv import parse_url, year_of
 
@@ -122,7 +122,7 @@ def _paper(
 ) -> Paper:
     fields: dict[str, str] = {"title": from_text(title)}
     if people:
-        fields["author"] = " and ".join(names.from_display(p).bibtex for p in people)
+        fields["author"] = names.author_field(people)
     paper_link = next(
         (link for link in links if link.label.casefold() == "paper" and link.url), None
     )
@@ -146,9 +146,9 @@ def _paper(
     if paper_link and paper_link.url != ARXIV_ABS + (arxiv or ""):
         fields["url"] = _safe_url(paper_link.url)
     if venue:
-        fields["venue"] = escape(venue)
+        fields["venue"] = escape_text(venue)
     if path:
-        fields["taxonomy"] = escape(TAXONOMY_SEP.join(path))
+        fields["taxonomy"] = escape_text(TAXONOMY_SEP.join(path))
     if extra:
         fields["links"] = format_links([Link(lk.label, _safe_url(lk.url)) for lk in extra])
     return Paper(key="", entry_type=entry_type, fields=fields, line=line_no)

@@ -1,0 +1,114 @@
+"""A local arXiv API on 127.0.0.1 that answers from the real recorded responses.
+
+`id_list` requests are answered with the real <entry> elements cut out of the
+recorded feeds; an ID that is not an arXiv ID gets the recorded HTTP 400 answer.
+Modes stand in for failures: "down" (nothing listens), "slow" (answers after the
+client's timeout), "error" (HTTP 503 every time), "reject" (the recorded 400 every time).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+_ENTRY = re.compile(r"<entry>.*?</entry>", re.DOTALL)
+_ENTRY_ID = re.compile(r"<id>https?://arxiv\.org/abs/(.+?)</id>")
+_VALID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">
+  <id>https://arxiv.org/api/local</id>
+  <title>arXiv Query</title>
+  <updated>2026-11-24T00:00:00Z</updated>
+  <link href="https://arxiv.org/api/query" type="application/atom+xml"/>
+  <opensearch:itemsPerPage>{n}</opensearch:itemsPerPage>
+  <opensearch:totalResults>{n}</opensearch:totalResults>
+  <opensearch:startIndex>0</opensearch:startIndex>
+{entries}
+</feed>
+"""
+
+
+def _base(identifier: str) -> str:
+    return re.sub(r"v\d+$", "", identifier)
+
+
+class ArxivServer:
+    def __init__(self, fixtures: Path) -> None:
+        self.entries: dict[str, str] = {}
+        self.bad_request = b""
+        for path in sorted(fixtures.glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            body = data["body"].encode("latin-1").decode("utf-8")
+            if data["status_code"] == 400:
+                self.bad_request = body.encode("utf-8")
+                continue
+            for entry in _ENTRY.findall(body):
+                m = _ENTRY_ID.search(entry)
+                if m:
+                    self.entries.setdefault(_base(m[1]), entry)
+        self.requests: list[dict[str, list[str]]] = []
+        self.times: list[float] = []
+        self.mode = "ok"
+        self.slow_seconds = 3.0
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/query"
+
+    def start(self) -> ArxivServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer(self, query: dict[str, list[str]]) -> tuple[int, bytes]:
+        ids = [i for i in ",".join(query.get("id_list", [""])).split(",") if i]
+        if any(not _VALID.match(i) for i in ids):
+            return 400, self.bad_request
+        entries = [self.entries[_base(i)] for i in ids if _base(i) in self.entries]
+        body = _FEED.format(n=len(entries), entries="\n".join(entries))
+        return 200, body.encode("utf-8")
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = parse_qs(urlsplit(self.path).query)
+                server.requests.append(query)
+                server.times.append(time.monotonic())
+                if server.mode == "slow":
+                    time.sleep(server.slow_seconds)
+                if server.mode == "error":
+                    status, body = 503, b"Service Unavailable"
+                elif server.mode == "reject":
+                    status, body = 400, server.bad_request
+                else:
+                    status, body = server.answer(query)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
