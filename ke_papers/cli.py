@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -799,6 +800,71 @@ def update(
         for key_, changes in plan.items():
             target.replace(key_, curate.apply(target.find(key_), changes))
     typer.echo(f"updated {len(plan)} entries", err=True)
+
+
+@app.command("lint")
+def lint_(
+    ctx: typer.Context,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix", help="Repair what is safe (formatting, eprint versions) and say what changed."
+        ),
+    ] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text, json, or github (workflow annotations).")
+    ] = "text",
+) -> None:
+    """Check the bib file: duplicates, missing fields, bad links, IDs, years, keys, formatting.
+
+    One finding per line as `papers.bib:LINE: KEY: rule-id: message`. Exit code 1 on
+    findings, 0 when clean, 2 when the file cannot be read.
+    """
+    from ke_papers import lint
+    from ke_papers.render import markdown as md
+
+    if output_format not in ("text", "json", "github"):
+        raise typer.BadParameter(f"unknown format '{output_format}'; choose text, json or github")
+    choice = _state(ctx).choice()
+    path = choice.path
+    doc = store.read(path, lenient=True)
+    if fix:
+        path = config.writable(choice)
+        with store.locked(path):
+            doc = store.read(path, lenient=True)
+            papers, text, changes = lint.fix(doc)
+            if text != doc.text:
+                store.verify(papers, text, path, lenient=True)
+                store.write_atomic(path, text)
+                doc = store.read(path, lenient=True)
+        for change in changes:
+            typer.echo(f"fixed: {change}", err=True)
+    readme = lint.readme_for(path)
+    stale = False
+    if readme is not None:
+        current = readme.read_bytes().decode("utf-8", errors="replace")
+        if md.START in current:
+            try:
+                stale = md.splice_readme(current, md.paper_list(doc.papers)) != current
+            except KePapersError:
+                stale = False
+    findings = lint.check(doc, stale)
+    name = display_path(path)
+    if output_format == "json":
+        _emit_json([{"file": name, **dataclasses.asdict(f)} for f in findings])
+    elif output_format == "github":
+        for f in findings:
+            typer.echo(
+                f"::{f.severity} file={name},line={f.line},title={f.rule}::{f.key}: {f.message}"
+            )
+    else:
+        for f in findings:
+            mark = "" if f.severity == "error" else " (warning)"
+            typer.echo(f"{name}:{f.line}: {f.key}: {f.rule}: {f.message}{mark}")
+    if findings:
+        typer.echo(f"{len(findings)} findings in {name}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{name}: no findings", err=True)
 
 
 def main() -> None:

@@ -63,6 +63,8 @@ _LETTER_CMD = re.compile(
 _ESCAPED = re.compile(r"\\([&%#_$\{\}])")
 _TEXT_CMD = re.compile(r"\\(?:emph|textbf|textit|textsc|textrm|texttt|mbox|textsf|text)\s*(?=\{)")
 _OTHER_CMD = re.compile(r"\\[A-Za-z]+\s*")
+_PRIVATE = 0xE000
+_HIDDEN = re.compile("[\ue000-\ue07f]")
 
 
 def _accent(mark: str, letter: str) -> str:
@@ -80,10 +82,11 @@ def to_text(value: str) -> str:
         value = _LETTER_CMD.sub(lambda m: _LETTERS[m[1]], value)
         value = _TEXT_CMD.sub("", value)
         value = value.replace("\\\\", " ").replace("~", "\u00a0").replace("\\ ", " ")
-        value = _ESCAPED.sub(lambda m: "\x00" + m[1], value)
-        value = _OTHER_CMD.sub(lambda m: "" if m[0].strip() != "\\" else m[0], value)
-        value = value.replace("{", "").replace("}", "")
-        value = value.replace("\x00", "").replace("\u00a0", " ")
+        # Escaped specials hide in private-use characters while braces and commands go.
+        value = _ESCAPED.sub(lambda m: chr(_PRIVATE + ord(m[1])), value)
+        value = _OTHER_CMD.sub("", value)
+        value = value.replace("{", "").replace("}", "").replace("\u00a0", " ")
+        value = _HIDDEN.sub(lambda m: chr(ord(m[0]) - _PRIVATE), value)
     return " ".join(value.split())
 
 

@@ -10,6 +10,7 @@ re-read and compared before it replaces anything.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import tempfile
@@ -76,6 +77,8 @@ class Document:
     chunks: list[Chunk]
     papers: list[Paper]
     strings: dict[str, str]
+    #: (line, key) of entries whose key was already taken; only a lenient parse keeps them.
+    duplicate_keys: list[tuple[int, str]] = dataclasses.field(default_factory=list)
 
 
 def _block_error(path: Path | str, block: object) -> BibError:
@@ -130,8 +133,11 @@ def _split_concat(raw: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def parse(text: str, path: Path | str = "papers.bib") -> Document:
-    """Parse bib text; the first unreadable block raises BibError with its line."""
+def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> Document:
+    """Parse bib text; the first unreadable block raises BibError with its line.
+
+    `lenient` (for lint) keeps an entry whose key is taken, and notes it, instead of failing.
+    """
     import bibtexparser
     from bibtexparser import model as bm
 
@@ -142,13 +148,20 @@ def parse(text: str, path: Path | str = "papers.bib") -> Document:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise BibError(path, line, "NUL byte: this is not a text file")
     lib = bibtexparser.parse_string(text, parse_stack=[])
-    if lib.failed_blocks:
-        raise _block_error(path, min(lib.failed_blocks, key=lambda b: b.start_line or 0))
+    failed = [
+        b for b in lib.failed_blocks if not (lenient and isinstance(b, bm.DuplicateBlockKeyBlock))
+    ]
+    if failed:
+        raise _block_error(path, min(failed, key=lambda b: b.start_line or 0))
     chunks: list[Chunk] = []
     papers: list[Paper] = []
     strings: dict[str, str] = {}
+    duplicate_keys: list[tuple[int, str]] = []
     cursor = 0
     for block in lib.blocks:
+        if isinstance(block, bm.DuplicateBlockKeyBlock):
+            duplicate_keys.append(((block.start_line or 0) + 1, block.key))
+            block = block.ignore_error_block
         raw = block.raw or ""
         start = text.find(raw, cursor)
         if start < 0:
@@ -184,10 +197,10 @@ def parse(text: str, path: Path | str = "papers.bib") -> Document:
         else:
             kind = "comment"
         chunks.append(Chunk(start, end, kind, line))
-    return Document(Path(path), text, chunks, papers, strings)
+    return Document(Path(path), text, chunks, papers, strings, duplicate_keys)
 
 
-def read(path: Path) -> Document:
+def read(path: Path, lenient: bool = False) -> Document:
     """Read and parse a bib file; a missing or unreadable file is a one-line error."""
     try:
         data = path.read_bytes()
@@ -202,7 +215,7 @@ def read(path: Path) -> Document:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise BibError(path, line, "not UTF-8 text") from None
-    return parse(text, path)
+    return parse(text, path, lenient)
 
 
 def _field_value(paper: Paper, name: str) -> str:
@@ -301,10 +314,10 @@ def _same(a: Paper, b: Paper) -> bool:
     )
 
 
-def verify(before: list[Paper], after_text: str, path: Path) -> None:
+def verify(before: list[Paper], after_text: str, path: Path, lenient: bool = False) -> None:
     """Refuse a write whose result does not read back as exactly the intended papers."""
     try:
-        after = parse(after_text, path).papers
+        after = parse(after_text, path, lenient).papers
     except BibError as exc:
         raise KePapersError(
             f"refusing to write {display_path(path)}: it would not parse "

@@ -1,0 +1,149 @@
+"""`ke-papers lint`: every rule fires on its problem, and the real list is clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import DATA_BIB, REPO, seed_text
+
+BAD = """@article{meng2022locating,
+  title         = {Locating and Editing Factual Associations in {GPT}},
+  author        = {Meng, Kevin},
+  journal       = {arXiv preprint arXiv:2202.05262},
+  year          = {2022},
+  eprint        = {2202.05262v3},
+  archiveprefix = {arXiv},
+  taxonomy      = {Methods > Locate and edit}
+}
+
+@article{meng2022locating,
+  title         = {Locating Again},
+  author        = {Meng, Kevin},
+  journal       = {J},
+  year          = {2022},
+  taxonomy      = {Methods > Locate and edit}
+}
+
+@inproceedings{other2021thing,
+  title         = {Locating and editing factual associations in GPT},
+  author        = {Other, Ann},
+  year          = {2021},
+  eprint        = {2202.05262},
+  archiveprefix = {arXiv},
+  venue         = {ICLR 2023},
+  taxonomy      = {Methods > Locate and edt},
+  links         = {code: javascript:alert(1); page: }
+}
+
+@misc{whatever,
+  title         = {Third},
+  author        = {Third, Tom},
+  year          = {20x2},
+  doi           = {10.1/x},
+  eprint        = {not-an-id},
+  taxonomy      = {Methods >  > Deep}
+}
+
+@misc{fourth2020fourth, title = {Fourth}, author = {Fourth, F.}, year = {2020}, doi = {10.1/X},
+  url = {ftp://example.org/x}}
+"""
+
+
+def lint(run, bib: Path, *args: str, code: int = 1):
+    return run("--bib", str(bib), "lint", *args, code=code)
+
+
+def test_every_rule_fires(run, tmp_path: Path):
+    bib = tmp_path / "papers.bib"
+    bib.write_text(BAD, encoding="utf-8")
+    out = lint(run, bib).stdout.splitlines()
+    rules = {line.split(": ")[2] for line in out}
+    assert rules == {
+        "duplicate-key",
+        "duplicate-arxiv",
+        "duplicate-doi",
+        "duplicate-title",
+        "missing-field",
+        "taxonomy-typo",
+        "bad-taxonomy",
+        "empty-url",
+        "bad-url",
+        "bad-arxiv",
+        "bad-year",
+        "venue-year",
+        "key-style",
+        "not-canonical",
+    }
+    assert (
+        f"{bib}:11: meng2022locating: duplicate-key: key 'meng2022locating' is already used above"
+        in out
+    )
+    assert any(
+        l.startswith(f"{bib}:19: other2021thing: missing-field: @inproceedings needs booktitle")
+        for l in out
+    )
+    assert any("taxonomy-typo: section 'Methods > Locate and edt' is used once" in l for l in out)
+    assert any("whatever: key-style:" in l and l.endswith("(warning)") for l in out)
+    assert bib.read_text(encoding="utf-8") == BAD
+
+
+def test_json_and_github_formats(run, tmp_path: Path):
+    bib = tmp_path / "papers.bib"
+    bib.write_text(BAD, encoding="utf-8")
+    findings = json.loads(lint(run, bib, "--format", "json").stdout)
+    assert {"file", "line", "key", "rule", "message", "severity"} <= set(findings[0])
+    github = lint(run, bib, "--format", "github").stdout.splitlines()
+    assert github[0].startswith(f"::error file={bib},line=11,title=duplicate-key::")
+    assert any(g.startswith("::warning ") and "key-style" in g for g in github)
+
+
+def test_fix_repairs_only_what_is_safe(run, tmp_path: Path):
+    bib = tmp_path / "papers.bib"
+    bib.write_text(BAD, encoding="utf-8")
+    result = lint(run, bib, "--fix")
+    assert "fixed: meng2022locating: eprint 2202.05262v3 -> 2202.05262" in result.stderr
+    assert "fixed: reformatted into canonical form" in result.stderr
+    assert "not-canonical" not in result.stdout and "bad-url" in result.stdout
+    text = bib.read_text(encoding="utf-8")
+    assert "javascript:alert(1)" in text and text.count("\n@") == BAD.count("\n@")
+    assert "2202.05262v3" not in text and text.count("eprint        = {2202.05262}") == 2
+    lint(run, bib, "--fix")  # nothing left to fix: the same findings, no change
+    assert bib.read_text(encoding="utf-8") == text
+
+
+def test_seed_imported_as_is_shows_its_known_errors(run, tmp_path: Path):
+    seed = tmp_path / "seed.md"
+    seed.write_text(seed_text(), encoding="utf-8")
+    bib = tmp_path / "asis.bib"
+    run("--bib", str(bib), "import", "--markdown", str(seed))
+    out = lint(run, bib).stdout
+    assert "akyurek2022towards: duplicate-arxiv: same arXiv ID 2204.12785 as lee2022plug" in out
+    assert "logan2022fruit: empty-url: link 'paper' has no URL" in out
+    assert "logan2022fruit: empty-url: link 'code' has no URL" in out
+
+
+def test_shipped_list_is_clean_and_readme_check_runs_in_a_checkout(run, tmp_path: Path):
+    result = lint(run, DATA_BIB, code=0)
+    assert result.stdout == "" and "no findings" in result.stderr
+    checkout = tmp_path / "checkout"
+    (checkout / "data").mkdir(parents=True)
+    (checkout / "data" / "papers.bib").write_bytes(DATA_BIB.read_bytes())
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (checkout / "README.md").write_text(
+        readme.replace(
+            "[[paper](https://arxiv.org/abs/2202.05262)]", "[[paper](https://stale.example)]"
+        ),
+        encoding="utf-8",
+    )
+    out = lint(run, checkout / "data" / "papers.bib").stdout
+    assert out.endswith(
+        ": -: readme-stale: README's generated list is out of date "
+        "(ke-papers export --markdown --readme README.md)\n"
+    )
+
+
+def test_unreadable_file_is_exit_2(run, tmp_path: Path):
+    bib = tmp_path / "papers.bib"
+    bib.write_text("@article{a, title={x}\n", encoding="utf-8")
+    assert lint(run, bib, code=2).stderr.startswith(f"error: {bib}:1: cannot parse @article")
