@@ -80,11 +80,13 @@ def test_every_rule_fires(run, tmp_path: Path):
         in out
     )
     assert any(
-        l.startswith(f"{bib}:19: other2021thing: missing-field: @inproceedings needs booktitle")
-        for l in out
+        line.startswith(f"{bib}:19: other2021thing: missing-field: @inproceedings needs booktitle")
+        for line in out
     )
-    assert any("taxonomy-typo: section 'Methods > Locate and edt' is used once" in l for l in out)
-    assert any("whatever: key-style:" in l and l.endswith("(warning)") for l in out)
+    assert any(
+        "taxonomy-typo: section 'Methods > Locate and edt' is used once" in line for line in out
+    )
+    assert any("whatever: key-style:" in line and line.endswith("(warning)") for line in out)
     assert bib.read_text(encoding="utf-8") == BAD
 
 
