@@ -47,13 +47,16 @@ def seed_papers() -> list[dict[str, str]]:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"[{}\\%&#$_]", " ", text)
+    return " ".join(re.sub(r"[{}\\%&#$_]", " ", text).split())
 
 
 def make(n: int, seed: int = 7) -> str:
+    from ke_papers import keys, names
+
     rng = random.Random(seed)
     records = arxiv_records()
     papers = seed_papers()
+    taken: set[str] = set()
     sections = sorted({p.get("taxonomy", "Overview") for p in papers})
     out = [f'@string{{{k} = "{v}"}}' for k, v in STRINGS.items()]
     for i in range(n):
@@ -62,19 +65,23 @@ def make(n: int, seed: int = 7) -> str:
         words = _clean(str(record["title"])).split()
         rng.shuffle(words)
         title = " ".join(words[:12]) + f" {i}"
-        authors = " and ".join(
-            f"{a.split()[-1]}, {' '.join(a.split()[:-1])}" if " " in a else a
-            for a in list(record["authors"])[:6]
+        people = [_clean(a) for a in list(record["authors"])[:6]]
+        authors = names.author_field(people)
+        key = keys.unique(
+            keys.base_key([names.from_display(people[0])], 2015 + i % 10, title), taken
         )
+        taken.add(key)
         year = 2015 + i % 10
         arxiv = f"{year % 100:02d}{1 + i % 12:02d}.{10000 + i % 90000:05d}"
         venue_key = rng.choice([*STRINGS, None, None])
         fields = [
             f"  title         = {{{title}}}",
-            f"  author        = {{{_clean(authors)}}}",
+            f"  author        = {{{authors}}}",
         ]
         if venue_key:
             fields.append(f"  booktitle     = {venue_key}")
+        else:
+            fields.append(f"  journal       = {{arXiv preprint arXiv:{arxiv}}}")
         fields += [
             f"  year          = {{{year}}}",
             f"  eprint        = {{{arxiv}}}",
@@ -86,10 +93,11 @@ def make(n: int, seed: int = 7) -> str:
             f"  taxonomy      = {{{rng.choice(sections)}}}",
             f"  keywords      = {{{base.get('keywords', 'editing')}}}",
             f"  links         = {{code: https://github.com/lab{i % 97}/repo{i}}}",
-            f"  abstract      = {{{_clean(str(record['abstract']))}}}",
         ]
+        if i % 3 == 0:  # about a third of real bibliography entries carry an abstract
+            fields.append(f"  abstract      = {{{_clean(str(record['abstract']))}}}")
         kind = "inproceedings" if venue_key else "article"
-        out.append(f"@{kind}{{paper{i}x{year},\n" + ",\n".join(fields) + "\n}")
+        out.append(f"@{kind}{{{key},\n" + ",\n".join(fields) + "\n}")
     return "\n\n".join(out) + "\n"
 
 

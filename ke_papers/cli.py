@@ -133,7 +133,7 @@ def taxonomy_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             ]
         )
         return
-    label = f"[bold]{display_path(library.document.path)}[/] ({len(library)} papers)"
+    label = f"[bold]{display_path(library.path)}[/] ({len(library)} papers)"
     _console().print(terminal.section_tree(root, label))
 
 
@@ -288,7 +288,7 @@ def search(
     An empty query with filters lists every paper that passes them.
     Exit code 1 when nothing matches.
     """
-    from ke_papers.search import Filters, Index
+    from ke_papers.search import Filters
 
     library = _state(ctx).library()
     path = taxonomy.resolve(library.tree(), category) if category else None
@@ -301,7 +301,7 @@ def search(
         category=path,
         has_code=has_code,
     )
-    index = Index(library.papers)
+    index = library.index()
     text = " ".join(query or [])
     hits = index.search(text, filters, limit)
     if not hits:
@@ -404,11 +404,8 @@ def export(
         raise typer.BadParameter("--check needs --output or --readme")
     library = _state(ctx).library()
     path = taxonomy.resolve(library.tree(), category) if category else None
-    papers = [
-        p
-        for p in library
-        if (path is None or taxonomy.belongs(p, path)) and (since is None or (p.year or 0) >= since)
-    ]
+    positions = library.select(path, since)
+    papers = [library.papers[i] for i in positions] if (as_json or as_csv or bibtex) else []
     if as_json:
         text = (
             json.dumps(
@@ -425,7 +422,7 @@ def export(
 
         text = cite.bibtex(papers)
     else:
-        text = md.paper_list(papers)
+        text = md.paper_list(library.markdown_items(positions))
     target = readme or output
     if target is None:
         typer.echo(text, nl=False)
@@ -528,9 +525,7 @@ def cite(
     if texrefs.ALL in wanted:
         wanted = [p.key for p in library] + [k for k in wanted if k != texrefs.ALL]
     if query:
-        from ke_papers.search import Index
-
-        wanted += [h.paper.key for h in Index(library.papers).search(query, limit=limit)]
+        wanted += [h.paper.key for h in library.index().search(query, limit=limit)]
     if category:
         path = taxonomy.resolve(library.tree(), category)
         wanted += [p.key for p in library if taxonomy.belongs(p, path)]
@@ -821,13 +816,11 @@ def lint_(
     findings, 0 when clean, 2 when the file cannot be read.
     """
     from ke_papers import lint
-    from ke_papers.render import markdown as md
 
     if output_format not in ("text", "json", "github"):
         raise typer.BadParameter(f"unknown format '{output_format}'; choose text, json or github")
     choice = _state(ctx).choice()
     path = choice.path
-    doc = store.read(path, lenient=True)
     if fix:
         path = config.writable(choice)
         with store.locked(path):
@@ -836,19 +829,17 @@ def lint_(
             if text != doc.text:
                 store.verify(papers, text, path, lenient=True)
                 store.write_atomic(path, text)
-                doc = store.read(path, lenient=True)
         for change in changes:
             typer.echo(f"fixed: {change}", err=True)
+    findings = lint.check_file(path)
     readme = lint.readme_for(path)
-    stale = False
     if readme is not None:
-        current = readme.read_bytes().decode("utf-8", errors="replace")
-        if md.START in current:
-            try:
-                stale = md.splice_readme(current, md.paper_list(doc.papers)) != current
-            except KePapersError:
-                stale = False
-    findings = lint.check(doc, stale)
+        try:
+            items = Library.read(path).markdown_items()
+        except KePapersError:  # duplicate keys: read leniently for the README check
+            items = Library(store.read(path, lenient=True).papers).markdown_items()
+        stale = lint.readme_finding(readme, items)
+        findings += [stale] if stale else []
     name = display_path(path)
     if output_format == "json":
         _emit_json([{"file": name, **dataclasses.asdict(f)} for f in findings])

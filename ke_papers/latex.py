@@ -181,5 +181,7 @@ def _preceded_by_command(title: str, m: re.Match[str]) -> bool:
 
 def fold(text: str) -> str:
     """Lowercase ASCII-folded text: `Túlio` and `tulio` compare equal."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -23,8 +23,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ke_papers import keys, store, venues
+from ke_papers.errors import KePapersError
 from ke_papers.library import arxiv_base, normal_title
 from ke_papers.model import TAXONOMY_SEP, Paper, is_arxiv_id, parse_links
 
@@ -183,7 +185,41 @@ def _format_findings(doc: store.Document) -> list[Finding]:
     return out
 
 
-def check(doc: store.Document, readme_stale: bool = False) -> list[Finding]:
+def check_file(path: Path) -> list[Finding]:
+    """The findings for a bib file, through the parse cache (they depend only on its bytes)."""
+    from ke_papers import cache
+
+    data = store.read_bytes(path)
+
+    def build() -> list[tuple[Any, ...]]:
+        doc = store.parse(store.decode(data, path), path, lenient=True)
+        return [dataclasses.astuple(f) for f in check(doc)]
+
+    return [Finding(*row) for row in cache.cached(path, data, "lint", build)]
+
+
+def readme_finding(readme: Path, items: list[tuple[list[str], str]]) -> Finding | None:
+    """A readme-stale finding when the README's generated list differs from `items`'."""
+    from ke_papers.render import markdown
+
+    current = readme.read_bytes().decode("utf-8", errors="replace")
+    if markdown.START not in current:
+        return None
+    try:
+        stale = markdown.splice_readme(current, markdown.paper_list(items)) != current
+    except KePapersError:
+        return None
+    if not stale:
+        return None
+    return Finding(
+        1,
+        "-",
+        "readme-stale",
+        "README's generated list is out of date (ke-papers export --markdown --readme README.md)",
+    )
+
+
+def check(doc: store.Document) -> list[Finding]:
     """Every finding for a parsed (leniently, so duplicate keys are seen) bib file."""
     this_year = datetime.date.today().year
     findings = [
@@ -195,16 +231,6 @@ def check(doc: store.Document, readme_stale: bool = False) -> list[Finding]:
     findings += _duplicates(doc.papers)
     findings += _taxonomy_typos(doc.papers)
     findings += _format_findings(doc)
-    if readme_stale:
-        findings.append(
-            Finding(
-                1,
-                "-",
-                "readme-stale",
-                "README's generated list is out of date "
-                "(ke-papers export --markdown --readme README.md)",
-            )
-        )
     return sorted(findings, key=lambda f: (f.line, f.rule))
 
 

@@ -15,6 +15,7 @@ Custom fields of the list:
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -147,9 +148,49 @@ class Paper:
         return parse_links(self.get("links"))
 
     @property
+    def has_code(self) -> bool:
+        return any(link.label.casefold().startswith("code") and link.url for link in self.links)
+
+    @property
     def links(self) -> list[Link]:
         paper = [Link("paper", self.paper_url)] if self.paper_url else []
         return paper + self.extra_links
+
+    def record(self) -> str:
+        """The paper as one JSON string for the parse cache, its derived values included."""
+        return json.dumps(
+            [
+                self.key,
+                self.entry_type,
+                self.line,
+                self.fields,
+                self.title,
+                self.authors,
+                self.year,
+                self.taxonomy,
+                self.arxiv,
+                self.keywords,
+                [[link.label, link.url] for link in self.extra_links],
+            ],
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_record(cls, record: str) -> Paper:
+        """A paper from `record()`, with its derived values already in place (no re-parsing)."""
+        key, entry_type, line, fields, *derived = json.loads(record)
+        paper = cls(key=key, entry_type=entry_type, fields=fields, line=line)
+        title, authors, year, taxonomy, arxiv, keywords, links = derived
+        paper.__dict__.update(
+            title=title,
+            authors=authors,
+            year=year,
+            taxonomy=taxonomy,
+            arxiv=arxiv,
+            keywords=keywords,
+            extra_links=[Link(label, url) for label, url in links],
+        )
+        return paper
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of a paper (`list --json`, `show --json`, `export --json`)."""

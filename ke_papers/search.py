@@ -13,10 +13,12 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from ke_papers import taxonomy
 from ke_papers.latex import fold
 from ke_papers.model import Paper
 
@@ -73,29 +75,8 @@ class Filters:
     category: tuple[str, ...] | None = None
     has_code: bool = False
 
-    def accepts(self, paper: Paper) -> bool:
-        if self.author and not any(fold(self.author) in fold(a) for a in paper.authors):
-            return False
-        year = paper.year
-        if self.year is not None and year != self.year:
-            return False
-        if self.since is not None and (year is None or year < self.since):
-            return False
-        if self.until is not None and (year is None or year > self.until):
-            return False
-        if self.venue:
-            have = _VENUE_TOKEN.findall(fold(paper.venue))
-            wanted = _VENUE_TOKEN.findall(fold(self.venue))
-            if not wanted or any(w not in have for w in wanted):
-                return False
-        if self.category is not None and not taxonomy.belongs(paper, self.category):
-            return False
-        return not (
-            self.has_code
-            and not any(
-                link.label.casefold().startswith("code") and link.url for link in paper.links
-            )
-        )
+    def active(self) -> bool:
+        return self != Filters()
 
 
 @dataclass(frozen=True)
@@ -105,93 +86,194 @@ class Hit:
     matched: int
 
 
+def passing(meta: dict[str, Any], filters: Filters) -> list[int] | None:
+    """Positions passing the filters on year, code and section (the cache's meta columns).
+
+    None when none of those filters is set. Author and venue need the index: Index.passing.
+    """
+    if (filters.year, filters.since, filters.until, filters.category) == (None,) * 4 and not (
+        filters.has_code
+    ):
+        return None
+    years, code = meta["years"], meta["code"]
+    keep = [
+        i
+        for i in range(len(years))
+        if (filters.year is None or years[i] == filters.year)
+        and (filters.since is None or (years[i] and years[i] >= filters.since))
+        and (filters.until is None or (years[i] and years[i] <= filters.until))
+        and (not filters.has_code or code[i])
+    ]
+    if filters.category is not None:
+        path = fold(" / ".join(filters.category))
+        folded = meta["folded_taxonomy"]
+        keep = [i for i in keep if folded[i] == path or folded[i].startswith(path + " / ")]
+    return keep
+
+
 class Index:
-    """Folded text and token sets of every paper, built once per run."""
+    """Folded field texts of every paper, one big string per field, built once and cacheable.
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
-        self.papers = list(papers)
-        self.texts = [paper_fields(p) for p in self.papers]
-        self.token_sets = [
-            {f: set(_TOKEN.findall(t)) for f, t in text.items()} for text in self.texts
-        ]
-        self.vocabulary: set[str] = set()
-        lengths = {f: 0 for f in WEIGHTS}
-        for sets, text in zip(self.token_sets, self.texts, strict=False):
-            for f, s in sets.items():
-                self.vocabulary.update(s)
-                lengths[f] += len(_TOKEN.findall(text[f]))
-        n = max(1, len(self.papers))
-        self.avg_length = {f: max(1.0, total / n) for f, total in lengths.items()}
+    Matching scans those strings with regular expressions (C speed) and maps each hit
+    back to its paper through the offsets, so a query touches only the papers it hits.
+    """
 
-    def candidates(self, word: str) -> dict[str, float]:
-        """Vocabulary tokens that a query word matches, with how well."""
-        found = {word: EXACT} if word in self.vocabulary else {}
-        if len(word) >= TYPO_MIN_LENGTH:
-            for variant in _one_edit(word):
-                if variant in self.vocabulary and variant not in found:
-                    found[variant] = TYPO
-        if len(word) >= PREFIX_MIN_LENGTH:
-            for token in self.vocabulary:
-                if token not in found and token.startswith(word):
-                    found[token] = PREFIX
+    def __init__(self, data: dict[str, Any], meta: dict[str, Any], papers: Sequence[Paper]) -> None:
+        self.data = data
+        self.meta = meta
+        self.papers = papers
+        self.count = len(meta["keys"])
+        self._vocabulary: set[str] | None = None
+        self.starts = {f: array("q", data["starts"][f]) for f in WEIGHTS}
+        self.lengths = {f: array("l", data["lengths"][f]) for f in WEIGHTS}
+        self.avg_length = {f: max(1.0, sum(self.lengths[f]) / max(1, self.count)) for f in WEIGHTS}
+
+    @staticmethod
+    def build(papers: Sequence[Paper]) -> dict[str, Any]:
+        """The index data (plain types, so that the cache can marshal it)."""
+        texts: dict[str, list[str]] = {f: [] for f in WEIGHTS}
+        for paper in papers:
+            for field, text in paper_fields(paper).items():
+                texts[field].append(" ".join(text.split()))
+        data: dict[str, Any] = {"text": {}, "starts": {}, "lengths": {}}
+        vocabulary: set[str] = set()
+        for field, values in texts.items():
+            big = "\n".join(values)
+            starts, pos = array("q"), 0
+            for value in values:
+                starts.append(pos)
+                pos += len(value) + 1
+            data["text"][field] = big
+            data["starts"][field] = starts.tobytes()
+            data["lengths"][field] = array("l", (len(_TOKEN.findall(v)) for v in values)).tobytes()
+            vocabulary.update(_TOKEN.findall(big))
+        data["vocabulary"] = " ".join(sorted(vocabulary))
+        return data
+
+    @property
+    def vocabulary(self) -> set[str]:
+        """Every token of every field; built only when typo or suggestion matching needs it."""
+        if self._vocabulary is None:
+            self._vocabulary = set(self.data["vocabulary"].split())
+        return self._vocabulary
+
+    def _paper_at(self, field: str, pos: int) -> int:
+        return bisect_right(self.starts[field], pos) - 1
+
+    def _field_hits(self, field: str, pattern: re.Pattern[str]) -> set[int]:
+        return {
+            self._paper_at(field, m.start()) for m in pattern.finditer(self.data["text"][field])
+        }
+
+    def passing(self, filters: Filters) -> list[int] | None:
+        """Positions of the papers that pass the filters, or None when no filter is set."""
+        keep = passing(self.meta, filters)
+        if not filters.author and not filters.venue:
+            return keep
+        if keep is None:
+            keep = list(range(self.count))
+        if filters.author:
+            hits = self._field_hits("authors", re.compile(re.escape(fold(filters.author))))
+            keep = [i for i in keep if i in hits]
+        if filters.venue:
+            wanted = _VENUE_TOKEN.findall(fold(filters.venue))
+            if not wanted:
+                return []
+            for word in wanted:
+                edge = "a-z" if word.isalpha() else "0-9"
+                pattern = re.compile(rf"(?<![{edge}]){re.escape(word)}(?![{edge}])")
+                hits = self._field_hits("venue", pattern)
+                keep = [i for i in keep if i in hits]
+        return keep
+
+    def _typos(self, word: str) -> set[str]:
+        if len(word) < TYPO_MIN_LENGTH:
+            return set()
+        return {v for v in _one_edit(word) if v in self.vocabulary and v != word}
+
+    def _word_qualities(self, word: str) -> dict[int, dict[str, float]]:
+        """For each paper a word touches: the best match quality in each field."""
+        found: dict[int, dict[str, float]] = {}
+        exact_or_prefix = re.compile(re.escape(word))
+        typos = self._typos(word)
+        typo_pattern = (
+            re.compile(
+                r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, sorted(typos))) + r")(?![a-z0-9])"
+            )
+            if typos
+            else None
+        )
+        for field in WEIGHTS:
+            text = self.data["text"][field]
+            best: dict[int, float] = {}
+            for m in exact_or_prefix.finditer(text):
+                start, end = m.start(), m.end()
+                at_start = start == 0 or not text[start - 1].isalnum()
+                at_end = end == len(text) or not text[end].isalnum()
+                if at_start and at_end:
+                    quality = EXACT
+                elif at_start and len(word) >= PREFIX_MIN_LENGTH:
+                    quality = PREFIX
+                else:
+                    quality = SUBSTRING
+                i = self._paper_at(field, start)
+                if quality > best.get(i, 0.0):
+                    best[i] = quality
+            if typo_pattern is not None:
+                for m in typo_pattern.finditer(text):
+                    i = self._paper_at(field, m.start())
+                    if best.get(i, 0.0) < TYPO:
+                        best[i] = TYPO
+            for i, quality in best.items():
+                found.setdefault(i, {})[field] = quality
         return found
+
+    def _score(self, i: int, qualities: dict[str, float]) -> float:
+        total = 0.0
+        for field, quality in qualities.items():
+            damping = LENGTH_DAMPING.get(field, 0.0)
+            length = self.lengths[field][i] / self.avg_length[field]
+            total += WEIGHTS[field] * quality / (1 - damping + damping * length)
+        return total
 
     def search(self, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
         words = list(dict.fromkeys(tokens(query)))
-        phrase = " ".join(words) if len(words) > 1 else ""
-        expanded = [(w, self.candidates(w)) for w in words]
-        n = len(self.papers)
-        idf = {w: _idf(n, self._document_frequency(w, c)) for w, c in expanded}
-        hits: list[Hit] = []
-        for i, paper in enumerate(self.papers):
-            if not filters.accepts(paper):
-                continue
-            score = 0.0
-            matched = 0
-            for word, cands in expanded:
-                s = self._word_score(i, word, cands)
-                if s > 0:
-                    matched += 1
-                    score += s * idf[word]
-            if words and matched == 0:
-                continue
-            if phrase and (phrase in self.texts[i]["title"] or phrase in self.texts[i]["keywords"]):
-                score += PHRASE_BONUS
-            hits.append(Hit(paper, round(score, 3), matched))
-        hits.sort(key=lambda h: (-h.matched, -h.score))
-        return hits[:limit] if limit else hits
-
-    def _document_frequency(self, word: str, cands: dict[str, float]) -> int:
-        keys = set(cands)
-        return sum(1 for sets in self.token_sets if any(keys & s for s in sets.values())) or 1
-
-    def _word_score(self, i: int, word: str, cands: dict[str, float]) -> float:
-        total = 0.0
-        sets = self.token_sets[i]
-        texts = self.texts[i]
-        for field, weight in WEIGHTS.items():
-            present = sets[field]
-            quality = max((cands[t] for t in present if t in cands), default=0.0)
-            if quality == 0.0 and word in texts[field]:
-                quality = SUBSTRING
-            if quality:
-                damping = LENGTH_DAMPING.get(field, 0.0)
-                length = len(present) / self.avg_length[field]
-                total += weight * quality / (1 - damping + damping * length)
-        return total
+        allowed = self.passing(filters)
+        if not words:
+            chosen = range(self.count) if allowed is None else allowed
+            positions = list(chosen)[:limit] if limit else list(chosen)
+            return [Hit(self.papers[i], 0.0, 0) for i in positions]
+        allowed_set = None if allowed is None else set(allowed)
+        scores: dict[int, float] = {}
+        matched: dict[int, int] = {}
+        for word in words:
+            found = self._word_qualities(word)
+            idf = _idf(self.count, len(found) or 1)
+            for i, qualities in found.items():
+                if allowed_set is not None and i not in allowed_set:
+                    continue
+                scores[i] = scores.get(i, 0.0) + idf * self._score(i, qualities)
+                matched[i] = matched.get(i, 0) + 1
+        if len(words) > 1:
+            phrase = re.compile(re.escape(" ".join(words)))
+            for field in ("title", "keywords"):
+                for i in self._field_hits(field, phrase):
+                    if i in scores:
+                        scores[i] += PHRASE_BONUS
+        ranked = sorted(scores, key=lambda i: (-matched[i], -scores[i], i))
+        if limit:
+            ranked = ranked[:limit]
+        return [Hit(self.papers[i], round(scores[i], 3), matched[i]) for i in ranked]
 
     def suggest(self, query: str, n: int = 3) -> list[str]:
-        """Keys or titles close to a query that found nothing."""
-        words = tokens(query)
-        pool: dict[str, str] = {}
-        for paper, sets in zip(self.papers, self.token_sets, strict=False):
-            pool[fold(paper.key)] = paper.key
-            pool[fold(paper.title)] = paper.title
-            for token in sets["keywords"] | sets["title"]:
-                pool.setdefault(token, token)
-        wanted = " ".join(words) or fold(query)
-        close = difflib.get_close_matches(wanted, list(pool), n=n, cutoff=0.6)
-        return [pool[c] for c in close]
+        """Keys, titles or words close to a query that found nothing."""
+        wanted = " ".join(tokens(query)) or fold(query)
+        if not wanted:
+            return []
+        head = wanted[:1]
+        pool = [k for k in self.meta["keys"] if fold(k).startswith(head)]
+        pool += [w for w in self.vocabulary if w.startswith(head)]
+        return difflib.get_close_matches(wanted, pool, n=n, cutoff=0.6)
 
 
 def _idf(n: int, df: int) -> float:

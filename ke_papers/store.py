@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ke_papers.errors import BibError, KePapersError, display_path
 from ke_papers.model import Paper
@@ -200,22 +201,48 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
     return Document(Path(path), text, chunks, papers, strings, duplicate_keys)
 
 
-def read(path: Path, lenient: bool = False) -> Document:
-    """Read and parse a bib file; a missing or unreadable file is a one-line error."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a missing or unreadable file is a one-line error."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise KePapersError(f"{display_path(path)}: no such file") from None
     except IsADirectoryError:
         raise KePapersError(f"{display_path(path)}: is a folder, not a bib file") from None
     except OSError as exc:
         raise KePapersError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
+
+
+def decode(data: bytes, path: Path) -> str:
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise BibError(path, line, "not UTF-8 text") from None
-    return parse(text, path, lenient)
+
+
+def encode(doc: Document) -> dict[str, Any]:
+    """A parsed document as plain values, for the parse cache (its text is the file itself)."""
+    return {
+        "chunks": [(c.start, c.end, c.kind, c.line) for c in doc.chunks],
+        "papers": [(p.key, p.entry_type, p.fields, p.raw, p.line, p.chunk) for p in doc.papers],
+        "strings": doc.strings,
+    }
+
+
+def decoded(value: dict[str, Any], text: str, path: Path) -> Document:
+    """The document `encode` made, over the file's current text."""
+    papers = [
+        Paper(key=k, entry_type=t, fields=f, raw=r, line=line, chunk=c)
+        for k, t, f, r, line, c in value["papers"]
+    ]
+    chunks = [Chunk(*c) for c in value["chunks"]]
+    return Document(path, text, chunks, papers, value["strings"])
+
+
+def read(path: Path, lenient: bool = False) -> Document:
+    """Read and parse a bib file; a missing or unreadable file is a one-line error."""
+    return parse(decode(read_bytes(path), path), path, lenient)
 
 
 def _field_value(paper: Paper, name: str) -> str:
@@ -253,12 +280,26 @@ def canonical(doc: Document) -> str:
     return "\n\n".join(p for p in parts if p) + "\n" if parts else ""
 
 
+@dataclass(frozen=True)
+class Segment:
+    """Where an entry stands in a spliced text: copied from `chunk`, or `paper` written anew."""
+
+    start: int
+    end: int
+    chunk: int | None
+    paper: Paper | None
+
+
 def splice(doc: Document, papers: list[Paper]) -> str:
     """The new file text: untouched entries byte for byte, changed and new ones canonical.
 
     A paper read from the file keeps its place (its `chunk`); a new paper follows
     the paper before it in `papers`; a paper missing from `papers` is removed.
     """
+    return _splice(doc, papers)[0]
+
+
+def _splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
     original = {id(p) for p in doc.papers}
     placed: dict[int, Paper] = {}
     followers: dict[int | None, list[Paper]] = {}
@@ -270,36 +311,92 @@ def splice(doc: Document, papers: list[Paper]) -> str:
         else:
             followers.setdefault(anchor, []).append(paper)
 
-    def text_of(paper: Paper, chunk: Chunk) -> str:
-        if id(paper) in original:
-            return doc.text[chunk.start : chunk.end]
-        return format_entry(paper)
-
     out: list[str] = []
+    segments: list[Segment] = []
+    size = 0
+
+    def emit(text: str, chunk: int | None = None, paper: Paper | None = None) -> None:
+        nonlocal size
+        if chunk is not None or paper is not None:
+            segments.append(Segment(size, size + len(text), chunk, paper))
+        out.append(text)
+        size += len(text)
+
     pos = 0
     leading = followers.pop(None, [])
     for i, chunk in enumerate(doc.chunks):
         gap = doc.text[pos : chunk.start]
         pos = chunk.end
         if chunk.kind != "entry":
-            out.append(gap + doc.text[chunk.start : chunk.end])
+            emit(gap)
+            emit(doc.text[chunk.start : chunk.end], chunk=i)
             continue
         paper = placed.get(i)
         if paper is None:
             continue
-        out.append(gap)
-        if leading:
-            out.extend(format_entry(p) + "\n\n" for p in leading)
-            leading = []
-        out.append(text_of(paper, chunk))
-        out.extend("\n\n" + format_entry(p) for p in followers.get(i, []))
-    body = "".join(out)
+        emit(gap)
+        for new in leading:
+            emit(format_entry(new), paper=new)
+            emit("\n\n")
+        leading = []
+        if id(paper) in original:
+            emit(doc.text[chunk.start : chunk.end], chunk=i)
+        else:
+            emit(format_entry(paper), paper=paper)
+        for new in followers.get(i, []):
+            emit("\n\n")
+            emit(format_entry(new), paper=new)
     if leading:
-        body = body.rstrip() + "\n\n" if body.strip() else ""
-        body += "\n\n".join(format_entry(p) for p in leading)
-        return body + "\n"
+        body = "".join(out)
+        out, segments, size = [], [s for s in segments if s.end <= len(body.rstrip())], 0
+        emit(body.rstrip() + "\n\n" if body.strip() else "")
+        for j, new in enumerate(leading):
+            emit("\n\n" if j else "")
+            emit(format_entry(new), paper=new)
+        emit("\n")
+        return "".join(out), segments
     tail = doc.text[pos:]
-    return body + tail if body or tail.strip() else ""
+    if out or tail.strip():
+        emit(tail)
+    return "".join(out), segments
+
+
+def check_splice(
+    doc: Document, papers: list[Paper], text: str, segments: list[Segment], path: Path
+) -> None:
+    """Refuse a spliced write unless it holds exactly the intended entries.
+
+    Copied blocks must be the old bytes, in order; each entry written anew must parse,
+    alone (with the file's @strings), into exactly the paper intended; and the entries
+    must be `papers`, in order. This costs a comparison, not a parse of the whole file.
+    """
+
+    def refuse(why: str) -> KePapersError:
+        return KePapersError(
+            f"refusing to write {display_path(path)}: {why}; this is a bug in ke-papers"
+        )
+
+    strings = "\n".join(doc.text[c.start : c.end] for c in doc.chunks if c.kind == "string")
+    by_chunk = {p.chunk: p for p in doc.papers}
+    entries = []
+    for seg in segments:
+        if seg.chunk is not None:
+            chunk = doc.chunks[seg.chunk]
+            if text[seg.start : seg.end] != doc.text[chunk.start : chunk.end]:
+                raise refuse("a block it was not asked to touch would change")
+            if chunk.kind == "entry":
+                entries.append(by_chunk[seg.chunk])
+            continue
+        assert seg.paper is not None
+        try:
+            written = parse(strings + "\n" + text[seg.start : seg.end], path).papers
+        except BibError as exc:
+            raise refuse(f"entry {seg.paper.key} would not parse ({exc.message})") from None
+        if len(written) != 1 or not _same(written[0], seg.paper):
+            raise refuse(f"entry {seg.paper.key} would not read back as written")
+        entries.append(seg.paper)
+    if [p.key for p in entries] != [p.key for p in papers]:
+        raise refuse("the entries would not be the ones intended")
 
 
 def _squeezed(fields: dict[str, str]) -> dict[str, str]:
@@ -381,9 +478,9 @@ def save(doc: Document, papers: list[Paper], path: Path | None = None) -> bool:
     """
     target = path or doc.path
     assert target is not None
-    text = splice(doc, papers)
+    text, segments = _splice(doc, papers)
     if text == doc.text and target == doc.path:
         return False
-    verify(papers, text, target)
+    check_splice(doc, papers, text, segments, target)
     write_atomic(target, text)
     return True

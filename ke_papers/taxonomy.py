@@ -7,8 +7,9 @@ section exists while a paper is in it, and stands where its first paper stands.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ke_papers.errors import NotFound
 from ke_papers.model import TAXONOMY_SEP, Paper
@@ -19,7 +20,7 @@ class Section:
     name: str
     path: tuple[str, ...]
     children: list[Section] = field(default_factory=list)
-    papers: list[Paper] = field(default_factory=list)
+    papers: list[Any] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -42,12 +43,17 @@ class Section:
 
 def build(papers: Iterable[Paper]) -> Section:
     """The tree of sections; papers with no taxonomy sit at the root."""
+    return build_tree((paper.taxonomy, paper) for paper in papers)
+
+
+def build_tree(items: Iterable[tuple[Sequence[str], Any]]) -> Section:
+    """The tree of sections for (taxonomy, item) pairs; each item goes to its section."""
     root = Section(name="", path=())
     index: dict[tuple[str, ...], Section] = {(): root}
-    for paper in papers:
+    for taxonomy, paper in items:
         node = root
-        for depth in range(1, len(paper.taxonomy) + 1):
-            path = tuple(paper.taxonomy[:depth])
+        for depth in range(1, len(taxonomy) + 1):
+            path = tuple(taxonomy[:depth])
             child = index.get(path)
             if child is None:
                 child = Section(name=path[-1], path=path)

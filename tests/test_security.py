@@ -7,6 +7,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from ke_papers import curate, store
+from ke_papers.library import Library
 from ke_papers.model import Link
 from ke_papers.render import cite, markdown
 from ke_papers.sources.arxiv import Record
@@ -64,7 +65,7 @@ def test_contributor_data_cannot_inject_markdown_or_html(tmp_path: Path):
         ),
     )
     [back] = store.parse(store.format_entry(paper), tmp_path / "x.bib").papers
-    page = markdown.paper_list([back])
+    page = markdown.paper_list(Library([back]).markdown_items())
     tokens = MarkdownIt("commonmark", {"html": True}).parse(page)
     children = [c for t in tokens if t.type == "inline" for c in t.children]
     assert [c.content for c in children if c.type == "html_inline"] == ["<br />"]

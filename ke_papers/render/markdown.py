@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from ke_papers.errors import KePapersError
 from ke_papers.model import Paper
-from ke_papers.taxonomy import Section, build
+from ke_papers.taxonomy import Section, build_tree
 
 START = "<!-- ke-papers:start -->"
 END = "<!-- ke-papers:end -->"
@@ -64,10 +64,11 @@ class _Slugger:
         return base if count == 0 else f"{base}-{count}"
 
 
-def entry(paper: Paper, number: int) -> str:
+def entry_body(paper: Paper) -> str:
+    """An entry without its number: the part the parse cache can keep ready."""
     title = paper.title
     lines = [
-        f"{number}. **{escape_text(title)}**{'' if title.endswith(('?', '!', '.')) else '.'}"
+        f"**{escape_text(title)}**{'' if title.endswith(('?', '!', '.')) else '.'}"
         + (f" ({escape_text(paper.venue)})" if paper.venue else "")
         + " <br />"
     ]
@@ -80,9 +81,12 @@ def entry(paper: Paper, number: int) -> str:
     return "\n".join(lines)
 
 
-def paper_list(papers: Sequence[Paper]) -> str:
-    """Contents, then `## Papers` with every section and its numbered papers."""
-    root = build(papers)
+def paper_list(items: Sequence[tuple[Sequence[str], str]]) -> str:
+    """Contents, then `## Papers` with every section and its numbered entries.
+
+    `items` are (taxonomy, entry_body) pairs in file order.
+    """
+    root = build_tree(items)
     slugger = _Slugger()
     slugger(PAPERS_HEADING)
     sections = list(root.walk())[1:]
@@ -103,7 +107,7 @@ def _section_blocks(section: Section) -> list[str]:
     if section.path:
         level = min(6, len(section.path) + 2)
         blocks.append(f"{'#' * level} {escape_text(section.name)}")
-    blocks.extend(entry(paper, i) for i, paper in enumerate(section.papers, 1))
+    blocks.extend(f"{i}. {body}" for i, body in enumerate(section.papers, 1))
     for child in section.children:
         blocks.extend(_section_blocks(child))
     return blocks

@@ -1,0 +1,124 @@
+"""The parse cache mirrors the file and is never trusted after any change; batches stay batched."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from ke_papers import cache, store
+from ke_papers.library import Library
+from conftest import DATA_BIB
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every real parse of a bib file, recorded."""
+    seen: list[Path] = []
+    real = store.parse
+
+    def counting(text: str, path="papers.bib", lenient: bool = False):
+        seen.append(Path(path))
+        return real(text, path, lenient)
+
+    monkeypatch.setattr(store, "parse", counting)
+    return seen
+
+
+def titles(bib: Path) -> list[str]:
+    return [p.title for p in Library.read(bib).papers]
+
+
+def test_second_read_comes_from_the_cache(bib_copy: Path, parses: list[Path]):
+    first = titles(bib_copy)
+    assert len(parses) == 1
+    assert all(
+        cache.cache_file(bib_copy, part).exists()
+        for part in ("meta", "records", "markdown", "index")
+    )
+    assert titles(bib_copy) == first and len(parses) == 1
+
+
+def test_every_kind_of_change_invalidates(bib_copy: Path, parses: list[Path]):
+    titles(bib_copy)
+    stat = bib_copy.stat()
+    # Same size, same modification time, other content: the hash catches it.
+    text = bib_copy.read_text(encoding="utf-8").replace(
+        "Locating and Editing", "Locating and Editink"
+    )
+    bib_copy.write_text(text, encoding="utf-8")
+    os.utime(bib_copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert bib_copy.stat().st_size == stat.st_size
+    assert "Locating and Editink Factual Associations in GPT" in titles(bib_copy)
+    assert len(parses) == 2
+    # Only the modification time changes.
+    os.utime(bib_copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    titles(bib_copy)
+    assert len(parses) == 3
+    # The size changes.
+    bib_copy.write_text(text + "\n", encoding="utf-8")
+    titles(bib_copy)
+    assert len(parses) == 4
+    # Another path with the same bytes has its own entry.
+    other = bib_copy.with_name("copy.bib")
+    other.write_bytes(bib_copy.read_bytes())
+    titles(other)
+    assert len(parses) == 5
+    titles(bib_copy)
+    titles(other)
+    assert len(parses) == 5
+
+
+@pytest.mark.parametrize("part", ["meta", "records"])
+@pytest.mark.parametrize("garbage", [b"", b"not marshal at all", b"\xe3" * 10, None])
+def test_corrupt_cache_is_ignored_and_rebuilt(bib_copy: Path, parses: list[Path], garbage, part):
+    expected = titles(bib_copy)
+    target = cache.cache_file(bib_copy, part)
+    blob = target.read_bytes()
+    target.write_bytes(blob[: len(blob) // 2] if garbage is None else garbage)
+    assert titles(bib_copy) == expected
+    assert len(parses) == 2
+    assert titles(bib_copy) == expected and len(parses) == 2  # rebuilt, and trusted again
+
+
+def test_cache_can_be_deleted_or_unwritable(bib_copy: Path, parses, monkeypatch, tmp_path):
+    expected = titles(bib_copy)
+    cache.cache_file(bib_copy, "meta").unlink()
+    assert titles(bib_copy) == expected
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert titles(bib_copy) == expected
+
+
+def test_cli_commands_agree_with_and_without_cache(run, monkeypatch):
+    args = [
+        ["search", "rome", "--json"],
+        ["export", "--markdown"],
+        ["show", "meng2022locating", "--json"],
+        ["cite", "meng2022locating"],
+        ["lint"],
+        ["taxonomy", "--json"],
+    ]
+    warm = [run("--bib", str(DATA_BIB), *a, code=None).stdout for a in args]
+    again = [run("--bib", str(DATA_BIB), *a, code=None).stdout for a in args]
+    monkeypatch.setenv("KE_PAPERS_NO_CACHE", "1")
+    cold = [run("--bib", str(DATA_BIB), *a, code=None).stdout for a in args]
+    assert warm == again == cold
+
+
+@pytest.mark.parametrize("count", [1, 100, 101, 250])
+def test_add_costs_one_request_per_hundred_ids(run, arxiv_server, bib_copy: Path, count: int):
+    real = sorted(arxiv_server.entries)
+    made_up = [f"2501.{10000 + i}" for i in range(count)]
+    ids = (real + made_up)[:count]
+    run("--bib", str(bib_copy), "add", *ids, "--skip-missing", code=None)
+    assert len(arxiv_server.requests) == math.ceil(count / 100)
+
+
+def test_update_costs_one_request_per_hundred_entries(run, arxiv_server, bib_copy: Path):
+    run("--bib", str(bib_copy), "update", "--no-cache", code=None)
+    arxiv_entries = sum(1 for p in Library.read(bib_copy).papers if p.arxiv)
+    assert len(arxiv_server.requests) == math.ceil(arxiv_entries / 100) == 1
