@@ -17,7 +17,6 @@ import marshal
 import mmap
 import os
 import struct
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -109,6 +108,8 @@ def cached(path: Path, data: bytes, part: str, build: Callable[[], T]) -> T:
 
 def _write(target: Path, blob: bytes) -> None:
     """Atomically, and silently skipped when the cache folder cannot be written."""
+    import tempfile
+
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")

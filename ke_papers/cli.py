@@ -108,14 +108,16 @@ def show(
     ],
     as_json: JsonOpt = False,
 ) -> None:
-    """One paper in full: authors, venue, section, links."""
+    """One paper in full: authors, venue, section, links (a panel; `label: value` lines in a pipe)."""
     from ke_papers.render import terminal
 
     paper = _state(ctx).library().find(key)
     if as_json:
         _emit_json(paper.as_dict())
-        return
-    _console().print(terminal.paper_panel(paper))
+    elif sys.stdout.isatty():
+        _console().print(terminal.paper_panel(paper))
+    else:
+        typer.echo(terminal.paper_text(paper), nl=False)
 
 
 @app.command("taxonomy")

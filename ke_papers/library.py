@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 from array import array
 from collections.abc import Iterator, Sequence
@@ -182,6 +181,8 @@ class Library:
 
     def suggest(self, key: str) -> str:
         """` (did you mean ...?)` for the closest keys, or nothing."""
+        import difflib
+
         close = difflib.get_close_matches(key, self.all_keys(), n=3, cutoff=0.8)
         return f" (did you mean {', '.join(close)}?)" if close else ""
 

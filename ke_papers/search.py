@@ -10,7 +10,6 @@ count a little less. Papers that match every query word come first.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from array import array
@@ -267,6 +266,8 @@ class Index:
 
     def suggest(self, query: str, n: int = 3) -> list[str]:
         """Keys, titles or words close to a query that found nothing."""
+        import difflib
+
         wanted = " ".join(tokens(query)) or fold(query)
         if not wanted:
             return []

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +137,8 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
 
     `lenient` (for lint) keeps an entry whose key is taken, and notes it, instead of failing.
     """
+    import logging
+
     import bibtexparser
     from bibtexparser import model as bm
 
@@ -429,6 +429,8 @@ def verify(before: list[Paper], after_text: str, path: Path, lenient: bool = Fal
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` so that a crash leaves either the old or the new file."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -6,7 +6,6 @@ section exists while a paper is in it, and stands where its first paper stands.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +90,8 @@ def resolve(root: Section, query: str) -> tuple[str, ...]:
     if len(tails) > 1:
         options = ", ".join(f"'{s.title}'" for s in tails)
         raise NotFound(f"section '{query}' is ambiguous: it could be {options}")
+    import difflib
+
     known = [s.title for s in sections]
     close = difflib.get_close_matches(query, known + [s.name for s in sections], n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Group
-from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
-from rich.tree import Tree
 
 from ke_papers.model import TAXONOMY_SEP, Paper
 from ke_papers.taxonomy import Section
+
+if TYPE_CHECKING:
+    from rich.panel import Panel
+    from rich.tree import Tree
 
 
 def short_authors(paper: Paper) -> str:
@@ -55,13 +56,8 @@ def papers_table(
     return table
 
 
-def paper_panel(paper: Paper) -> Panel:
-    """Everything about one paper, with its links clickable where the terminal allows."""
-    body = Table.grid(padding=(0, 1))
-    body.add_column(style="bold", no_wrap=True)
-    body.add_column()
-    body.add_row("title", paper.title)
-    body.add_row("authors", ", ".join(paper.authors))
+def _rows(paper: Paper) -> list[tuple[str, str]]:
+    rows = [("title", paper.title), ("authors", ", ".join(paper.authors))]
     for label, value in (
         ("year", str(paper.year or "")),
         ("venue", paper.venue),
@@ -71,7 +67,30 @@ def paper_panel(paper: Paper) -> Panel:
         ("keywords", ", ".join(paper.keywords)),
     ):
         if value:
-            body.add_row(label, value)
+            rows.append((label, value))
+    return rows
+
+
+def paper_text(paper: Paper) -> str:
+    """One paper as `label: value` lines, for pipes and scripts."""
+    rows = [("key", paper.key), ("type", paper.entry_type), *_rows(paper)]
+    rows += [(link.label, link.url) for link in paper.links]
+    if paper.abstract:
+        rows.append(("abstract", paper.abstract))
+    return "\n".join(f"{label}: {value}" for label, value in rows) + "\n"
+
+
+def paper_panel(paper: Paper) -> Panel:
+    """Everything about one paper, with its links clickable where the terminal allows."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    body = Table.grid(padding=(0, 1))
+    body.add_column(style="bold", no_wrap=True)
+    body.add_column()
+    for label, value in _rows(paper):
+        body.add_row(label, value)
     for link in paper.links:
         body.add_row(link.label, Text(link.url or "(empty)", style=f"link {link.url}"))
     parts: list = [body]
@@ -86,6 +105,8 @@ def paper_panel(paper: Paper) -> Panel:
 
 
 def section_tree(root: Section, label: str) -> Tree:
+    from rich.tree import Tree
+
     tree = Tree(label)
 
     def grow(node: Tree, section: Section) -> None:
