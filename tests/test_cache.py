@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import DATA_BIB
 
 from ke_papers import cache, store
 from ke_papers.library import Library
-from conftest import DATA_BIB
 
 
 @pytest.fixture
