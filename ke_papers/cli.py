@@ -605,9 +605,6 @@ def _read_ids(values: list[str], from_file: Path | None) -> list:
     return ids
 
 
-LinkOpt = Annotated[str | None, typer.Option(metavar="URL")]
-
-
 @app.command()
 def add(
     ctx: typer.Context,

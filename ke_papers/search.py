@@ -15,8 +15,7 @@ import re
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ke_papers.latex import fold
 from ke_papers.model import Paper
@@ -64,8 +63,7 @@ def paper_fields(paper: Paper) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
     author: str | None = None
     year: int | None = None
     since: int | None = None
@@ -78,8 +76,7 @@ class Filters:
         return self != Filters()
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     paper: Paper
     score: float
     matched: int
@@ -235,7 +232,8 @@ class Index:
             total += WEIGHTS[field] * quality / (1 - damping + damping * length)
         return total
 
-    def search(self, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
+    def search(self, query: str, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
+        filters = filters or Filters()
         words = list(dict.fromkeys(tokens(query)))
         allowed = self.passing(filters)
         if not words:

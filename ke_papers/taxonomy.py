@@ -35,10 +35,6 @@ class Section:
         for child in self.children:
             yield from child.walk()
 
-    def all_papers(self) -> Iterator[Paper]:
-        for section in self.walk():
-            yield from section.papers
-
 
 def build(papers: Iterable[Paper]) -> Section:
     """The tree of sections; papers with no taxonomy sit at the root."""
