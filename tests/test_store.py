@@ -173,3 +173,25 @@ def test_shipped_list_is_canonical(run):
 
     result = run("--bib", str(DATA_BIB), "fmt", "--check")
     assert "is canonical" in result.stderr
+
+
+def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    bib = tmp_path / "x.bib"
+    bib.write_text(GOOD, encoding="utf-8")
+    doc = store.parse(GOOD, bib)
+    new = Paper("c2022three", "misc", {"title": "Three", "year": "2022"})
+    papers = [*doc.papers, new]
+    text, segments = store._splice(doc, papers)
+    store.check_splice(doc, papers, text, segments, bib)  # the honest splice passes
+    tampered = text.replace("{Two}", "{Too}")
+    with pytest.raises(KePapersError, match="not asked to touch would change"):
+        store.check_splice(doc, papers, tampered, segments, bib)
+    with pytest.raises(KePapersError, match="entries would not be the ones intended"):
+        store.check_splice(doc, [doc.papers[1], doc.papers[0], new], text, segments, bib)
+    real = store.format_entry
+    monkeypatch.setattr(
+        store, "format_entry", lambda p: real(p).replace("  year          = {2022}\n", "")
+    )
+    with pytest.raises(KePapersError, match="c2022three would not read back as written"):
+        store.save(doc, papers)
+    assert bib.read_text(encoding="utf-8") == GOOD
