@@ -34,7 +34,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.delenv("KE_PAPERS_BIB", raising=False)
-    monkeypatch.delenv("KE_PAPERS_ARXIV_URL", raising=False)
+    # Nothing listens on the discard port: a test that forgets the local arXiv server
+    # fails at once instead of reaching the network.
+    monkeypatch.setenv("KE_PAPERS_ARXIV_URL", "http://127.0.0.1:9/api/query")
+    monkeypatch.setenv("KE_PAPERS_ARXIV_DELAY", "0")
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -211,35 +211,38 @@ def assert_clean(log: str, blg: str) -> None:
     assert problems == []
 
 
+def compile_every_paper(run, tmp_path: Path, preamble: str, ending: str, tool: str) -> str:
+    """Cite every paper through `cite --tex -o`, build with pdflatex and `tool`; the .blg."""
+    every_key_document(tmp_path, preamble, ending)
+    cite(run, "--tex", str(tmp_path / "doc.tex"), "-o", str(tmp_path / "refs.bib"))
+    pdflatex = ["pdflatex", "-interaction=nonstopmode", "doc.tex"]
+    latex(tmp_path, pdflatex, [tool, "doc"], pdflatex, pdflatex)
+    assert (tmp_path / "doc.pdf").exists()
+    blg = (tmp_path / "doc.blg").read_text(encoding="utf-8", errors="replace")
+    assert_clean((tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace"), blg)
+    return blg
+
+
 @needs_tex
 def test_every_paper_compiles_with_bibtex_natbib(run, tmp_path: Path):
-    every_key_document(
+    blg = compile_every_paper(
+        run,
         tmp_path,
         "\\usepackage{natbib}\n\\usepackage{url}",
         "\\bibliographystyle{plainnat}\n\\bibliography{refs}",
+        "bibtex",
     )
-    cite(run, "--tex", str(tmp_path / "doc.tex"), "-o", str(tmp_path / "refs.bib"))
-    run_ = ["pdflatex", "-interaction=nonstopmode", "doc.tex"]
-    latex(tmp_path, run_, ["bibtex", "doc"], run_, run_)
-    assert (tmp_path / "doc.pdf").exists()
-    blg = (tmp_path / "doc.blg").read_text(encoding="utf-8", errors="replace")
     assert "Database file #1: refs.bib" in blg
-    assert_clean((tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace"), blg)
-    bbl = (tmp_path / "doc.bbl").read_text(encoding="utf-8")
-    assert bbl.count("\\bibitem") == 45
+    assert (tmp_path / "doc.bbl").read_text(encoding="utf-8").count("\\bibitem") == 45
 
 
 @needs_tex
 def test_every_paper_compiles_with_biber_biblatex(run, tmp_path: Path):
-    every_key_document(
+    blg = compile_every_paper(
+        run,
         tmp_path,
         "\\usepackage[backend=biber]{biblatex}\n\\addbibresource{refs.bib}",
         "\\printbibliography",
+        "biber",
     )
-    cite(run, "--tex", str(tmp_path / "doc.tex"), "-o", str(tmp_path / "refs.bib"))
-    run_ = ["pdflatex", "-interaction=nonstopmode", "doc.tex"]
-    latex(tmp_path, run_, ["biber", "doc"], run_, run_)
-    assert (tmp_path / "doc.pdf").exists()
-    blg = (tmp_path / "doc.blg").read_text(encoding="utf-8", errors="replace")
     assert "Found 45 citekeys" in blg
-    assert_clean((tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace"), blg)

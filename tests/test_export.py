@@ -141,6 +141,17 @@ def heading_ids(tokens) -> list[str]:
     return ids
 
 
+def strong_texts(tokens) -> list[str]:
+    """The text of every **bold** span, as rendered."""
+    return [
+        t.children[i + 1].content
+        for t in tokens
+        if t.type == "inline"
+        for i, c in enumerate(t.children)
+        if c.type == "strong_open"
+    ]
+
+
 def inline_text(tokens) -> str:
     return " ".join(
         c.content for t in tokens if t.type == "inline" for c in t.children if c.type == "text"
@@ -161,13 +172,7 @@ def test_markdown_renders_with_working_contents(run):
     assert all(h[1:] in ids for h in hrefs), [h for h in hrefs if h[1:] not in ids]
     text = inline_text(tokens)
     assert "**" not in text and "[[" not in text
-    strong = [
-        t.children[i + 1].content
-        for t in tokens
-        if t.type == "inline"
-        for i, c in enumerate(t.children)
-        if c.type == "strong_open"
-    ]
+    strong = strong_texts(tokens)
     assert "Locating and Editing Factual Associations in GPT" in strong
 
 
@@ -193,13 +198,7 @@ def test_data_cannot_break_the_page(run, tmp_path: Path):
         for c in t.children
         if c.type == "html_inline"
     ] == ["<br />", "<br />"]
-    strong = [
-        t.children[i + 1].content
-        for t in tokens
-        if t.type == "inline"
-        for i, c in enumerate(t.children)
-        if c.type == "strong_open"
-    ]
+    strong = strong_texts(tokens)
     assert strong == [
         "Stars *and* under_scores [1] | pipes <script>alert(1)</script> & GPT",
         "Second",
