@@ -290,16 +290,13 @@ class Segment:
     paper: Paper | None
 
 
-def splice(doc: Document, papers: list[Paper]) -> str:
-    """The new file text: untouched entries byte for byte, changed and new ones canonical.
+def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
+    """The new file text, and where its blocks stand: untouched entries byte for byte,
+    changed and new ones canonical.
 
     A paper read from the file keeps its place (its `chunk`); a new paper follows
     the paper before it in `papers`; a paper missing from `papers` is removed.
     """
-    return _splice(doc, papers)[0]
-
-
-def _splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
     original = {id(p) for p in doc.papers}
     placed: dict[int, Paper] = {}
     followers: dict[int | None, list[Paper]] = {}
@@ -480,7 +477,7 @@ def save(doc: Document, papers: list[Paper], path: Path | None = None) -> bool:
     """
     target = path or doc.path
     assert target is not None
-    text, segments = _splice(doc, papers)
+    text, segments = splice(doc, papers)
     if text == doc.text and target == doc.path:
         return False
     check_splice(doc, papers, text, segments, target)

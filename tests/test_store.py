@@ -181,7 +181,7 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     doc = store.parse(GOOD, bib)
     new = Paper("c2022three", "misc", {"title": "Three", "year": "2022"})
     papers = [*doc.papers, new]
-    text, segments = store._splice(doc, papers)
+    text, segments = store.splice(doc, papers)
     store.check_splice(doc, papers, text, segments, bib)  # the honest splice passes
     tampered = text.replace("{Two}", "{Too}")
     with pytest.raises(KePapersError, match="not asked to touch would change"):
