@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -14,6 +15,12 @@ from typer.core import TyperGroup
 from ke_papers import config, store, taxonomy
 from ke_papers.errors import KePapersError, display_path
 from ke_papers.library import Library, editing
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ke_papers.model import Paper
+    from ke_papers.sources.arxiv import ArxivId, Record
 
 
 class _Group(TyperGroup):
@@ -59,7 +66,7 @@ def _state(ctx: typer.Context) -> State:
     return ctx.find_object(State) or State(None)
 
 
-def _console(err: bool = False):
+def _console(err: bool = False) -> Console:
     """A rich console; into a pipe it is wide enough that no column is cut."""
     from rich.console import Console
 
@@ -317,7 +324,13 @@ def search(
     _print_papers(papers, as_json, keys_only, bibtex, scores=[h.score for h in hits])
 
 
-def _print_papers(papers, as_json: bool, keys_only: bool, bibtex: bool, scores=None) -> None:
+def _print_papers(
+    papers: Sequence[Paper],
+    as_json: bool,
+    keys_only: bool,
+    bibtex: bool,
+    scores: Sequence[float] | None = None,
+) -> None:
     if as_json:
         rows = [p.as_dict() for p in papers]
         if scores is not None:
@@ -560,7 +573,7 @@ def cite(
         raise typer.Exit(1)
 
 
-def _merge_into(path: Path, papers: list, biblatex: bool) -> int:
+def _merge_into(path: Path, papers: list[Paper], biblatex: bool) -> int:
     from ke_papers.render.cite import to_biblatex
 
     with store.locked(path):
@@ -571,7 +584,7 @@ def _merge_into(path: Path, papers: list, biblatex: bool) -> int:
     return len(new)
 
 
-def _fetch(ids: list, no_cache: bool) -> dict:
+def _fetch(ids: list[ArxivId], no_cache: bool) -> dict[str, Record]:
     """Records from arXiv, with a progress bar on stderr when more than one request is needed."""
     from ke_papers.sources import arxiv
 
@@ -588,7 +601,7 @@ def _fetch(ids: list, no_cache: bool) -> dict:
         )
 
 
-def _read_ids(values: list[str], from_file: Path | None) -> list:
+def _read_ids(values: list[str], from_file: Path | None) -> list[ArxivId]:
     from ke_papers.sources import arxiv
 
     raw = list(values)

@@ -7,8 +7,10 @@ then `b`, ... appended.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Container
+import string
+from collections.abc import Container, Iterator
 
 from ke_papers.latex import fold, to_text
 from ke_papers.names import Name
@@ -52,13 +54,11 @@ def base_key(names: list[Name], year: int | None, title: str) -> str:
 def unique(base: str, taken: Container[str]) -> str:
     if base not in taken:
         return base
-    for suffix in _suffixes():
-        if base + suffix not in taken:
-            return base + suffix
-    raise AssertionError("unreachable")
+    return next(base + s for s in _suffixes() if base + s not in taken)
 
 
-def _suffixes():
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    yield from letters
-    yield from (a + b for a in letters for b in letters)
+def _suffixes() -> Iterator[str]:
+    """a, b, ..., z, aa, ab, ... without end."""
+    for width in itertools.count(1):
+        for letters in itertools.product(string.ascii_lowercase, repeat=width):
+            yield "".join(letters)

@@ -7,12 +7,15 @@ import re
 from array import array
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ke_papers import cache, keys, store, taxonomy
 from ke_papers.errors import NotFound
 from ke_papers.latex import fold, to_text
 from ke_papers.model import Paper
+
+if TYPE_CHECKING:
+    from ke_papers.search import Index
 
 _VERSION = re.compile(r"v\d+$")
 
@@ -37,7 +40,13 @@ class LazyPapers(Sequence[Paper]):
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> Paper: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Paper]: ...
+
+    def __getitem__(self, i: int | slice) -> Paper | list[Paper]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -132,7 +141,7 @@ class Library:
             self._parts = catalog_of(self.papers)
         return self._parts[name]
 
-    def index(self):  # -> search.Index
+    def index(self) -> Index:
         from ke_papers.search import Index
 
         return Index(self.part("index"), self.part("meta"), self.papers)
