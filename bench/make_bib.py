@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures" / "arxiv"
+FIXTURES = REPO / "tests" / "fixtures" / "arxiv"
 ATOM = "{http://www.w3.org/2005/Atom}"
 STRINGS = {
     "emnlp": "Proceedings of the Conference on Empirical Methods in Natural Language Processing",

@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per command (median)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ke-bench-"))
-    server = ArxivServer(REPO.parent / "shared" / "fixtures" / "arxiv").start()
+    server = ArxivServer(REPO / "tests" / "fixtures" / "arxiv").start()
     env = {
         **os.environ,
         "XDG_CACHE_HOME": str(work / "cache"),

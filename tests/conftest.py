@@ -12,9 +12,10 @@ from ke_papers.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_BIB = REPO / "data" / "papers.bib"
-SHARED = REPO.parent / "shared"
-SEED = SHARED / "seed" / "003_c8186008f181cc06.txt"
-FIXTURES = SHARED / "fixtures" / "arxiv"
+#: Copies of what the project started from; tests/fixtures/README.md says where they come from.
+FIXTURES_ROOT = Path(__file__).resolve().parent / "fixtures"
+SEED = FIXTURES_ROOT / "seed" / "003_c8186008f181cc06.txt"
+FIXTURES = FIXTURES_ROOT / "arxiv"
 
 
 def seed_text() -> str:
