@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from conftest import FIXTURES, REPO, SEED
 
@@ -19,5 +20,9 @@ def test_no_tracked_file_reads_the_shared_folder() -> None:
     files = [REPO / ".ci" / "run"]
     for folder in ("ke_papers", "tests", "bench"):
         files += (REPO / folder).rglob("*.py")
-    offenders = [str(f) for f in files if f.exists() and _OUTSIDE.search(f.read_text("utf-8"))]
+    offenders = [
+        str(f)
+        for f in files
+        if f.name != Path(__file__).name and _OUTSIDE.search(f.read_text("utf-8"))
+    ]
     assert offenders == []
