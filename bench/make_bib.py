@@ -41,9 +41,9 @@ def arxiv_records() -> list[dict[str, object]]:
 
 def seed_papers() -> list[dict[str, str]]:
     sys.path.insert(0, str(REPO))
-    from ke_papers.library import Library
+    from ke_papers.usecases.reading import open_catalog
 
-    return [dict(p.fields) for p in Library.read(REPO / "data" / "papers.bib")]
+    return [dict(p.fields) for p in open_catalog(REPO / "data" / "papers.bib")]
 
 
 def _clean(text: str) -> str:

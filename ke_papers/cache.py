@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ke_papers import config
+from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
 VERSION = 4
@@ -96,7 +96,7 @@ class Reader:
             built = self.build()
             if self.stamp is not None:
                 for name, value in built.items():
-                    _write(cache_file(self.path, name), _dump(self.stamp, name, value))
+                    files.write_quietly(cache_file(self.path, name), _dump(self.stamp, name, value))
             self.parts.update(built)
         return self.parts[part]
 
@@ -104,19 +104,3 @@ class Reader:
 def cached(path: Path, data: bytes, part: str, build: Callable[[], T]) -> T:
     """One part on its own, for results that need a parse of their own (lint)."""
     return Reader(path, data, lambda: {part: build()}).get(part)
-
-
-def _write(target: Path, blob: bytes) -> None:
-    """Atomically, and silently skipped when the cache folder cannot be written."""
-    import tempfile
-
-    with contextlib.suppress(OSError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)

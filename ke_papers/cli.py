@@ -1,35 +1,37 @@
-"""The `ke-papers` command: parse options, call the library, render. Errors become one line."""
+"""The `ke-papers` command: parse options, call one use case, render. Errors become one line."""
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from ke_papers import config, store, taxonomy
+from ke_papers import config
 from ke_papers.errors import KePapersError, display_path
-from ke_papers.library import Library, editing
 
 if TYPE_CHECKING:
+    import click
     from rich.console import Console
 
-    from ke_papers.model import Paper
-    from ke_papers.sources.arxiv import ArxivId, Record
+    from ke_papers.render.formats import Format, Output
+    from ke_papers.sources import Progress
 
 
 class _Group(TyperGroup):
     """Turns library errors into one line on stderr and exit code 2; a closed pipe is quiet."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KePapersError as exc:
+            for note in exc.notes:
+                typer.echo(note, err=True)
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         except BrokenPipeError:
@@ -51,19 +53,29 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for programs.")]
 
 
-class State:
-    def __init__(self, bib: Path | None) -> None:
-        self.bib = bib
-
-    def choice(self) -> config.BibChoice:
-        return config.choose(self.bib)
-
-    def library(self) -> Library:
-        return Library.read(self.choice().path)
+def _choice(ctx: typer.Context) -> config.BibChoice:
+    return config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
 
 
-def _state(ctx: typer.Context) -> State:
-    return ctx.find_object(State) or State(None)
+def _bib(ctx: typer.Context) -> Path:
+    return _choice(ctx).path
+
+
+def _writable(ctx: typer.Context, dry_run: bool = False) -> Path:
+    """The file a write goes to (a dry run reads the file in use and writes nothing)."""
+    from ke_papers.usecases.reading import writable
+
+    choice = _choice(ctx)
+    if dry_run:
+        return choice.path
+    target = writable(choice)
+    if target.note:
+        _say(target.note)
+    return target.path
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
 
 
 def _console(err: bool = False) -> Console:
@@ -76,6 +88,69 @@ def _console(err: bool = False) -> Console:
 
 def _emit_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _catalog(ctx: typer.Context) -> Any:
+    from ke_papers.usecases.reading import open_catalog
+
+    return open_catalog(_bib(ctx))
+
+
+def _complete_keys(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        return [k for k in _catalog(ctx).all_keys() if k.startswith(incomplete)]
+    except KePapersError:
+        return []
+
+
+def _complete_sections(ctx: typer.Context, incomplete: str) -> list[str]:
+    try:
+        sections = list(_catalog(ctx).tree().walk())[1:]
+    except KePapersError:
+        return []
+    names = dict.fromkeys(s.name for s in sections)
+    return [n for n in names if n.casefold().startswith(incomplete.casefold())]
+
+
+def _format_option(command: str, default: str) -> Any:
+    from ke_papers.render.formats import names_for
+
+    def complete(incomplete: str) -> list[str]:
+        return [n for n in names_for(command) if n.startswith(incomplete)]
+
+    return typer.Option(
+        "--format",
+        "-f",
+        metavar="NAME",
+        help=f"Output format: {', '.join(names_for(command))} (default {default}).",
+        autocompletion=complete,
+    )
+
+
+def _choose(command: str, named: str | None, default: str, **aliases: bool) -> Format:
+    from ke_papers.render.formats import choose
+
+    return choose(command, named, [name for name, on in aliases.items() if on], default)
+
+
+def _render(fmt: Format, out: Output) -> None:
+    """A format with a rich form is drawn at a terminal; everything else is printed as text."""
+    if fmt.rich is not None and sys.stdout.isatty():
+        _console().print(fmt.rich(out))
+    else:
+        typer.echo(fmt.render(out), nl=False)
+
+
+CategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--category",
+        "-c",
+        metavar="SECTION",
+        help="A section at any level, by name or full path ('Locate and edit').",
+        autocompletion=_complete_sections,
+    ),
+]
 
 
 @app.callback()
@@ -91,19 +166,20 @@ def _main(
         ),
     ] = None,
 ) -> None:
-    ctx.obj = State(bib)
+    ctx.obj = bib
 
 
 @app.command("list")
-def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+def list_(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    fmt: Annotated[str | None, _format_option("list", "table")] = None,
+) -> None:
     """All papers in file (display) order."""
-    from ke_papers.render import terminal
+    from ke_papers.render.formats import Output
 
-    library = _state(ctx).library()
-    if as_json:
-        _emit_json([p.as_dict() for p in library])
-        return
-    _console().print(terminal.papers_table(library.papers, wrap=sys.stdout.isatty()))
+    chosen = _choose("list", fmt, "table", json=as_json)
+    _render(chosen, Output(_catalog(ctx).papers, "list"))
 
 
 @app.command()
@@ -118,7 +194,7 @@ def show(
     """One paper in full: authors, venue, section, links (a panel; `label: value` lines in a pipe)."""
     from ke_papers.render import terminal
 
-    paper = _state(ctx).library().find(key)
+    paper = _catalog(ctx).find(key)
     if as_json:
         _emit_json(paper.as_dict())
     elif sys.stdout.isatty():
@@ -132,8 +208,8 @@ def taxonomy_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """The section tree with paper counts."""
     from ke_papers.render import terminal
 
-    library = _state(ctx).library()
-    root = library.tree()
+    catalog = _catalog(ctx)
+    root = catalog.tree()
     if as_json:
         _emit_json(
             [
@@ -142,23 +218,16 @@ def taxonomy_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             ]
         )
         return
-    label = f"[bold]{display_path(library.path)}[/] ({len(library)} papers)"
+    label = f"[bold]{display_path(catalog.path)}[/] ({len(catalog)} papers)"
     _console().print(terminal.section_tree(root, label))
 
 
 @app.command()
 def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Which bib file is used and why, its paper count, and where config and cache live."""
-    choice = _state(ctx).choice()
-    count = len(Library.read(choice.path)) if choice.path.is_file() else None
-    data = {
-        "bib": str(choice.path),
-        "reason": choice.reason,
-        "papers": count,
-        "writes_go_to": str(config.user_library() if choice.shipped else choice.path),
-        "config_dir": str(config.config_dir()),
-        "cache_dir": str(config.cache_dir()),
-    }
+    from ke_papers.usecases.reading import info as info_of
+
+    data = info_of(_choice(ctx))
     if as_json:
         _emit_json(data)
         return
@@ -174,84 +243,60 @@ def fmt(
     ] = False,
 ) -> None:
     """Rewrite the bib file in canonical form (field order, alignment, braces)."""
-    path = config.writable(_state(ctx).choice())
-    with store.locked(path):
-        doc = store.read(path)
-        text = store.canonical(doc)
-        if text == doc.text:
-            typer.echo(f"{display_path(path)} is canonical", err=True)
-            return
-        if check:
-            typer.echo(f"{display_path(path)} is not canonical (run: ke-papers fmt)", err=True)
-            raise typer.Exit(1)
-        store.verify(doc.papers, text, path)
-        store.write_atomic(path, text)
-    typer.echo(f"reformatted {display_path(path)}", err=True)
+    from ke_papers.usecases.formatting import reformat
+
+    path = _bib(ctx) if check else _writable(ctx)
+    changed = reformat(path, check)
+    name = display_path(path)
+    if not changed:
+        _say(f"{name} is canonical")
+    elif check:
+        _say(f"{name} is not canonical (run: ke-papers fmt)")
+        raise typer.Exit(1)
+    else:
+        _say(f"reformatted {name}")
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
+    file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[FILE]", help="The list to import.", show_default=False),
+    ] = None,
     markdown: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--markdown",
             metavar="FILE",
             help="An awesome-list README (numbered or bulleted bold titles, [[label](url)] links).",
         ),
-    ],
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--format", metavar="NAME", help="markdown or bib (else FILE's suffix)."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would be imported; write nothing.")
     ] = False,
 ) -> None:
-    """Import an awesome-list README into the bib file; papers already there are skipped."""
-    from ke_papers import importer
+    """Import an awesome-list README or a bib file; papers already there are skipped."""
+    from ke_papers.usecases.importing import import_file
 
-    try:
-        text = markdown.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise KePapersError(f"{display_path(markdown)}: cannot read: {reason}") from None
-    path = config.writable(_state(ctx).choice())
-    source = display_path(markdown)
-    with editing(path, write=not dry_run) as library:
-        report = importer.import_markdown(library, text)
+    source = markdown or file
+    if source is None or (markdown and file):
+        raise KePapersError("name one file to import: FILE or --markdown FILE")
+    report = import_file(_choice(ctx), source, "markdown" if markdown else kind, dry_run)
+    if report.target.note:
+        _say(report.target.note)
+    path = report.target.path
     for line, message in report.messages:
-        typer.echo(f"{source}:{line}: {message}", err=True)
+        _say(f"{display_path(source)}:{line}: {message}")
     verb = "would import" if dry_run else "imported"
-    typer.echo(
+    _say(
         f"{verb} {len(report.added)} papers into {display_path(path)}"
-        f" ({report.skipped} already there)",
-        err=True,
+        f" ({report.skipped} already there)"
     )
-
-
-def _complete_keys(ctx: typer.Context, incomplete: str) -> list[str]:
-    try:
-        return [p.key for p in _state(ctx).library() if p.key.startswith(incomplete)]
-    except KePapersError:
-        return []
-
-
-def _complete_sections(ctx: typer.Context, incomplete: str) -> list[str]:
-    try:
-        sections = list(_state(ctx).library().tree().walk())[1:]
-    except KePapersError:
-        return []
-    names = dict.fromkeys(s.name for s in sections)
-    return [n for n in names if n.casefold().startswith(incomplete.casefold())]
-
-
-CategoryOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--category",
-        "-c",
-        metavar="SECTION",
-        help="A section at any level, by name or full path ('Locate and edit').",
-        autocompletion=_complete_sections,
-    ),
-]
 
 
 @app.command()
@@ -284,6 +329,7 @@ def search(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=0, help="At most N results (0: all).")
     ] = 20,
+    fmt: Annotated[str | None, _format_option("search", "table")] = None,
     as_json: JsonOpt = False,
     keys_only: Annotated[
         bool, typer.Option("--keys", help="One key per line (for xargs).")
@@ -297,56 +343,19 @@ def search(
     An empty query with filters lists every paper that passes them.
     Exit code 1 when nothing matches.
     """
-    from ke_papers.search import Filters
+    from ke_papers.render.formats import Output
+    from ke_papers.usecases.searching import Query
+    from ke_papers.usecases.searching import search as run_search
 
-    library = _state(ctx).library()
-    path = taxonomy.resolve(library.tree(), category) if category else None
-    filters = Filters(
-        author=author,
-        year=year,
-        since=since,
-        until=until,
-        venue=venue,
-        category=path,
-        has_code=has_code,
-    )
-    index = library.index()
+    chosen = _choose("search", fmt, "table", json=as_json, keys=keys_only, bibtex=bibtex)
     text = " ".join(query or [])
-    hits = index.search(text, filters, limit)
-    if not hits:
-        close = index.suggest(text) if text.strip() else []
-        hint = f" (did you mean: {'; '.join(close)}?)" if close else ""
-        typer.echo(
-            f"no paper matches '{text}'{hint}" if text else "no paper passes the filters", err=True
-        )
+    asked = Query(text, author, year, since, until, venue, category, has_code, limit)
+    found = run_search(_bib(ctx), asked)
+    if not found.papers:
+        hint = f" (did you mean: {'; '.join(found.suggestions)}?)" if found.suggestions else ""
+        _say(f"no paper matches '{text}'{hint}" if text else "no paper passes the filters")
         raise typer.Exit(1)
-    papers = [h.paper for h in hits]
-    _print_papers(papers, as_json, keys_only, bibtex, scores=[h.score for h in hits])
-
-
-def _print_papers(
-    papers: Sequence[Paper],
-    as_json: bool,
-    keys_only: bool,
-    bibtex: bool,
-    scores: Sequence[float] | None = None,
-) -> None:
-    if as_json:
-        rows = [p.as_dict() for p in papers]
-        if scores is not None:
-            for row, score in zip(rows, scores, strict=False):
-                row["score"] = score
-        _emit_json(rows)
-    elif keys_only:
-        typer.echo("\n".join(p.key for p in papers))
-    elif bibtex:
-        from ke_papers.render import cite
-
-        typer.echo(cite.bibtex(papers), nl=False)
-    else:
-        from ke_papers.render import terminal
-
-        _console().print(terminal.papers_table(papers, scores, wrap=sys.stdout.isatty()))
+    _render(chosen, Output(found.papers, "search", scores=found.scores))
 
 
 def _show_diff(old: str, new: str, name: str) -> None:
@@ -354,23 +363,19 @@ def _show_diff(old: str, new: str, name: str) -> None:
 
     diff = list(
         difflib.unified_diff(
-            old.splitlines(),
-            new.splitlines(),
-            f"{name} (now)",
-            f"{name} (generated)",
-            lineterm="",
-            n=1,
+            old.splitlines(), new.splitlines(), f"{name} (now)", f"{name} (generated)", "", "", n=1
         )
     )
-    shown = diff[:40]
+    shown = [line.rstrip("\n") for line in diff[:40]]
     if len(diff) > len(shown):
         shown.append(f"... {len(diff) - len(shown)} more diff lines")
-    typer.echo("\n".join(shown), err=True)
+    _say("\n".join(shown))
 
 
 @app.command()
 def export(
     ctx: typer.Context,
+    fmt: Annotated[str | None, _format_option("export", "markdown")] = None,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="The awesome-list paper list (default).")
     ] = False,
@@ -407,63 +412,38 @@ def export(
         int | None, typer.Option("--since", metavar="YEAR", help="Only papers from YEAR on.")
     ] = None,
 ) -> None:
-    """Export the list: Markdown for the README, or JSON, CSV, BibTeX."""
-    from ke_papers.render import markdown as md
-    from ke_papers.render import tabular
+    """Export the list: Markdown for the README, or JSON, CSV, BibTeX (see --format)."""
+    from ke_papers.usecases.exporting import export as run_export
 
-    if sum((markdown, as_json, as_csv, bibtex)) > 1:
-        raise typer.BadParameter("choose one of --markdown, --json, --csv, --bibtex")
-    if readme and (output or not (markdown or not (as_json or as_csv or bibtex))):
-        raise typer.BadParameter("--readme takes the Markdown list alone (no --output)")
-    if check and not (output or readme):
-        raise typer.BadParameter("--check needs --output or --readme")
-    library = _state(ctx).library()
-    path = taxonomy.resolve(library.tree(), category) if category else None
-    positions = library.select(path, since)
-    papers = [library.papers[i] for i in positions] if (as_json or as_csv or bibtex) else []
-    if as_json:
-        text = (
-            json.dumps(
-                tabular.grouped(papers) if grouped else [p.as_dict() for p in papers],
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n"
-        )
-    elif as_csv:
-        text = tabular.to_csv(papers)
-    elif bibtex:
-        from ke_papers.render import cite
+    chosen = _choose(
+        "export", fmt, "markdown", markdown=markdown, json=as_json, csv=as_csv, bibtex=bibtex
+    )
+    done = run_export(
+        _bib(ctx),
+        chosen,
+        category=category,
+        since=since,
+        grouped=grouped,
+        output=output,
+        readme=readme,
+        check=check,
+    )
+    _report_export(done, readme is not None)
 
-        text = cite.bibtex(papers)
-    else:
-        text = md.paper_list(library.markdown_items(positions))
-    target = readme or output
-    if target is None:
-        typer.echo(text, nl=False)
+
+def _report_export(done: Any, readme: bool) -> None:
+    if done.target is None:
+        typer.echo(done.text, nl=False)
         return
-    try:
-        current = target.read_bytes().decode("utf-8") if target.exists() or readme else None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise KePapersError(f"{display_path(target)}: cannot read: {reason}") from None
-    if readme:
-        text = md.splice_readme(current or "", text, display_path(readme))
-    if check:
-        if current == text:
-            typer.echo(f"{display_path(target)} is up to date", err=True)
-            return
-        typer.echo(
-            f"{display_path(target)} is stale (run: ke-papers export "
-            f"{'--readme' if readme else '--output'} {display_path(target)})",
-            err=True,
+    name = display_path(done.target)
+    if done.status == "stale":
+        _say(
+            f"{name} is stale (run: ke-papers export {'--readme' if readme else '--output'} {name})"
         )
-        if current is not None:
-            _show_diff(current, text, display_path(target))
+        if done.current is not None:
+            _show_diff(done.current, done.text, name)
         raise typer.Exit(1)
-    if current != text:
-        store.write_atomic(target, text)
-    typer.echo(f"wrote {display_path(target)}", err=True)
+    _say(f"{name} is up to date" if done.status == "up to date" else f"wrote {name}")
 
 
 @app.command()
@@ -473,12 +453,7 @@ def cite(
         list[str] | None,
         typer.Argument(help="Citation keys.", autocompletion=_complete_keys),
     ] = None,
-    fmt_: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", help="bibtex, biblatex, text (ACL style), markdown, or key."
-        ),
-    ] = "bibtex",
+    fmt: Annotated[str | None, _format_option("cite", "bibtex")] = None,
     command: Annotated[
         str, typer.Option("--command", help="With --format key: e.g. citep.")
     ] = "cite",
@@ -522,100 +497,54 @@ def cite(
     Choose papers by key, by --query, by --category, or from a document (--tex / --aux).
     Unknown keys are reported with the closest known ones; exit code 1 unless --allow-missing.
     """
-    from ke_papers import texrefs
-    from ke_papers.render import cite as render
+    from ke_papers.usecases.citing import Wanted
+    from ke_papers.usecases.citing import cite as run_cite
 
-    if fmt_ not in render.FORMATS:
-        raise typer.BadParameter(
-            f"unknown format '{fmt_}'; choose from {', '.join(render.FORMATS)}"
-        )
-    if merge and (output is None or fmt_ not in ("bibtex", "biblatex")):
-        raise typer.BadParameter("--merge needs -o FILE and a BibTeX format")
-    library = _state(ctx).library()
-    wanted: list[str] = list(keys or [])
-    if tex:
-        wanted += texrefs.tex_keys(tex)
-    if aux:
-        wanted += texrefs.aux_keys(aux)
-    if texrefs.ALL in wanted:
-        wanted = [p.key for p in library] + [k for k in wanted if k != texrefs.ALL]
-    if query:
-        wanted += [h.paper.key for h in library.index().search(query, limit=limit)]
-    if category:
-        path = taxonomy.resolve(library.tree(), category)
-        wanted += [p.key for p in library if taxonomy.belongs(p, path)]
-    if not wanted:
-        raise typer.BadParameter("name keys, or use --query, --category, --tex or --aux")
-    wanted = list(dict.fromkeys(wanted))
-    papers = [p for k in wanted if (p := library.get(k)) is not None]
-    missing = [k for k in wanted if library.get(k) is None]
-    for key in missing:
-        typer.echo(f"unknown key '{key}'{library.suggest(key)}", err=True)
-    if fmt_ in ("bibtex", "biblatex"):
-        text = render.bibtex(papers, full, ascii_only, biblatex=fmt_ == "biblatex")
-    elif fmt_ == "text":
-        text = "".join(render.text(p) + "\n" for p in papers)
-    elif fmt_ == "markdown":
-        text = "".join(render.markdown(p) + "\n" for p in papers)
+    chosen = _choose("cite", fmt, "bibtex")
+    wanted = Wanted(keys or [], query, limit, category, tex, aux)
+    done = run_cite(
+        _bib(ctx),
+        chosen,
+        wanted,
+        full=full,
+        ascii_only=ascii_only,
+        command=command,
+        output=output,
+        merge=merge,
+    )
+    for key, hint in done.missing:
+        _say(f"unknown key '{key}'{hint}")
+    if done.status == "printed":
+        typer.echo(done.text, nl=False)
     else:
-        text = render.cite_command([p.key for p in papers], command) + "\n" if papers else ""
-    if output is None:
-        typer.echo(text, nl=False)
-    elif merge and output.exists():
-        added = _merge_into(
-            output, [render.clean(p, full, ascii_only) for p in papers], fmt_ == "biblatex"
-        )
-        typer.echo(f"added {added} entries to {display_path(output)}", err=True)
-    else:
-        store.write_atomic(output, text)
-        typer.echo(f"wrote {len(papers)} entries to {display_path(output)}", err=True)
-    if missing and not allow_missing:
+        verb = "added" if done.status == "merged" else "wrote"
+        _say(f"{verb} {done.added} entries to {display_path(done.target or Path())}")
+    if (done.missing and not allow_missing) or (query and not done.papers):
         raise typer.Exit(1)
 
 
-def _merge_into(path: Path, papers: list[Paper], biblatex: bool) -> int:
-    from ke_papers.render.cite import to_biblatex
+@contextlib.contextmanager
+def _progress() -> Iterator[Progress]:
+    """A progress bar on stderr, shown once a fetch needs more than one request."""
+    from rich.progress import Progress as Bar
 
-    with store.locked(path):
-        doc = store.read(path)
-        have = {p.key for p in doc.papers}
-        new = [to_biblatex(p) if biblatex else p for p in papers if p.key not in have]
-        store.save(doc, [*doc.papers, *new])
-    return len(new)
+    bar = Bar(console=_console(err=True), transient=True)
+    task = bar.add_task("asking arXiv", start=False)
+    shown = False
 
+    def update(done: int, total: int) -> None:
+        nonlocal shown
+        if total > 1:
+            if not shown:
+                bar.start()
+                shown = True
+            bar.update(task, completed=done, total=total)
 
-def _fetch(ids: list[ArxivId], no_cache: bool) -> dict[str, Record]:
-    """Records from arXiv, with a progress bar on stderr when more than one request is needed."""
-    from ke_papers.sources import arxiv
-
-    if len(arxiv.batches(ids)) <= 1:
-        return arxiv.fetch(ids, use_cache=not no_cache)
-    from rich.progress import Progress
-
-    with Progress(console=_console(err=True), transient=True) as progress:
-        task = progress.add_task("asking arXiv", total=len(arxiv.batches(ids)))
-        return arxiv.fetch(
-            ids,
-            use_cache=not no_cache,
-            on_batch=lambda done, total: progress.update(task, completed=done),
-        )
-
-
-def _read_ids(values: list[str], from_file: Path | None) -> list[ArxivId]:
-    from ke_papers.sources import arxiv
-
-    raw = list(values)
-    if from_file is not None:
-        try:
-            text = from_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-            raise KePapersError(f"{display_path(from_file)}: cannot read: {reason}") from None
-        raw += [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    ids = [arxiv.parse_id(value) for value in raw if value.strip()]
-    if not ids:
-        raise typer.BadParameter("give at least one arXiv ID (or --from-file)")
-    return ids
+    try:
+        yield update
+    finally:
+        if shown:
+            bar.stop()
 
 
 @app.command()
@@ -678,75 +607,43 @@ def add(
     Papers already in the list (same arXiv ID, DOI or title) are reported and left alone.
     In a batch nothing is written unless every ID resolves (or --skip-missing).
     """
-    from ke_papers import curate
-    from ke_papers.model import Link
+    from ke_papers import entries, files
+    from ke_papers.usecases import adding
 
-    arxiv_ids = _read_ids(ids or [], from_file)
-    if key and len(arxiv_ids) > 1:
-        raise typer.BadParameter("--key names one paper; give one ID")
-    links = [
-        Link(label, curate.check_url(url))
-        for label, url in (("code", code), ("page", page), ("demo", demo), ("video", video))
-        if url is not None
-    ]
-    links += [curate.parse_link(option) for option in link or []]
-    choice = _state(ctx).choice()
-    path = config.writable(choice) if not dry_run else choice.path
-    library = Library.read(path) if path.exists() else Library([])
-    section: tuple[str, ...] = ()
-    if category:
-        try:
-            section = taxonomy.resolve(library.tree(), category)
-        except KePapersError:
-            if not new_category:
-                raise
-            section = taxonomy.split_path(category)
-    extras = curate.Extras(
-        taxonomy=section,
-        links=tuple(links),
-        venue=venue or "",
+    listed = files.read_text(from_file) if from_file is not None else ""
+    request = adding.Request(
+        ids=adding.read_ids(ids or [], listed),
+        category=category,
+        new_category=new_category,
+        links=entries.links_from(
+            {"code": code, "page": page, "demo": demo, "video": video}, link or []
+        ),
+        keywords=[k.strip() for k in (keywords or "").split(",") if k.strip()],
         key=key or "",
-        keywords=tuple(k.strip() for k in (keywords or "").split(",") if k.strip()),
+        venue=venue or "",
+        skip_missing=skip_missing,
+        dry_run=dry_run,
+        use_cache=not no_cache,
     )
-    present = {i.base: p for i in arxiv_ids if (p := library.by_arxiv(i.base)) is not None}
-    todo = [i for i in arxiv_ids if i.base not in present]
-    records = _fetch(todo, no_cache) if todo else {}
-    missing = [str(i) for i in todo if i.base not in records]
-    for ident in missing:
-        typer.echo(f"{ident}: arXiv knows no such paper", err=True)
-    if missing and not skip_missing:
-        raise KePapersError(
-            f"nothing written: {len(missing)} of {len(arxiv_ids)} IDs not found "
-            "(--skip-missing adds the others)"
-        )
-    for base, paper in present.items():
-        typer.echo(f"{base} is already in the list as {paper.key}", err=True)
-    with editing(path, write=not dry_run) as library:
-        added = []
-        for ident in todo:
-            record = records.get(ident.base)
-            if record is None:
-                continue
-            paper = curate.paper_from(record, extras)
-            same = library.duplicate_of(paper)
-            if same is not None:
-                typer.echo(f"{ident.base} is already in the list as {same.key}", err=True)
-                continue
-            if paper.key and library.get(paper.key):
-                raise KePapersError(f"key '{paper.key}' is already taken")
-            paper.key = paper.key or library.new_key(paper)
-            library.add(paper)
-            added.append(paper)
-    if dry_run:
-        typer.echo(
-            "".join(store.format_entry(p) + "\n\n" for p in added).rstrip("\n")
-            + ("\n" if added else ""),
-            nl=False,
-        )
-    for paper in added:
+    path = _writable(ctx, dry_run)
+    with _progress() as progress:
+        report = adding.add(path, request, progress=progress)
+    _report_added(report, dry_run)
+
+
+def _report_added(report: Any, dry_run: bool) -> None:
+    from ke_papers.bibtex import format_entry
+
+    for failure in report.failures:
+        _say(f"{failure.ref}: {failure.reason}")
+    for ref, key in report.present:
+        _say(f"{ref} is already in the list as {key}")
+    if dry_run and report.added:
+        typer.echo("\n\n".join(format_entry(p) for p in report.added))
+    for paper in report.added:
         verb = "would add" if dry_run else "added"
         section = " > ".join(paper.taxonomy) or "(no section)"
-        typer.echo(f"{verb} {paper.key} ({paper.arxiv}) to {section}", err=True)
+        _say(f"{verb} {paper.key} ({paper.arxiv}) to {section}")
 
 
 @app.command()
@@ -769,44 +666,27 @@ def update(
     Shows a per-entry diff; writes only with --yes. Taxonomy, links, keywords and
     venue are never touched.
     """
-    from ke_papers import curate
-    from ke_papers.sources import arxiv
+    from ke_papers.usecases import updating
 
-    choice = _state(ctx).choice()
-    library = Library.read(choice.path)
-    papers = [library.find(k) for k in keys] if keys else [p for p in library if p.arxiv]
-    without = [p.key for p in papers if not p.arxiv]
-    if without:
-        raise KePapersError(f"no arXiv ID to update from: {', '.join(without)}")
-    records = _fetch([arxiv.parse_id(p.arxiv) for p in papers], no_cache)
-    plan = {
-        p.key: curate.changes_for(p, records[arxiv.parse_id(p.arxiv).base])
-        for p in papers
-        if arxiv.parse_id(p.arxiv).base in records
-    }
-    for paper in papers:
-        if arxiv.parse_id(paper.arxiv).base not in records:
-            typer.echo(f"{paper.key}: arXiv knows no paper {paper.arxiv}", err=True)
-    plan = {k: c for k, c in plan.items() if c}
-    for key_, changes in plan.items():
-        typer.echo(key_)
+    wanted = list(keys or [])
+    with _progress() as progress:
+        plan = updating.plan(_bib(ctx), wanted, not no_cache, progress=progress)
+    for key, arxiv_id in plan.unknown:
+        _say(f"{key}: arXiv knows no paper {arxiv_id}")
+    for key, changes in plan.changes.items():
+        typer.echo(key)
         for change in changes:
-            typer.echo(
-                f"  {change.field}: {change.old or '(none)'}\n  {' ' * len(change.field)}→ {change.new}"
-            )
-    if not plan:
-        typer.echo("everything is up to date", err=True)
+            pad = " " * len(change.field)
+            typer.echo(f"  {change.field}: {change.old or '(none)'}\n  {pad}→ {change.new}")
+    if not plan.changes:
+        _say("everything is up to date")
         return
     if dry_run or not yes:
-        typer.echo(
-            f"{len(plan)} entries would change" + ("" if dry_run else "; run with --yes to write"),
-            err=True,
-        )
+        tail = "" if dry_run else "; run with --yes to write"
+        _say(f"{len(plan.changes)} entries would change{tail}")
         return
-    with editing(config.writable(choice)) as target:
-        for key_, changes in plan.items():
-            target.replace(key_, curate.apply(target.find(key_), changes))
-    typer.echo(f"updated {len(plan)} entries", err=True)
+    updating.apply(_writable(ctx), plan.changes)
+    _say(f"updated {len(plan.changes)} entries")
 
 
 @app.command("lint")
@@ -827,47 +707,23 @@ def lint_(
     One finding per line as `papers.bib:LINE: KEY: rule-id: message`. Exit code 1 on
     findings, 0 when clean, 2 when the file cannot be read.
     """
-    from ke_papers import lint
+    from ke_papers.render.findings import REPORTS
+    from ke_papers.usecases.linting import run
 
-    if output_format not in ("text", "json", "github"):
-        raise typer.BadParameter(f"unknown format '{output_format}'; choose text, json or github")
-    choice = _state(ctx).choice()
-    path = choice.path
-    if fix:
-        path = config.writable(choice)
-        with store.locked(path):
-            doc = store.read(path, lenient=True)
-            papers, text, changes = lint.fix(doc)
-            if text != doc.text:
-                store.verify(papers, text, path, lenient=True)
-                store.write_atomic(path, text)
-        for change in changes:
-            typer.echo(f"fixed: {change}", err=True)
-    findings = lint.check_file(path)
-    readme = lint.readme_for(path)
-    if readme is not None:
-        try:
-            items = Library.read(path).markdown_items()
-        except KePapersError:  # duplicate keys: read leniently for the README check
-            items = Library(store.read(path, lenient=True).papers).markdown_items()
-        stale = lint.readme_finding(readme, items)
-        findings += [stale] if stale else []
+    if output_format not in REPORTS:
+        raise KePapersError(f"unknown format '{output_format}'; choose from {', '.join(REPORTS)}")
+    path = _writable(ctx) if fix else _bib(ctx)
+    linted = run(path, fix)
+    for change in linted.fixed:
+        _say(f"fixed: {change}")
     name = display_path(path)
-    if output_format == "json":
-        _emit_json([{"file": name, **dataclasses.asdict(f)} for f in findings])
-    elif output_format == "github":
-        for f in findings:
-            typer.echo(
-                f"::{f.severity} file={name},line={f.line},title={f.rule}::{f.key}: {f.message}"
-            )
-    else:
-        for f in findings:
-            mark = "" if f.severity == "error" else " (warning)"
-            typer.echo(f"{name}:{f.line}: {f.key}: {f.rule}: {f.message}{mark}")
-    if findings:
-        typer.echo(f"{len(findings)} findings in {name}", err=True)
+    text = REPORTS[output_format](linted.findings, name)
+    if text:
+        typer.echo(text, nl=False)
+    if linted.findings:
+        _say(f"{len(linted.findings)} findings in {name}")
         raise typer.Exit(1)
-    typer.echo(f"{name}: no findings", err=True)
+    _say(f"{name}: no findings")
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ user's library first).
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,12 +75,15 @@ def choose(
     return BibChoice(shipped_list(), "the list shipped with ke-papers (read-only)", shipped=True)
 
 
-def writable(choice: BibChoice) -> Path:
-    """The file a write goes to: the shipped list is first copied to the user's library."""
+def writable(choice: BibChoice) -> tuple[Path, bool]:
+    """The file a write goes to, and whether the shipped list was just copied there."""
     if not choice.shipped:
-        return choice.path
+        return choice.path, False
     target = user_library()
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(choice.path, target)
-    return target
+    if target.exists():
+        return target, False
+    from ke_papers import files
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    files.write_atomic(target, files.read_bytes(choice.path))
+    return target, True

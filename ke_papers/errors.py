@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
 class KePapersError(Exception):
-    """Bad input or a failed operation: one line for the user, exit code 2."""
+    """Bad input or a failed operation: one line for the user, exit code 2.
+
+    `notes` are the details that led to it (each unknown ID of a batch, say), shown first.
+    """
+
+    def __init__(self, message: str, notes: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.notes = list(notes)
 
 
 class BibError(KePapersError):

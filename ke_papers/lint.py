@@ -1,17 +1,8 @@
 """Checks that keep the list valid: one finding per problem, with its line and a rule id.
 
-Rules (error unless marked):
-  duplicate-key, duplicate-arxiv, duplicate-doi, duplicate-title: the same paper twice
-  missing-field: a field the entry type needs for citing
-  taxonomy-typo: a section used once whose name is close to another section
-  bad-taxonomy: an empty level in a taxonomy path
-  empty-url, bad-url: a link that is empty or not http(s)
-  bad-arxiv: an eprint that is not an arXiv ID
-  bad-year: a year that is not a plausible year
-  venue-year: a venue label whose year is not the entry's year
-  key-style (warning): a key that does not follow the key rule
-  not-canonical: formatting that `fmt` would change
-  readme-stale: the README's generated list is out of date
+The rules are the list `RULES`: each a `Rule(id, severity, summary, check)`. `lint`
+runs them all; README's rule list and the tests' expected set are read from it, so a
+new rule is one entry there.
 """
 
 from __future__ import annotations
@@ -21,14 +12,14 @@ import datetime
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ke_papers import keys, store, venues
-from ke_papers.errors import KePapersError
-from ke_papers.library import arxiv_base, normal_title
-from ke_papers.model import TAXONOMY_SEP, Paper, is_arxiv_id, parse_links
+from ke_papers import cache, files, keys, store, urls, venues
+from ke_papers.identity import Duplicates, arxiv_base, is_arxiv_id
+from ke_papers.model import TAXONOMY_SEP, Paper, parse_links
 
 REQUIRED = {
     "article": ("author", "title", "journal", "year"),
@@ -54,94 +45,126 @@ class Finding:
     severity: str = "error"
 
 
-def _url_problem(url: str) -> str | None:
-    from urllib.parse import urlsplit
+@dataclass(frozen=True)
+class Context:
+    """What the rules look at: the parsed file, and what the layers above found out."""
 
-    if not url.strip():
-        return "empty-url"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-        return "bad-url"
-    return None
+    doc: store.Document
+    this_year: int
+    #: None outside a checkout; else whether README's generated list is out of date.
+    readme_stale: bool | None = None
 
 
-def _paper_findings(paper: Paper, this_year: int) -> list[Finding]:
-    line, key = paper.line or 1, paper.key
-    out = []
+#: (line, key, message) for one finding of a rule.
+Hit = tuple[int, str, str]
 
-    def add(rule: str, message: str, severity: str = "error") -> None:
-        out.append(Finding(line, key, rule, message, severity))
 
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    summary: str
+    check: Callable[[Context], Iterable[Hit]]
+    #: Depends on more than the bib file's bytes (its findings are not cached with them).
+    needs_readme: bool = False
+
+
+def _each(check: Callable[[Paper, Context], Iterable[str]]) -> Callable[[Context], Iterator[Hit]]:
+    """A rule about single entries: its messages, at each entry's line."""
+
+    def run(ctx: Context) -> Iterator[Hit]:
+        for paper in ctx.doc.papers:
+            for message in check(paper, ctx):
+                yield paper.line or 1, paper.key, message
+
+    return run
+
+
+def _missing(paper: Paper, ctx: Context) -> Iterator[str]:
     missing = [f for f in REQUIRED.get(paper.entry_type, ("title",)) if not paper.get(f).strip()]
     if missing:
-        add("missing-field", f"@{paper.entry_type} needs {', '.join(missing)}")
+        yield f"@{paper.entry_type} needs {', '.join(missing)}"
+
+
+def _bad_year(paper: Paper, ctx: Context) -> Iterator[str]:
     year = paper.get("year").strip()
-    if year and (not year.isdigit() or not 1900 <= int(year) <= this_year + 1):
-        add("bad-year", f"year '{year}' is not a plausible year")
+    if year and (not year.isdigit() or not 1900 <= int(year) <= ctx.this_year + 1):
+        yield f"year '{year}' is not a plausible year"
+
+
+def _venue_year(paper: Paper, ctx: Context) -> Iterator[str]:
     if paper.venue and paper.year:
         label_year = venues.parse(paper.venue).year
         if label_year and label_year != paper.year:
-            add("venue-year", f"venue '{paper.venue}' says {label_year} but year is {paper.year}")
+            yield f"venue '{paper.venue}' says {label_year} but year is {paper.year}"
+
+
+def _bad_arxiv(paper: Paper, ctx: Context) -> Iterator[str]:
     eprint = paper.get("eprint").strip()
     if (
         eprint
         and paper.get("archiveprefix").casefold() in ("", "arxiv")
         and not is_arxiv_id(arxiv_base(eprint))
     ):
-        add("bad-arxiv", f"eprint '{eprint}' is not an arXiv ID")
-    if "url" in paper.fields:
-        problem = _url_problem(paper.get("url"))
-        if problem:
-            add(
-                problem,
-                f"url '{paper.get('url')}' is {'empty' if problem == 'empty-url' else 'not an http(s) URL'}",
-            )
-    for link in parse_links(paper.get("links")):
-        problem = _url_problem(link.url)
-        if problem == "empty-url":
-            add(problem, f"link '{link.label}' has no URL")
-        elif problem:
-            add(problem, f"link '{link.label}' is not an http(s) URL: {link.url}")
-    if "taxonomy" in paper.fields and any(not p.strip() for p in paper.get("taxonomy").split(">")):
-        add("bad-taxonomy", f"taxonomy '{paper.get('taxonomy')}' has an empty level")
-    base = keys.base_key(paper.names, paper.year, paper.get("title"))
-    if not (key.startswith(base) and _KEY_SUFFIX.fullmatch(key[len(base) :])):
-        add("key-style", f"key does not follow the key rule (expected {base})", "warning")
-    return out
+        yield f"eprint '{eprint}' is not an arXiv ID"
 
 
-def _duplicates(papers: list[Paper]) -> list[Finding]:
-    out = []
-    groups: dict[tuple[str, str], list[Paper]] = defaultdict(list)
-    for paper in papers:
-        if paper.arxiv:
-            groups["duplicate-arxiv", arxiv_base(paper.arxiv).casefold()].append(paper)
-        if paper.doi:
-            groups["duplicate-doi", paper.doi.casefold()].append(paper)
-        if normal_title(paper.get("title")):
-            groups["duplicate-title", normal_title(paper.get("title"))].append(paper)
-    what = {"duplicate-arxiv": "arXiv ID", "duplicate-doi": "DOI", "duplicate-title": "title"}
-    for (rule, value), same in groups.items():
-        first = same[0]
-        for other in same[1:]:
-            shown = value if rule != "duplicate-title" else repr(other.title)
-            out.append(
-                Finding(
-                    other.line or 1,
-                    other.key,
-                    rule,
-                    f"same {what[rule]} {shown} as {first.key} (line {first.line})",
+def _urls(kind: str) -> Callable[[Paper, Context], Iterator[str]]:
+    """The url field and every link, by the one URL policy; `kind` is empty-url or bad-url."""
+
+    def check(paper: Paper, ctx: Context) -> Iterator[str]:
+        if "url" in paper.fields and urls.problem(paper.get("url")) == kind:
+            what = "empty" if kind == "empty-url" else "not an http(s) URL"
+            yield f"url '{paper.get('url')}' is {what}"
+        for link in parse_links(paper.get("links")):
+            if urls.problem(link.url) == kind:
+                yield (
+                    f"link '{link.label}' has no URL"
+                    if kind == "empty-url"
+                    else f"link '{link.label}' is not an http(s) URL: {link.url}"
                 )
-            )
-    return out
+
+    return check
 
 
-def _taxonomy_typos(papers: list[Paper]) -> list[Finding]:
+def _bad_taxonomy(paper: Paper, ctx: Context) -> Iterator[str]:
+    if "taxonomy" in paper.fields and any(not p.strip() for p in paper.get("taxonomy").split(">")):
+        yield f"taxonomy '{paper.get('taxonomy')}' has an empty level"
+
+
+def _key_style(paper: Paper, ctx: Context) -> Iterator[str]:
+    base = keys.base_key(paper.names, paper.year, paper.get("title"))
+    if not (paper.key.startswith(base) and _KEY_SUFFIX.fullmatch(paper.key[len(base) :])):
+        yield f"key does not follow the key rule (expected {base})"
+
+
+def _duplicate_keys(ctx: Context) -> Iterator[Hit]:
+    for line, key in ctx.doc.duplicate_keys:
+        yield line, key, f"key '{key}' is already used above"
+
+
+_WHAT = {"arxiv": "arXiv ID", "doi": "DOI", "title": "title"}
+
+
+def _duplicates(kind: str) -> Callable[[Context], Iterator[Hit]]:
+    def run(ctx: Context) -> Iterator[Hit]:
+        for found, value, same in Duplicates(ctx.doc.papers).groups():
+            if found != kind:
+                continue
+            first = same[0]
+            for other in same[1:]:
+                shown = value if kind != "title" else repr(other.title)
+                message = f"same {_WHAT[kind]} {shown} as {first.key} (line {first.line})"
+                yield other.line or 1, other.key, message
+
+    return run
+
+
+def _taxonomy_typos(ctx: Context) -> Iterator[Hit]:
     uses: dict[str, list[Paper]] = defaultdict(list)
-    for paper in papers:
+    for paper in ctx.doc.papers:
         for depth in range(1, len(paper.taxonomy) + 1):
             uses[TAXONOMY_SEP.join(paper.taxonomy[:depth])].append(paper)
-    out = []
     for path, users in uses.items():
         if len(users) != 1:
             continue
@@ -149,93 +172,118 @@ def _taxonomy_typos(papers: list[Paper]) -> list[Finding]:
         close = difflib.get_close_matches(path, others, n=1, cutoff=TYPO_RATIO)
         if close:
             paper = users[0]
-            out.append(
-                Finding(
-                    paper.line or 1,
-                    paper.key,
-                    "taxonomy-typo",
-                    f"section '{path}' is used once; a typo of '{close[0]}'?",
-                )
+            yield (
+                paper.line or 1,
+                paper.key,
+                f"section '{path}' is used once; a typo of '{close[0]}'?",
             )
-    return out
 
 
-def _format_findings(doc: store.Document) -> list[Finding]:
-    out = []
+def _not_canonical(ctx: Context) -> Iterator[Hit]:
+    from ke_papers.bibtex import format_entry
+
+    doc, found = ctx.doc, False
     for paper in doc.papers:
         chunk = doc.chunks[paper.chunk] if paper.chunk is not None else None
-        if chunk and doc.text[chunk.start : chunk.end] != store.format_entry(paper):
-            out.append(
-                Finding(
-                    paper.line or 1,
-                    paper.key,
-                    "not-canonical",
-                    "formatting differs from canonical form (ke-papers fmt)",
-                )
+        if chunk and doc.text[chunk.start : chunk.end] != format_entry(paper):
+            found = True
+            yield (
+                paper.line or 1,
+                paper.key,
+                "formatting differs from canonical form (ke-papers fmt)",
             )
-    if not out and store.canonical(doc) != doc.text:
-        out.append(
-            Finding(
-                1,
-                "-",
-                "not-canonical",
-                "spacing between blocks differs from canonical form (ke-papers fmt)",
-            )
+    if not found and store.canonical(doc) != doc.text:
+        yield 1, "-", "spacing between blocks differs from canonical form (ke-papers fmt)"
+
+
+def _readme_stale(ctx: Context) -> Iterator[Hit]:
+    if ctx.readme_stale:
+        yield (
+            1,
+            "-",
+            "README's generated list is out of date "
+            "(ke-papers export --markdown --readme README.md)",
         )
-    return out
 
 
-def check_file(path: Path) -> list[Finding]:
-    """The findings for a bib file, through the parse cache (they depend only on its bytes)."""
-    from ke_papers import cache
-
-    data = store.read_bytes(path)
-
-    def build() -> list[tuple[Any, ...]]:
-        doc = store.parse(store.decode(data, path), path, lenient=True)
-        return [dataclasses.astuple(f) for f in check(doc)]
-
-    return [Finding(*row) for row in cache.cached(path, data, "lint", build)]
-
-
-def readme_finding(readme: Path, items: list[tuple[list[str], str]]) -> Finding | None:
-    """A readme-stale finding when the README's generated list differs from `items`'."""
-    from ke_papers.render import markdown
-
-    current = readme.read_bytes().decode("utf-8", errors="replace")
-    if markdown.START not in current:
-        return None
-    try:
-        stale = markdown.splice_readme(current, markdown.paper_list(items)) != current
-    except KePapersError:
-        return None
-    if not stale:
-        return None
-    return Finding(
-        1,
-        "-",
+RULES: list[Rule] = [
+    Rule("duplicate-key", "error", "two entries with one key", _duplicate_keys),
+    Rule("duplicate-arxiv", "error", "the same arXiv ID twice (any version)", _duplicates("arxiv")),
+    Rule("duplicate-doi", "error", "the same DOI twice", _duplicates("doi")),
+    Rule("duplicate-title", "error", "the same title twice", _duplicates("title")),
+    Rule("missing-field", "error", "a field the entry type needs for citing", _each(_missing)),
+    Rule(
+        "taxonomy-typo",
+        "error",
+        "a section used once whose name is close to another's",
+        _taxonomy_typos,
+    ),
+    Rule("bad-taxonomy", "error", "an empty level in a section path", _each(_bad_taxonomy)),
+    Rule("empty-url", "error", "a link with no URL", _each(_urls("empty-url"))),
+    Rule("bad-url", "error", "a link that is not http(s)", _each(_urls("bad-url"))),
+    Rule("bad-arxiv", "error", "an eprint that is not an arXiv ID", _each(_bad_arxiv)),
+    Rule("bad-year", "error", "a year that is not a plausible year", _each(_bad_year)),
+    Rule(
+        "venue-year",
+        "error",
+        "a venue label whose year is not the entry's (EMNLP 2022 on a 2021 entry)",
+        _each(_venue_year),
+    ),
+    Rule("key-style", "warning", "a key that does not follow the key rule", _each(_key_style)),
+    Rule("not-canonical", "error", "formatting that `fmt` would change", _not_canonical),
+    Rule(
         "readme-stale",
-        "README's generated list is out of date (ke-papers export --markdown --readme README.md)",
-    )
+        "error",
+        "in a checkout, README's generated list is out of date",
+        _readme_stale,
+        needs_readme=True,
+    ),
+]
 
 
-def check(doc: store.Document) -> list[Finding]:
-    """Every finding for a parsed (leniently, so duplicate keys are seen) bib file."""
-    this_year = datetime.date.today().year
+def check(ctx: Context, rules: Iterable[Rule] | None = None) -> list[Finding]:
+    """Every finding of `rules` (all of them by default), in line order."""
     findings = [
-        Finding(line, key, "duplicate-key", f"key '{key}' is already used above")
-        for line, key in doc.duplicate_keys
+        Finding(line, key, rule.id, message, rule.severity)
+        for rule in (RULES if rules is None else rules)
+        for line, key, message in rule.check(ctx)
     ]
-    for paper in doc.papers:
-        findings += _paper_findings(paper, this_year)
-    findings += _duplicates(doc.papers)
-    findings += _taxonomy_typos(doc.papers)
-    findings += _format_findings(doc)
     return sorted(findings, key=lambda f: (f.line, f.rule))
 
 
-def fix(doc: store.Document) -> tuple[list[Paper], str, list[str]]:
-    """The papers and text with the safe repairs made, and what each repair changed."""
+def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
+    """The findings for a bib file; those that depend only on its bytes come from the parse cache."""
+    data = files.read_bytes(path)
+    own = [r for r in RULES if not r.needs_readme]
+    ids = [r.id for r in own]
+
+    def doc() -> store.Document:
+        return store.parse(store.decode(data, path), path, lenient=True)
+
+    def build() -> dict[str, Any]:
+        return {
+            "rules": ids,
+            "rows": [dataclasses.astuple(f) for f in check(Context(doc(), _year()), own)],
+        }
+
+    cached = cache.cached(path, data, "lint", build)
+    if cached["rules"] != ids:  # rules changed since the cache was written
+        cached = build()
+    findings = [Finding(*row) for row in cached["rows"]]
+    others = [r for r in RULES if r.needs_readme]
+    if readme_stale is not None and others:
+        empty = store.parse("", path)
+        findings += check(Context(empty, _year(), readme_stale), others)
+    return sorted(findings, key=lambda f: (f.line, f.rule))
+
+
+def _year() -> int:
+    return datetime.date.today().year
+
+
+def fix(doc: store.Document) -> tuple[list[Paper], list[str]]:
+    """The papers with the safe repairs made, and what each repair changed (the caller
+    also rewrites the file in canonical form)."""
     changes: list[str] = []
     papers = []
     for paper in doc.papers:
@@ -246,7 +294,7 @@ def fix(doc: store.Document) -> tuple[list[Paper], str, list[str]]:
         papers.append(paper)
     if store.canonical(doc) != doc.text:
         changes.append("reformatted into canonical form")
-    return papers, store.canonical(dataclasses.replace(doc, papers=papers)), changes
+    return papers, changes
 
 
 def readme_for(bib: Path) -> Path | None:

@@ -22,14 +22,15 @@ from functools import cached_property
 from typing import Any
 
 from ke_papers import names
+from ke_papers.identity import is_arxiv_id
 from ke_papers.latex import to_text
 
 TAXONOMY_SEP = " > "
 ARXIV_ABS = "https://arxiv.org/abs/"
+#: How the list (and Google Scholar) names the container of an arXiv-only paper.
+PREPRINT = "arXiv preprint"
 _LINK_SEP = re.compile(r";\s+|;$")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d|21\d\d)\b")
-NEW_ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
-OLD_ARXIV_ID = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}$")
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ def format_links(links: list[Link]) -> str:
     return "; ".join(f"{link.label}: {link.url}".rstrip() for link in links)
 
 
-def is_arxiv_id(value: str) -> bool:
-    return bool(NEW_ARXIV_ID.match(value) or OLD_ARXIV_ID.match(value))
+def preprint_journal(arxiv: str) -> str:
+    """`arXiv preprint arXiv:2305.13172`: the journal of a paper known only from arXiv."""
+    return f"{PREPRINT} arXiv:{arxiv}"
 
 
 @dataclass(eq=False)
@@ -121,6 +123,16 @@ class Paper:
         if eprint and (prefix == "arxiv" or (not prefix and is_arxiv_id(eprint))):
             return eprint
         return ""
+
+    @property
+    def is_preprint(self) -> bool:
+        """On arXiv and nowhere else yet: no booktitle, no journal but the preprint one."""
+        journal = self.get("journal")
+        return (
+            bool(self.arxiv)
+            and not self.get("booktitle")
+            and (not journal or journal.startswith(PREPRINT))
+        )
 
     @property
     def doi(self) -> str:

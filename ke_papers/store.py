@@ -2,59 +2,29 @@
 
 Reading keeps the whole text and where each block stands in it, so that a write
 can splice: entries nobody changed are copied byte for byte, changed and new ones
-are written in canonical form. Every write takes a lock file, goes to a temporary
-file beside the target, is fsynced and then `os.replace`d into place, and is
-re-read and compared before it replaces anything.
+are written in canonical form. Every write of a bib file is a `transaction`: lock,
+read, change, compare the result with the old text, then an atomic replace
+(`files.write_atomic`) that keeps the file's owner and mode.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ke_papers import files
+from ke_papers.bibtex import format_entry
 from ke_papers.errors import BibError, KePapersError, display_path
 from ke_papers.model import Paper
 
-#: Canonical field order; fields not named here follow in the order they were written.
-FIELD_ORDER = (
-    "title",
-    "author",
-    "editor",
-    "booktitle",
-    "journal",
-    "journaltitle",
-    "year",
-    "date",
-    "month",
-    "volume",
-    "number",
-    "pages",
-    "publisher",
-    "doi",
-    "eprint",
-    "archiveprefix",
-    "primaryclass",
-    "eprinttype",
-    "eprintclass",
-    "url",
-    "venue",
-    "taxonomy",
-    "keywords",
-    "links",
-    "abstract",
-)
-_RANK = {name: i for i, name in enumerate(FIELD_ORDER)}
-_NAME_WIDTH = 13
 _MONTHS = {
     m: m
     for m in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 }
-LOCK_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -159,10 +129,11 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
     strings: dict[str, str] = {}
     duplicate_keys: list[tuple[int, str]] = []
     cursor = 0
-    for block in lib.blocks:
-        if isinstance(block, bm.DuplicateBlockKeyBlock):
-            duplicate_keys.append(((block.start_line or 0) + 1, block.key))
-            block = block.ignore_error_block
+    for found in lib.blocks:
+        block = found
+        if isinstance(found, bm.DuplicateBlockKeyBlock):
+            duplicate_keys.append(((found.start_line or 0) + 1, found.key))
+            block = found.ignore_error_block or found
         raw = block.raw or ""
         start = text.find(raw, cursor)
         if start < 0:
@@ -201,18 +172,6 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
     return Document(Path(path), text, chunks, papers, strings, duplicate_keys)
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; a missing or unreadable file is a one-line error."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise KePapersError(f"{display_path(path)}: no such file") from None
-    except IsADirectoryError:
-        raise KePapersError(f"{display_path(path)}: is a folder, not a bib file") from None
-    except OSError as exc:
-        raise KePapersError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
-
-
 def decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8")
@@ -242,30 +201,7 @@ def decoded(value: dict[str, Any], text: str, path: Path) -> Document:
 
 def read(path: Path, lenient: bool = False) -> Document:
     """Read and parse a bib file; a missing or unreadable file is a one-line error."""
-    return parse(decode(read_bytes(path), path), path, lenient)
-
-
-def _field_value(paper: Paper, name: str) -> str:
-    raw = paper.raw.get(name)
-    if raw is None:
-        return "{" + " ".join(paper.fields[name].split()) + "}"
-    raw = " ".join(raw.split())
-    if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2 and "#" not in raw:
-        return "{" + raw[1:-1] + "}"
-    if raw.isdigit():
-        return "{" + raw + "}"
-    return raw
-
-
-def format_entry(paper: Paper) -> str:
-    """The canonical text of one entry: fixed field order, aligned, braced values."""
-    names = sorted(paper.fields, key=lambda n: _RANK.get(n, len(_RANK)))
-    lines = [f"@{paper.entry_type}{{{paper.key},"]
-    for i, name in enumerate(names):
-        comma = "," if i < len(names) - 1 else ""
-        lines.append(f"  {name:<{_NAME_WIDTH}} = {_field_value(paper, name)}{comma}")
-    lines.append("}")
-    return "\n".join(lines)
+    return parse(decode(files.read_bytes(path), path), path, lenient)
 
 
 def canonical(doc: Document) -> str:
@@ -328,9 +264,10 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
             emit(gap)
             emit(doc.text[chunk.start : chunk.end], chunk=i)
             continue
-        paper = placed.get(i)
-        if paper is None:
+        kept = placed.get(i)
+        if kept is None:
             continue
+        paper = kept
         emit(gap)
         for new in leading:
             emit(format_entry(new), paper=new)
@@ -424,62 +361,52 @@ def verify(before: list[Paper], after_text: str, path: Path, lenient: bool = Fal
         )
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a crash leaves either the old or the new file."""
-    import tempfile
+@dataclass
+class Edit:
+    """What a transaction will write: `papers` in order, spliced into the old text,
+    or with `rewrite` every entry in canonical form (fmt, lint --fix)."""
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    doc: Document
+    papers: list[Paper]
+    rewrite: bool = False
+    lenient: bool = False
+    changed: bool = False
+
+    def result(self, path: Path) -> str:
+        """The new text, checked against the old one: a write that would go wrong is refused."""
+        if self.rewrite:
+            text = canonical(dataclasses.replace(self.doc, papers=self.papers))
+            if text != self.doc.text:
+                verify(self.papers, text, path, self.lenient)
+            return text
+        text, segments = splice(self.doc, self.papers)
+        if text != self.doc.text:
+            check_splice(self.doc, self.papers, text, segments, path)
+        return text
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold `path.lock` so that two writers take turns instead of losing each other's work."""
-    from filelock import FileLock, Timeout
+def transaction(
+    path: Path,
+    write: bool = True,
+    lenient: bool = False,
+    load: Callable[[Path], Document] | None = None,
+) -> Iterator[Edit]:
+    """The one way a bib file is changed: lock, read, let the caller edit, check, replace.
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise KePapersError(
-            f"{display_path(path)} is locked by another ke-papers process "
-            f"(waited {LOCK_TIMEOUT:.0f} s for {display_path(path)}.lock)"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def save(doc: Document, papers: list[Paper], path: Path | None = None) -> bool:
-    """Write `papers` into the file `doc` was read from (or `path`); False when nothing changed.
-
-    The caller holds `locked(path)` across its read and this write.
+    `load` reads the document (the parse cache's, when it is trusted for these bytes);
+    a missing file is an empty one. With `write=False` (a dry run) no lock is taken
+    and nothing is written. `Edit.changed` tells whether the file changed.
     """
-    target = path or doc.path
-    assert target is not None
-    text, segments = splice(doc, papers)
-    if text == doc.text and target == doc.path:
-        return False
-    check_splice(doc, papers, text, segments, target)
-    write_atomic(target, text)
-    return True
+    guard = files.locked(path) if write else contextlib.nullcontext()
+    with guard:
+        loader = load or (lambda target: read(target, lenient))
+        doc = loader(path) if path.exists() else parse("", path)
+        edit = Edit(doc, list(doc.papers), lenient=lenient)
+        yield edit
+        if not write:
+            return
+        text = edit.result(path)
+        if text != doc.text:
+            files.write_atomic(path, text)
+            edit.changed = True

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ke_papers.library import Library
+from ke_papers.usecases.reading import open_catalog
 
 
 def bib_in_git(tmp_path: Path, source: Path) -> Path:
@@ -52,7 +52,7 @@ def numstat(bib: Path) -> tuple[int, int]:
 def test_every_id_form(run, arxiv_server, bib_copy: Path, form: str, asked: str, base: str):
     run("--bib", str(bib_copy), "add", form, "-c", "Analysis")
     assert [q["id_list"] for q in arxiv_server.requests] == [[asked]]
-    added = Library.read(bib_copy).papers[-1]
+    added = open_catalog(bib_copy).papers[-1]
     assert added.arxiv == base and added.get("eprint") == base
     assert added.taxonomy == ["Analysis"] and added.get("archiveprefix") == "arXiv"
 
@@ -75,7 +75,7 @@ def test_entry_is_complete_and_only_lines_are_added(run, arxiv_server, tmp_path,
     )
     added = numstat(bib)
     assert added[0] > 10 and added[1] == 0
-    library = Library.read(bib)
+    library = open_catalog(bib)
     paper = library.by_arxiv("astro-ph/0601001")
     assert (
         f"added {paper.key} (astro-ph/0601001) to Methods > Modify Parameters > Locate and edit"
@@ -96,7 +96,7 @@ def test_entry_is_complete_and_only_lines_are_added(run, arxiv_server, tmp_path,
 def test_latex_specials_and_accents_stay_canonical(run, arxiv_server, bib_copy: Path):
     run("--bib", str(bib_copy), "add", "2302.03287", "2002.06611", "2306.03845", "-c", "Analysis")
     assert len(arxiv_server.requests) == 1
-    library = Library.read(bib_copy)
+    library = open_catalog(bib_copy)
     chat = library.by_arxiv("2302.03287")
     assert chat.get("title") == "{ChatGPT} and Software Testing Education: Promises \\& Perils"
     assert chat.title == "ChatGPT and Software Testing Education: Promises & Perils"
@@ -116,7 +116,7 @@ def test_batch_is_one_request_per_hundred(run, arxiv_server, bib_copy: Path, mon
     assert len(arxiv_server.requests) == 2
     assert [len(q["id_list"][0].split(",")) for q in arxiv_server.requests] == [100, len(ids) - 100]
     assert arxiv_server.times[1] - arxiv_server.times[0] >= 0.2  # arXiv's pacing, kept
-    assert len(Library.read(bib_copy)) == 45 + len(ids)
+    assert len(open_catalog(bib_copy)) == 45 + len(ids)
 
 
 def test_not_found_writes_nothing_unless_skip_missing(run, arxiv_server, bib_copy: Path):
@@ -131,7 +131,7 @@ def test_not_found_writes_nothing_unless_skip_missing(run, arxiv_server, bib_cop
     run("--bib", str(bib_copy), "add", "1707.08567")
     assert len(arxiv_server.requests) == 1
     run("--bib", str(bib_copy), "add", "0808.05394", "1605.08386", "--skip-missing")
-    assert Library.read(bib_copy).by_arxiv("1605.08386") is not None
+    assert open_catalog(bib_copy).by_arxiv("1605.08386") is not None
     other = bib_copy.with_name("other.bib")
     run("--bib", str(other), "add", "1605.08386")
     assert len(arxiv_server.requests) == 2
@@ -205,8 +205,8 @@ def test_dry_run_venue_and_new_category(run, arxiv_server, bib_copy: Path):
     )
     assert "would add" in result.stderr and "to Methods > Brand New" in result.stderr
     run("--bib", str(bib_copy), "add", "1605.08386", "-c", "Methods > Brand New", "--new-category")
-    keys = [p.key for p in Library.read(bib_copy)]
-    new = Library.read(bib_copy).by_arxiv("1605.08386").key
+    keys = [p.key for p in open_catalog(bib_copy)]
+    new = open_catalog(bib_copy).by_arxiv("1605.08386").key
     assert keys[keys.index(new) - 1] == "reid2022learning"  # after the last Methods paper
 
 
@@ -225,7 +225,7 @@ def test_update_shows_diff_and_writes_only_with_yes(run, arxiv_server, tmp_path:
     run("--bib", str(bib), "update", "--dry-run")
     assert bib.read_bytes() == before
     run("--bib", str(bib), "update", "old2016", "--yes")
-    paper = Library.read(bib).find("old2016")
+    paper = open_catalog(bib).find("old2016")
     assert paper.title != "An Old Title" and paper.authors[0] != "A. Nobody"
     assert paper.get("primaryclass")
     assert (paper.taxonomy, paper.keywords, paper.get("links")) == (

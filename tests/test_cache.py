@@ -10,7 +10,7 @@ import pytest
 from conftest import DATA_BIB
 
 from ke_papers import cache, store
-from ke_papers.library import Library
+from ke_papers.usecases.reading import open_catalog
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def titles(bib: Path) -> list[str]:
-    return [p.title for p in Library.read(bib).papers]
+    return [p.title for p in open_catalog(bib).papers]
 
 
 def test_second_read_comes_from_the_cache(bib_copy: Path, parses: list[Path]):
@@ -120,5 +120,5 @@ def test_add_costs_one_request_per_hundred_ids(run, arxiv_server, bib_copy: Path
 
 def test_update_costs_one_request_per_hundred_entries(run, arxiv_server, bib_copy: Path):
     run("--bib", str(bib_copy), "update", "--no-cache", code=None)
-    arxiv_entries = sum(1 for p in Library.read(bib_copy).papers if p.arxiv)
+    arxiv_entries = sum(1 for p in open_catalog(bib_copy).papers if p.arxiv)
     assert len(arxiv_server.requests) == math.ceil(arxiv_entries / 100) == 1

@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA_BIB
 
 from ke_papers import store
-from ke_papers.library import Library
+from ke_papers.usecases.reading import open_catalog
 
 SPECIAL = r"""@misc{odd2024title,
   title = {Fish & Chips: 100% of #1 snake_case costs $5, \& not $\alpha$ {BERT} GPT},
@@ -165,13 +165,13 @@ def test_output_and_merge_keep_existing_entries(run, tmp_path: Path):
     assert "added 1 entries" in result.stderr
     text = refs.read_text(encoding="utf-8")
     assert text.startswith(mine.rstrip("\n"))
-    assert [p.key for p in Library.read(refs)] == [
+    assert [p.key for p in open_catalog(refs)] == [
         "mine2020",
         "meng2022locating",
         "mitchell2022fast",
     ]
     cite(run, "meng2022locating", "-o", str(refs))
-    assert [p.key for p in Library.read(refs)] == ["meng2022locating"]
+    assert [p.key for p in open_catalog(refs)] == ["meng2022locating"]
 
 
 TEX_TOOLS = all(shutil.which(t) for t in ("pdflatex", "bibtex", "biber"))
@@ -183,7 +183,7 @@ needs_tex = pytest.mark.skipif(
 
 
 def every_key_document(tmp_path: Path, preamble: str, ending: str) -> Path:
-    keys = [p.key for p in Library.read(DATA_BIB)]
+    keys = [p.key for p in open_catalog(DATA_BIB)]
     cites = "\n".join(f"\\cite{{{k}}}" for k in keys)
     doc = tmp_path / "doc.tex"
     doc.write_text(

@@ -113,15 +113,15 @@ def test_show_is_plain_lines_in_a_pipe_and_a_panel_at_a_terminal(run):
 
     from rich.console import Console
 
-    from ke_papers.library import Library
     from ke_papers.render import terminal
+    from ke_papers.usecases.reading import open_catalog
 
     out = run("--bib", str(DATA_BIB), "show", "dai2022knowledge").stdout
     assert "code by EleutherAI: https://github.com/EleutherAI/knowledge-neurons\n" in out
     assert out.startswith("key: dai2022knowledge\n") and "│" not in out
     screen = io.StringIO()
     Console(file=screen, width=100).print(
-        terminal.paper_panel(Library.read(DATA_BIB).find("dai2022knowledge"))
+        terminal.paper_panel(open_catalog(DATA_BIB).find("dai2022knowledge"))
     )
     assert "dai2022knowledge" in screen.getvalue() and "╭" in screen.getvalue()
     assert "Knowledge Neurons in Pretrained Transformers" in screen.getvalue()

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from ke_papers import curate, store
-from ke_papers.library import Library
+from ke_papers import store
+from ke_papers.bibtex import format_entry
+from ke_papers.entries import Extras
 from ke_papers.model import Link
 from ke_papers.render import cite, markdown
-from ke_papers.sources.arxiv import Record
+from ke_papers.sources.arxiv import Record, to_paper
 
 EVIL = Record(
     id="2401.00001",
@@ -25,8 +26,8 @@ EVIL = Record(
 
 
 def test_arxiv_data_stays_inside_its_bibtex_values(tmp_path: Path):
-    paper = curate.paper_from(EVIL, curate.Extras(taxonomy=("A > B",), key="evil2024"))
-    text = store.format_entry(paper)
+    paper = to_paper(EVIL, Extras(taxonomy=("A > B",), key="evil2024"))
+    text = format_entry(paper)
     [back] = store.parse(text, tmp_path / "x.bib").papers
     assert set(back.fields) == {
         "title",
@@ -48,16 +49,16 @@ def test_arxiv_data_stays_inside_its_bibtex_values(tmp_path: Path):
 
 
 def test_contributor_data_cannot_inject_markdown_or_html(tmp_path: Path):
-    paper = curate.paper_from(
+    paper = to_paper(
         EVIL,
-        curate.Extras(
+        Extras(
             taxonomy=("Evil <b>section</b> ]",),
             links=(Link("code](javascript:alert(1))[", "https://x.org/a)b(c d"),),
             key="evil2024",
         ),
     )
-    [back] = store.parse(store.format_entry(paper), tmp_path / "x.bib").papers
-    page = markdown.paper_list(Library([back]).markdown_items())
+    [back] = store.parse(format_entry(paper), tmp_path / "x.bib").papers
+    page = markdown.paper_list([(back.taxonomy, markdown.entry_body(back))])
     tokens = MarkdownIt("commonmark", {"html": True}).parse(page)
     children = [c for t in tokens if t.type == "inline" for c in t.children]
     assert [c.content for c in children if c.type == "html_inline"] == ["<br />"]

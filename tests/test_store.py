@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from ke_papers import store
+from ke_papers.bibtex import format_entry
 from ke_papers.errors import KePapersError
-from ke_papers.library import Library, editing
 from ke_papers.model import Paper
+from ke_papers.usecases.reading import editing, open_catalog
 
 GOOD = """@string{acl = "Annual Meeting of the ACL"}
 
@@ -99,7 +100,7 @@ def test_new_paper_adds_lines_only(tmp_path: Path, bib_copy: Path):
     after = bib_copy.read_text(encoding="utf-8").splitlines()
     diff = [d for d in difflib.ndiff(before, after) if d[0] in "+-"]
     assert diff and all(d.startswith("+ ") for d in diff)
-    assert Library.read(bib_copy).papers[index].key == "new2024paper"
+    assert open_catalog(bib_copy).papers[index].key == "new2024paper"
     assert index == 45  # after the last Analysis paper, at the end of the file
 
 
@@ -111,7 +112,7 @@ def test_new_paper_goes_to_end_of_its_section(bib_copy: Path):
     )
     with editing(bib_copy) as library:
         library.add(new)
-    keys = [p.key for p in Library.read(bib_copy)]
+    keys = [p.key for p in open_catalog(bib_copy)]
     assert keys[keys.index("new2024paper") - 1] == "zhu2020modifying"
     assert keys[keys.index("new2024paper") + 1] == "decao2021editing"
 
@@ -129,7 +130,7 @@ def test_special_blocks_survive_a_write(tmp_path: Path):
         '@preamble{"\\newcommand{\\noop}[1]{}"}',
     ):
         assert block in after
-    assert [p.key for p in Library.read(bib)] == ["b2021two", "c2022three"]
+    assert [p.key for p in open_catalog(bib)] == ["b2021two", "c2022three"]
 
 
 def test_failed_edit_writes_nothing(tmp_path: Path):
@@ -165,7 +166,7 @@ def test_fmt_check_then_fmt_is_idempotent(run, tmp_path: Path):
     run("--bib", str(bib), "fmt")
     assert bib.read_text(encoding="utf-8") == once
     run("--bib", str(bib), "fmt", "--check")
-    assert [p.key for p in Library.read(bib)] == ["a2020one", "b2021two"]
+    assert [p.key for p in open_catalog(bib)] == ["a2020one", "b2021two"]
 
 
 def test_shipped_list_is_canonical(run):
@@ -188,10 +189,11 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         store.check_splice(doc, papers, tampered, segments, bib)
     with pytest.raises(KePapersError, match="entries would not be the ones intended"):
         store.check_splice(doc, [doc.papers[1], doc.papers[0], new], text, segments, bib)
-    real = store.format_entry
+    real = format_entry
     monkeypatch.setattr(
         store, "format_entry", lambda p: real(p).replace("  year          = {2022}\n", "")
     )
     with pytest.raises(KePapersError, match="c2022three would not read back as written"):
-        store.save(doc, papers)
+        with store.transaction(bib) as edit:
+            edit.papers.append(new)
     assert bib.read_text(encoding="utf-8") == GOOD

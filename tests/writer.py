@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ke_papers.library import editing
 from ke_papers.model import Paper
+from ke_papers.usecases.reading import editing
 
 
 def main() -> None:

@@ -9,21 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ke_papers.bibtex import format_entry
 from ke_papers.latex import brace_acronyms, escape, to_ascii, to_text
-from ke_papers.model import Paper
-from ke_papers.store import format_entry
+from ke_papers.model import Paper, preprint_journal
 
 LIST_FIELDS = ("venue", "taxonomy", "keywords", "links", "abstract")
 VERBATIM = ("url", "doi", "eprint", "archiveprefix", "primaryclass")
-FORMATS = ("bibtex", "biblatex", "text", "markdown", "key")
-
-
-def is_preprint(paper: Paper) -> bool:
-    return (
-        bool(paper.arxiv)
-        and not paper.get("booktitle")
-        and (not paper.get("journal") or paper.get("journal").startswith("arXiv preprint"))
-    )
 
 
 def _clean_value(name: str, value: str, ascii_only: bool) -> str:
@@ -40,9 +31,9 @@ def clean(paper: Paper, full: bool = False, ascii_only: bool = False) -> Paper:
     """The entry as a LaTeX document should get it (BibTeX form)."""
     fields = {n: v for n, v in paper.fields.items() if full or n not in LIST_FIELDS}
     entry_type = paper.entry_type
-    if is_preprint(paper):
+    if paper.is_preprint:
         entry_type = "article"
-        fields["journal"] = f"arXiv preprint arXiv:{paper.arxiv}"
+        fields["journal"] = preprint_journal(paper.arxiv)
         fields["eprint"] = paper.arxiv
         fields["archiveprefix"] = "arXiv"
     fields = {n: _clean_value(n, v, ascii_only) for n, v in fields.items()}
@@ -60,7 +51,7 @@ def to_biblatex(paper: Paper) -> Paper:
         fields["eprinttype"] = "arxiv"
         if "primaryclass" in fields:
             fields["eprintclass"] = fields.pop("primaryclass")
-    if is_preprint(paper):
+    if paper.is_preprint:
         entry_type = "online"
         fields.pop("journal", None)
     elif "journal" in fields:
@@ -110,7 +101,7 @@ def text(paper: Paper) -> str:
     if paper.venue:
         parts.append(f"In {paper.venue}.")
     elif paper.arxiv:
-        parts.append(f"arXiv preprint arXiv:{paper.arxiv}.")
+        parts.append(preprint_journal(paper.arxiv) + ".")
     return " ".join(parts)
 
 

@@ -28,28 +28,29 @@ def venue_year(paper: Paper) -> str:
     return str(paper.year) if paper.year else ""
 
 
-def papers_table(
-    papers: Sequence[Paper], scores: Sequence[float] | None = None, wrap: bool = True
-) -> Table:
+def _row(paper: Paper) -> list[str]:
+    section = paper.taxonomy[-1] if paper.taxonomy else ""
+    return [paper.key, paper.title, short_authors(paper), venue_year(paper), section]
+
+
+def papers_lines(papers: Sequence[Paper]) -> str:
+    """One tab-separated line per paper (key, title, first author, venue/year, section)."""
+    return "".join("\t".join(" ".join(cell.split()) for cell in _row(p)) + "\n" for p in papers)
+
+
+def papers_table(papers: Sequence[Paper], scores: Sequence[float] | None = None) -> Table:
     """One row per paper: rank, key, title, first author, venue/year, section."""
     table = Table(show_lines=False, pad_edge=False, expand=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("key", style="cyan", no_wrap=True)
-    table.add_column("title", overflow="fold" if wrap else "ignore", no_wrap=not wrap)
-    table.add_column("authors", no_wrap=not wrap)
+    table.add_column("title", overflow="fold")
+    table.add_column("authors")
     table.add_column("venue", no_wrap=True)
-    table.add_column("section", style="dim", no_wrap=not wrap)
+    table.add_column("section", style="dim")
     if scores is not None:
         table.add_column("score", justify="right", style="dim", no_wrap=True)
     for i, paper in enumerate(papers, 1):
-        row = [
-            str(i),
-            paper.key,
-            paper.title,
-            short_authors(paper),
-            venue_year(paper),
-            paper.taxonomy[-1] if paper.taxonomy else "",
-        ]
+        row = [str(i), *_row(paper)]
         if scores is not None:
             row.append(f"{scores[i - 1]:.1f}")
         table.add_row(*row)

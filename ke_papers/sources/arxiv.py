@@ -1,7 +1,7 @@
-"""arXiv identifiers in every form people paste, and papers fetched from the arXiv API.
+"""Papers fetched from the arXiv API: the arXiv source.
 
-Parsing IDs needs no network and no heavy import; the `arxiv` client is imported
-only by the functions that talk to arXiv.
+IDs are parsed by `identity` (no network, no heavy import); the `arxiv` client is
+imported only by the functions that talk to arXiv. Answers are cached for a day.
 """
 
 from __future__ import annotations
@@ -10,67 +10,16 @@ import dataclasses
 import json
 import logging
 import os
-import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ke_papers import entries, files
 from ke_papers.errors import KePapersError
-
-_ID = (
-    r"(?:(?P<new>\d{4}\.\d{4,5})|(?P<old>[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7}))"
-    r"(?P<version>v\d+)?"
-)
-_BARE = re.compile(rf"^(?:arxiv:)?{_ID}$", re.IGNORECASE)
-_URL = re.compile(
-    rf"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/{_ID}(?:\.pdf)?/?(?:[?#].*)?$",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class ArxivId:
-    base: str
-    version: str = ""
-
-    def __str__(self) -> str:
-        return self.base + self.version
-
-
-def _from_match(m: re.Match[str]) -> ArxivId:
-    base = m["new"] or m["old"]
-    if m["old"]:
-        archive, _, number = base.partition("/")
-        subject, dot, cls = archive.partition(".")
-        base = f"{subject.lower()}{dot}{cls.upper()}/{number}"
-    return ArxivId(base, (m["version"] or "").lower())
-
-
-def parse_url(url: str) -> str | None:
-    """The arXiv ID (without version) of an arXiv abstract or PDF URL, else None."""
-    m = _URL.match(url.strip())
-    return _from_match(m).base if m else None
-
-
-def parse_id(text: str) -> ArxivId:
-    """`2305.13172`, `arXiv:2305.13172v2`, `hep-th/9901001`, or an arxiv.org URL."""
-    value = text.strip()
-    m = _BARE.match(value) or _URL.match(value)
-    if not m:
-        raise KePapersError(
-            f"'{text}' is not an arXiv ID (expected e.g. 2305.13172, arXiv:2305.13172v2, "
-            "hep-th/9901001 or https://arxiv.org/abs/2305.13172)"
-        )
-    return _from_match(m)
-
-
-def year_of(base: str) -> int:
-    """The year an arXiv ID was first submitted, from its yymm part."""
-    digits = base.rpartition("/")[2] if "/" in base else base
-    yy = int(digits[:2])
-    return 1900 + yy if yy >= 91 else 2000 + yy
-
+from ke_papers.identity import ArxivId, parse_id
+from ke_papers.model import Paper
+from ke_papers.sources import Failure, Progress
 
 DEFAULT_ENDPOINT = "https://export.arxiv.org/api/query"
 ENV_URL = "KE_PAPERS_ARXIV_URL"
@@ -133,15 +82,9 @@ def _cached(base: str) -> Record | None:
 
 
 def _store_cache(record: Record) -> None:
-    path = _cache_file(record.id)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"fetched": time.time(), "record": dataclasses.asdict(record)}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # the cache only saves requests; a read-only cache folder is no error
+    data = {"fetched": time.time(), "record": dataclasses.asdict(record)}
+    # The cache only saves requests; a read-only cache folder is no error.
+    files.write_quietly(_cache_file(record.id), json.dumps(data, ensure_ascii=False).encode())
 
 
 def _record(result: object) -> Record:
@@ -166,7 +109,7 @@ def batches(ids: Sequence[ArxivId]) -> list[list[ArxivId]]:
 def fetch(
     ids: Sequence[ArxivId],
     use_cache: bool = True,
-    on_batch: Callable[[int, int], None] | None = None,
+    on_batch: Progress | None = None,
 ) -> dict[str, Record]:
     """Records for the IDs arXiv knows, by ID without version; ceil(N/100) requests at most.
 
@@ -230,3 +173,38 @@ def _http_message(status: int, retries: int) -> str:
     if 400 <= status < 500:
         return f"arXiv rejected the request (HTTP {status}): check the IDs"
     return f"arXiv answered HTTP {status} after {retries + 1} tries; try again later"
+
+
+def to_paper(record: Record, extras: entries.Extras | None = None) -> Paper:
+    """A complete entry for an arXiv record, in the list's conventions."""
+    return entries.new_entry(
+        record.title,
+        record.authors,
+        arxiv=record.id,
+        year=record.year,
+        journal_ref=record.journal_ref,
+        doi=record.doi,
+        primary_class=record.primary_category,
+        abstract=record.abstract,
+        extras=extras or entries.Extras(),
+    )
+
+
+class ArxivSource:
+    """The arXiv API as a source: one paper per ID it knows, a failure for each it does not."""
+
+    def __init__(self, ids: Sequence[ArxivId], use_cache: bool = True) -> None:
+        self.ids = list(dict.fromkeys(ids))
+        self.use_cache = use_cache
+
+    def requests(self) -> int:
+        return len(batches(self.ids))
+
+    def papers(self, progress: Progress | None = None) -> Iterator[Paper | Failure]:
+        records = fetch(self.ids, self.use_cache, progress) if self.ids else {}
+        for ident in self.ids:
+            record = records.get(ident.base)
+            if record is None:
+                yield Failure(str(ident), "arXiv knows no such paper")
+            else:
+                yield to_paper(record)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ke_papers import names, venues
-from ke_papers.latex import escape_text, from_text
-from ke_papers.model import ARXIV_ABS, TAXONOMY_SEP, Link, Paper, format_links
-from ke_papers.sources.arxiv import parse_url, year_of
+from ke_papers.entries import Extras, new_entry
+from ke_papers.identity import parse_url
+from ke_papers.model import Link, Paper
+from ke_papers.sources import Failure, Progress
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+])(?:\s+|$)")
@@ -120,40 +121,29 @@ def _read_entry(
 def _paper(
     title: str, people: list[str], venue: str, links: list[Link], path: list[str], line_no: int
 ) -> Paper:
-    fields: dict[str, str] = {"title": from_text(title)}
-    if people:
-        fields["author"] = names.author_field(people)
     paper_link = next(
         (link for link in links if link.label.casefold() == "paper" and link.url), None
     )
-    extra = [link for link in links if link is not paper_link]
+    extra = tuple(link for link in links if link is not paper_link)
     arxiv = parse_url(paper_link.url) if paper_link else None
-    parsed = venues.parse(venue) if venue else None
-    year = (parsed.year if parsed else None) or (year_of(arxiv) if arxiv else None)
-    entry_type = "misc"
-    if parsed:
-        entry_type = parsed.entry_type
-        container = "journal" if entry_type == "article" else "booktitle"
-        fields[container] = from_text(parsed.container)
-    elif arxiv:
-        entry_type = "article"
-        fields["journal"] = f"arXiv preprint arXiv:{arxiv}"
-    if year:
-        fields["year"] = str(year)
-    if arxiv:
-        fields["eprint"] = arxiv
-        fields["archiveprefix"] = "arXiv"
-    if paper_link and paper_link.url != ARXIV_ABS + (arxiv or ""):
-        fields["url"] = _safe_url(paper_link.url)
-    if venue:
-        fields["venue"] = escape_text(venue)
-    if path:
-        fields["taxonomy"] = escape_text(TAXONOMY_SEP.join(path))
-    if extra:
-        fields["links"] = format_links([Link(lk.label, _safe_url(lk.url)) for lk in extra])
-    return Paper(key="", entry_type=entry_type, fields=fields, line=line_no)
+    return new_entry(
+        title,
+        people,
+        arxiv=arxiv or "",
+        url=paper_link.url if paper_link else "",
+        extras=Extras(taxonomy=tuple(path), links=extra, venue=venue),
+        line=line_no,
+    )
 
 
-def _safe_url(url: str) -> str:
-    """Percent-encode what would break a BibTeX value or the links field."""
-    return url.replace(" ", "%20").replace("{", "%7B").replace("}", "%7D")
+class MarkdownSource:
+    """An awesome list as a source: its entries in order, and what it could not read."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def papers(self, progress: Progress | None = None) -> Iterator[Paper | Failure]:
+        result = parse(self.text)
+        items: list[Paper | Failure] = [*result.papers]
+        items += [Failure(f"line {line}", message, line) for line, message in result.problems]
+        yield from sorted(items, key=lambda item: item.line or 0)

@@ -1,0 +1,63 @@
+"""An entry in canonical BibTeX form: the one way ke-papers writes an entry.
+
+Fields in a fixed order (the list's own fields last), names aligned, values braced;
+a value written with `@string` macros or `#` concatenation keeps its raw form.
+"""
+
+from __future__ import annotations
+
+from ke_papers.model import Paper
+
+#: Canonical field order; fields not named here follow in the order they were written.
+FIELD_ORDER = (
+    "title",
+    "author",
+    "editor",
+    "booktitle",
+    "journal",
+    "journaltitle",
+    "year",
+    "date",
+    "month",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "doi",
+    "eprint",
+    "archiveprefix",
+    "primaryclass",
+    "eprinttype",
+    "eprintclass",
+    "url",
+    "venue",
+    "taxonomy",
+    "keywords",
+    "links",
+    "abstract",
+)
+_RANK = {name: i for i, name in enumerate(FIELD_ORDER)}
+NAME_WIDTH = 13
+
+
+def _field_value(paper: Paper, name: str) -> str:
+    raw = paper.raw.get(name)
+    if raw is None:
+        return "{" + " ".join(paper.fields[name].split()) + "}"
+    raw = " ".join(raw.split())
+    if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2 and "#" not in raw:
+        return "{" + raw[1:-1] + "}"
+    if raw.isdigit():
+        return "{" + raw + "}"
+    return raw
+
+
+def format_entry(paper: Paper) -> str:
+    """The canonical text of one entry: fixed field order, aligned, braced values."""
+    names = sorted(paper.fields, key=lambda n: _RANK.get(n, len(_RANK)))
+    lines = [f"@{paper.entry_type}{{{paper.key},"]
+    for i, name in enumerate(names):
+        comma = "," if i < len(names) - 1 else ""
+        lines.append(f"  {name:<{NAME_WIDTH}} = {_field_value(paper, name)}{comma}")
+    lines.append("}")
+    return "\n".join(lines)

@@ -1,0 +1,199 @@
+"""The read model: a bib file's papers as the parse cache keeps them, for commands that only read.
+
+A catalog loads only the parts a command needs: `meta` (keys and the columns filters
+and duplicate checks use), `records` (each paper as JSON, memory-mapped, built into a
+Paper only when asked for), `index` (search), and whatever parts the layers above
+derive from the papers (`derived`, e.g. the Markdown body of every entry).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+from ke_papers import cache, files, identity, store, taxonomy
+from ke_papers.errors import NotFound
+from ke_papers.latex import fold
+from ke_papers.model import Paper
+
+#: Parts the layers above derive from the papers, by name, cached beside the parse.
+Derived = Mapping[str, Callable[[Sequence[Paper]], Any]]
+
+
+class LazyPapers(Sequence[Paper]):
+    """Papers from the parse cache, each built from its record only when first asked for."""
+
+    def __init__(self, blob: bytes | memoryview, offsets: bytes) -> None:
+        self.blob = blob
+        self.offsets = array("q", offsets)
+        self.built: dict[int, Paper] = {}
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> Paper: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Paper]: ...
+
+    def __getitem__(self, i: int | slice) -> Paper | list[Paper]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        paper = self.built.get(i)
+        if paper is None:
+            record = bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+            paper = self.built[i] = Paper.from_record(record)
+        return paper
+
+
+class _Chosen(Sequence[Paper]):
+    def __init__(self, papers: Sequence[Paper], positions: Sequence[int]) -> None:
+        self.papers = papers
+        self.positions = positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, i: int) -> Paper: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Paper]: ...
+
+    def __getitem__(self, i: int | slice) -> Paper | list[Paper]:
+        if isinstance(i, slice):
+            return [self.papers[p] for p in self.positions[i]]
+        return self.papers[self.positions[i]]
+
+
+def _parts(papers: Sequence[Paper], derived: Derived) -> dict[str, Any]:
+    """What the parse cache keeps of a file, in parts that commands load separately."""
+    from ke_papers.search import Index
+
+    records = [p.record().encode("utf-8") for p in papers]
+    offsets = array("q", [0])
+    for record in records:
+        offsets.append(offsets[-1] + len(record))
+    ids = [identity.Keys.of(p) for p in papers]
+    meta = {
+        "keys": [p.key for p in papers],
+        "years": [p.year or 0 for p in papers],
+        "taxonomy": [p.taxonomy for p in papers],
+        "folded_taxonomy": [fold(" / ".join(p.taxonomy)) for p in papers],
+        "code": bytes(p.has_code for p in papers),
+        "arxiv": [i.arxiv for i in ids],
+        "doi": [i.doi for i in ids],
+        "title": [i.title for i in ids],
+        "offsets": offsets.tobytes(),
+    }
+    built = {"meta": meta, "records": b"".join(records), "index": Index.build(papers)}
+    built.update((name, build(papers)) for name, build in derived.items())
+    return built
+
+
+def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, str]:
+    """The parse cache of a file; a miss parses it once and builds every part."""
+    data = files.read_bytes(path)
+    text = store.decode(data, path)
+
+    def build() -> dict[str, Any]:
+        doc = store.parse(text, path)
+        return {**_parts(doc.papers, derived), "document": store.encode(doc)}
+
+    return cache.Reader(path, data, build), text
+
+
+def cached_document(path: Path, derived: Derived) -> tuple[store.Document, list[identity.Keys]]:
+    """The parsed file (from the cache when it holds these bytes), and its papers' identities."""
+    reader, text = _reader(path, derived)
+    doc = store.decoded(reader.get("document"), text, path)
+    meta = reader.get("meta")
+    keys = list(map(identity.Keys, meta["arxiv"], meta["doi"], meta["title"]))
+    return doc, keys
+
+
+class Catalog:
+    """The papers of one bib file in file order, read-only, backed by the parse cache."""
+
+    def __init__(self, path: Path, reader: cache.Reader) -> None:
+        self.path = path
+        self._reader = reader
+        self.meta: dict[str, Any] = reader.get("meta")
+        self.papers = LazyPapers(reader.get("records"), self.meta["offsets"])
+        self._positions: dict[str, int] | None = None
+
+    @classmethod
+    def open(cls, path: Path, derived: Derived) -> Catalog:
+        return cls(path, _reader(path, derived)[0])
+
+    def part(self, name: str) -> Any:
+        return self._reader.get(name)
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def __iter__(self) -> Iterator[Paper]:
+        return iter(self.papers)
+
+    def all_keys(self) -> list[str]:
+        return self.meta["keys"]
+
+    def get(self, key: str) -> Paper | None:
+        if self._positions is None:
+            self._positions = {k: i for i, k in reversed(list(enumerate(self.all_keys())))}
+        i = self._positions.get(key)
+        return None if i is None else self.papers[i]
+
+    def find(self, key: str) -> Paper:
+        paper = self.get(key)
+        if paper is None:
+            raise NotFound(f"no paper with key '{key}'{suggest_key(key, self.all_keys())}")
+        return paper
+
+    def by_arxiv(self, identifier: str) -> Paper | None:
+        """The paper with this arXiv ID (any version, or named by its arXiv DOI)."""
+        base = identity.arxiv_base(identifier).casefold()
+        try:
+            return self.papers[self.meta["arxiv"].index(base)] if base else None
+        except ValueError:
+            return None
+
+    def tree(self) -> taxonomy.Section:
+        """The section tree; its sections hold the positions of their papers."""
+        return taxonomy.build_tree((path, i) for i, path in enumerate(self.meta["taxonomy"]))
+
+    def select(self, section: tuple[str, ...] | None = None, since: int | None = None) -> list[int]:
+        """Positions of the papers in a section (and below it) and from a year on."""
+        from ke_papers.search import Filters, passing
+
+        chosen = passing(self.meta, Filters(category=section, since=since))
+        return list(range(len(self.papers))) if chosen is None else chosen
+
+    def index(self) -> Any:
+        from ke_papers.search import Index
+
+        return Index(self.part("index"), self.meta, self.papers)
+
+    def chosen(self, positions: Sequence[int]) -> Sequence[Paper]:
+        """The papers at `positions`, each built only when a renderer asks for it."""
+        return _Chosen(self.papers, positions)
+
+    def column(self, name: str, positions: Sequence[int] | None = None) -> list[Any]:
+        """A per-paper part (a `derived` one or a meta column), for the chosen positions."""
+        values = self.meta[name] if name in self.meta else self.part(name)
+        return list(values) if positions is None else [values[i] for i in positions]
+
+
+def suggest_key(key: str, known: Sequence[str]) -> str:
+    """` (did you mean ...?)` for the closest keys, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.8)
+    return f" (did you mean {', '.join(close)}?)" if close else ""

@@ -1,0 +1,37 @@
+"""Lint findings for people (one line each), for programs (JSON), and for GitHub workflows."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+
+from ke_papers.lint import Finding
+
+
+def text(findings: Sequence[Finding], name: str) -> str:
+    lines = []
+    for f in findings:
+        mark = "" if f.severity == "error" else " (warning)"
+        lines.append(f"{name}:{f.line}: {f.key}: {f.rule}: {f.message}{mark}\n")
+    return "".join(lines)
+
+
+def as_json(findings: Sequence[Finding], name: str) -> str:
+    rows = [{"file": name, **dataclasses.asdict(f)} for f in findings]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def github(findings: Sequence[Finding], name: str) -> str:
+    return "".join(
+        f"::{f.severity} file={name},line={f.line},title={f.rule}::{f.key}: {f.message}\n"
+        for f in findings
+    )
+
+
+#: `lint --format NAME`: how findings are reported.
+REPORTS: dict[str, Callable[[Sequence[Finding], str], str]] = {
+    "text": text,
+    "json": as_json,
+    "github": github,
+}

@@ -1,0 +1,150 @@
+"""Every output format, by name: the one table `--format NAME` is offered from.
+
+`list`, `search`, `export` and `cite` render their papers through this table. A new
+format is one entry in `FORMATS`; it then appears in every command's `--format`
+choices, completion and error message. A format with `rich` is drawn that way at a
+terminal and as `render`'s plain text into a pipe.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ke_papers.errors import KePapersError
+from ke_papers.model import Paper
+
+COMMANDS = frozenset({"list", "search", "export", "cite"})
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a renderer gets: the chosen papers and the options of the command asking."""
+
+    papers: Sequence[Paper]
+    command: str
+    #: The papers' sections and Markdown bodies when the parse cache has them ready.
+    sections: Sequence[Sequence[str]] | None = None
+    bodies: Sequence[str] | None = None
+    scores: Sequence[float] | None = None
+    full: bool = False
+    ascii_only: bool = False
+    cite_command: str = "cite"
+    grouped: bool = False
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    help: str
+    render: Callable[[Output], str]
+    commands: frozenset[str] = COMMANDS
+    rich: Callable[[Output], Any] | None = None
+
+
+def _json(out: Output) -> str:
+    from ke_papers.render import tabular
+
+    if out.grouped:
+        data: Any = tabular.grouped(out.papers)
+    else:
+        data = [p.as_dict() for p in out.papers]
+        for row, score in zip(data, out.scores or (), strict=False):
+            row["score"] = score
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _lines(render: Callable[[Paper], str]) -> Callable[[Output], str]:
+    return lambda out: "".join(render(p) + "\n" for p in out.papers)
+
+
+def _bibtex(biblatex: bool) -> Callable[[Output], str]:
+    def render(out: Output) -> str:
+        from ke_papers.render import cite
+
+        return cite.bibtex(out.papers, out.full, out.ascii_only, biblatex=biblatex)
+
+    return render
+
+
+def _markdown(out: Output) -> str:
+    from ke_papers.render import cite, markdown
+
+    if out.command == "cite":
+        return "".join(cite.markdown(p) + "\n" for p in out.papers)
+    sections = out.sections or [p.taxonomy for p in out.papers]
+    bodies = out.bodies or [markdown.entry_body(p) for p in out.papers]
+    return markdown.paper_list(list(zip(sections, bodies, strict=True)))
+
+
+def _csv(out: Output) -> str:
+    from ke_papers.render import tabular
+
+    return tabular.to_csv(out.papers)
+
+
+def _text(paper: Paper) -> str:
+    from ke_papers.render import cite
+
+    return cite.text(paper)
+
+
+def _cite_command(out: Output) -> str:
+    from ke_papers.render import cite
+
+    keys = [p.key for p in out.papers]
+    return cite.cite_command(keys, out.cite_command) + "\n" if keys else ""
+
+
+def _table_text(out: Output) -> str:
+    from ke_papers.render import terminal
+
+    return terminal.papers_lines(out.papers)
+
+
+def _table(out: Output) -> Any:
+    from ke_papers.render import terminal
+
+    return terminal.papers_table(out.papers, out.scores)
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(
+            "table",
+            "a table at a terminal; tab-separated lines into a pipe",
+            _table_text,
+            frozenset({"list", "search"}),
+            rich=_table,
+        ),
+        Format("json", "JSON objects, for programs", _json),
+        Format("keys", "one key per line (for xargs)", _lines(lambda p: p.key)),
+        Format("bibtex", "clean BibTeX entries for LaTeX", _bibtex(biblatex=False)),
+        Format("biblatex", "biblatex entries (@online, date, journaltitle)", _bibtex(True)),
+        Format("csv", "CSV, one row per paper, links as columns", _csv),
+        Format("markdown", "the awesome list (with cite: one Markdown citation a line)", _markdown),
+        Format("text", "ACL-style references in plain text", _lines(_text)),
+        Format("key", "one \\cite{...} command for all the keys", _cite_command),
+    )
+}
+
+
+def names_for(command: str) -> list[str]:
+    return [name for name, f in FORMATS.items() if command in f.commands]
+
+
+def choose(command: str, named: str | None, aliases: Sequence[str], default: str) -> Format:
+    """The format a command was asked for: `--format NAME` or one alias flag, else its default."""
+    asked = ([named] if named else []) + list(aliases)
+    if len(set(asked)) > 1:
+        shown = " and ".join(f"'{a}'" for a in dict.fromkeys(asked))
+        raise KePapersError(f"choose one output format, not {shown}")
+    name = asked[0] if asked else default
+    if name not in FORMATS or command not in FORMATS[name].commands:
+        raise KePapersError(
+            f"unknown format '{name}' for {command}; choose from {', '.join(names_for(command))}"
+        )
+    return FORMATS[name]

@@ -1,0 +1,122 @@
+"""`add`: papers from a source into their section, with the user's links, keywords and venue.
+
+Papers already in the list (same arXiv ID, DOI or title) are reported and left alone.
+In a batch nothing is written unless every reference resolves (or `skip_missing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ke_papers import taxonomy
+from ke_papers.catalog import Catalog
+from ke_papers.entries import Extras, with_extras
+from ke_papers.errors import KePapersError
+from ke_papers.identity import ArxivId, parse_id
+from ke_papers.model import Link, Paper
+from ke_papers.sources import Failure, Progress, Source
+from ke_papers.usecases.reading import editing, open_catalog
+
+
+@dataclass(frozen=True)
+class Request:
+    ids: Sequence[ArxivId]
+    category: str | None = None
+    new_category: bool = False
+    links: Sequence[Link] = ()
+    keywords: Sequence[str] = ()
+    key: str = ""
+    venue: str = ""
+    skip_missing: bool = False
+    dry_run: bool = False
+    use_cache: bool = True
+
+
+@dataclass
+class Added:
+    added: list[Paper] = field(default_factory=list)
+    #: (reference, key of the paper already in the list).
+    present: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def read_ids(values: Sequence[str], listed: str = "") -> list[ArxivId]:
+    """IDs from arguments and from a file's lines (`#` starts a comment)."""
+    raw = list(values) + [line.split("#", 1)[0].strip() for line in listed.splitlines()]
+    ids = [parse_id(value) for value in raw if value.strip()]
+    if not ids:
+        raise KePapersError("give at least one arXiv ID (or --from-file)")
+    return ids
+
+
+def _present(path: Path) -> Catalog | None:
+    return open_catalog(path) if path.exists() else None
+
+
+def _section(catalog: Catalog | None, request: Request) -> tuple[str, ...]:
+    if not request.category:
+        return ()
+    tree = catalog.tree() if catalog is not None else taxonomy.build([])
+    try:
+        return taxonomy.resolve(tree, request.category)
+    except KePapersError:
+        if not request.new_category:
+            raise
+        return taxonomy.split_path(request.category)
+
+
+def add(
+    path: Path,
+    request: Request,
+    source: Callable[[Sequence[ArxivId], bool], Source] | None = None,
+    progress: Progress | None = None,
+) -> Added:
+    """Fetch what is not there yet from the source (arXiv by default), then insert it.
+
+    The fetch happens before the file is locked: a slow server holds up no other writer.
+    The duplicate check is made again under the lock, against what the file holds then.
+    """
+    from ke_papers.sources.arxiv import ArxivSource
+
+    if request.key and len(request.ids) > 1:
+        raise KePapersError("--key names one paper; give one ID")
+    catalog = _present(path)
+    extras = Extras(
+        taxonomy=_section(catalog, request),
+        links=tuple(request.links),
+        keywords=tuple(request.keywords),
+        venue=request.venue,
+        key=request.key,
+    )
+    report = Added()
+    todo = []
+    for ident in request.ids:
+        same = catalog.by_arxiv(ident.base) if catalog is not None else None
+        if same is not None:
+            report.present.append((ident.base, same.key))
+        else:
+            todo.append(ident)
+    found: list[Paper] = []
+    for item in (source or ArxivSource)(todo, request.use_cache).papers(progress):
+        if isinstance(item, Failure):
+            report.failures.append(item)
+        else:
+            found.append(item)
+    if report.failures and not request.skip_missing:
+        raise KePapersError(
+            f"nothing written: {len(report.failures)} of {len(request.ids)} IDs not found "
+            "(--skip-missing adds the others)",
+            notes=[f"{f.ref}: {f.reason}" for f in report.failures],
+        )
+    with editing(path, write=not request.dry_run) as library:
+        for paper in found:
+            match = library.duplicate_of(paper)
+            if match is not None:
+                report.present.append((paper.arxiv, match.paper.key))
+                continue
+            paper = with_extras(paper, extras)
+            library.add(paper)
+            report.added.append(paper)
+    return report

@@ -1,0 +1,100 @@
+"""`cite`: the papers a document needs, chosen by key, query, section, .tex or .aux, rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ke_papers import files, store, taxonomy, texrefs
+from ke_papers.catalog import Catalog, suggest_key
+from ke_papers.errors import KePapersError
+from ke_papers.model import Paper
+from ke_papers.render.formats import Format
+from ke_papers.usecases.exporting import render
+from ke_papers.usecases.reading import open_catalog
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """How the user named the papers to cite."""
+
+    keys: Sequence[str] = ()
+    query: str | None = None
+    limit: int = 1
+    category: str | None = None
+    tex: Path | None = None
+    aux: Path | None = None
+
+
+@dataclass(frozen=True)
+class Cited:
+    text: str
+    papers: list[Paper]
+    #: (key, " (did you mean ...?)") for every key the list does not have.
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    status: str = "printed"
+    target: Path | None = None
+    added: int = 0
+
+
+def select(catalog: Catalog, wanted: Wanted) -> tuple[list[int], list[tuple[str, str]]]:
+    """Positions of the papers asked for, in the order asked, and the unknown keys."""
+    keys: list[str] = list(wanted.keys)
+    if wanted.tex:
+        keys += texrefs.tex_keys(wanted.tex)
+    if wanted.aux:
+        keys += texrefs.aux_keys(wanted.aux)
+    if texrefs.ALL in keys:
+        keys = catalog.all_keys() + [k for k in keys if k != texrefs.ALL]
+    if wanted.query:
+        keys += [h.paper.key for h in catalog.index().search(wanted.query, limit=wanted.limit)]
+    if wanted.category:
+        section = taxonomy.resolve(catalog.tree(), wanted.category)
+        keys += [catalog.all_keys()[i] for i in catalog.select(section)]
+    if not (keys or wanted.query):
+        raise KePapersError("name keys, or use --query, --category, --tex or --aux")
+    positions = {k: i for i, k in reversed(list(enumerate(catalog.all_keys())))}
+    keys = list(dict.fromkeys(keys))
+    chosen = [positions[k] for k in keys if k in positions]
+    missing = [(k, suggest_key(k, catalog.all_keys())) for k in keys if k not in positions]
+    return chosen, missing
+
+
+def cite(
+    path: Path,
+    fmt: Format,
+    wanted: Wanted,
+    *,
+    full: bool = False,
+    ascii_only: bool = False,
+    command: str = "cite",
+    output: Path | None = None,
+    merge: bool = False,
+) -> Cited:
+    if merge and (output is None or fmt.name not in ("bibtex", "biblatex")):
+        raise KePapersError("--merge needs -o FILE and a BibTeX format")
+    catalog = open_catalog(path)
+    chosen, missing = select(catalog, wanted)
+    papers = [catalog.papers[i] for i in chosen]
+    options = {"full": full, "ascii_only": ascii_only, "cite_command": command}
+    text = render(catalog, fmt, "cite", chosen, **options)
+    if output is None:
+        return Cited(text, papers, missing)
+    if merge and output.exists():
+        added = _merge(output, papers, full, ascii_only, fmt.name == "biblatex")
+        return Cited(text, papers, missing, "merged", output, added)
+    with files.locked(output):
+        files.write_atomic(output, text)
+    return Cited(text, papers, missing, "wrote", output, len(papers))
+
+
+def _merge(path: Path, papers: list[Paper], full: bool, ascii_only: bool, biblatex: bool) -> int:
+    """Append the entries `path` lacks (by key), through the bib file's one write path."""
+    from ke_papers.render.cite import clean, to_biblatex
+
+    with store.transaction(path) as edit:
+        have = {p.key for p in edit.papers}
+        new = [clean(p, full, ascii_only) for p in papers if p.key not in have]
+        edit.papers += [to_biblatex(p) if biblatex else p for p in new]
+    return len(new)

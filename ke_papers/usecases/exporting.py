@@ -1,0 +1,98 @@
+"""`export`: the list rendered in a format, to stdout, a file, or between a README's markers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ke_papers import files, taxonomy
+from ke_papers.catalog import Catalog
+from ke_papers.errors import KePapersError
+from ke_papers.render import markdown
+from ke_papers.render.formats import Format, Output
+from ke_papers.usecases.reading import open_catalog
+
+
+@dataclass(frozen=True)
+class Exported:
+    """The text, and what became of it: printed, written, unchanged, up to date or stale."""
+
+    text: str
+    status: str
+    target: Path | None = None
+    #: The target's text before (for a diff of a stale file).
+    current: str | None = None
+
+
+def render(
+    catalog: Catalog,
+    fmt: Format,
+    command: str,
+    positions: Sequence[int] | None = None,
+    **options: object,
+) -> str:
+    """The chosen papers in `fmt`; the parse cache's ready-made Markdown bodies when it has them."""
+    chosen = range(len(catalog)) if positions is None else positions
+    out = Output(
+        papers=catalog.chosen(chosen),
+        command=command,
+        sections=catalog.column("taxonomy", chosen),
+        bodies=catalog.column("markdown", chosen),
+        **options,  # type: ignore[arg-type]
+    )
+    return fmt.render(out)
+
+
+def export(
+    path: Path,
+    fmt: Format,
+    *,
+    category: str | None = None,
+    since: int | None = None,
+    grouped: bool = False,
+    output: Path | None = None,
+    readme: Path | None = None,
+    check: bool = False,
+) -> Exported:
+    if readme and (output or fmt.name != "markdown"):
+        raise KePapersError("--readme takes the Markdown list alone (no --output)")
+    if check and not (output or readme):
+        raise KePapersError("--check needs --output or --readme")
+    if grouped and fmt.name != "json":
+        raise KePapersError("--grouped goes with --format json")
+    catalog = open_catalog(path)
+    section = taxonomy.resolve(catalog.tree(), category) if category else None
+    text = render(catalog, fmt, "export", catalog.select(section, since), grouped=grouped)
+    target = readme or output
+    if target is None:
+        return Exported(text, "printed")
+    return _to_file(target, text, bool(readme), check)
+
+
+def _to_file(target: Path, text: str, readme: bool, check: bool) -> Exported:
+    """Write (or with `check` compare) under the target's lock; a README gets only its list."""
+    with contextlib.nullcontext() if check else files.locked(target):
+        current = files.read_text(target) if target.exists() or readme else None
+        if readme:
+            text = markdown.splice_readme(current or "", text, str(target))
+        if current == text:
+            return Exported(text, "up to date" if check else "unchanged", target, current)
+        if check:
+            return Exported(text, "stale", target, current)
+        files.write_atomic(target, text)
+    return Exported(text, "wrote", target, current)
+
+
+def readme_stale(readme: Path, bib: Path) -> bool | None:
+    """Whether README's generated list differs from the bib's; None when it has no markers."""
+    try:
+        current = files.read_text(readme)
+        catalog = open_catalog(bib)
+        generated = markdown.paper_list(
+            list(zip(catalog.column("taxonomy"), catalog.column("markdown"), strict=True))
+        )
+        return markdown.splice_readme(current, generated) != current
+    except KePapersError:
+        return None
