@@ -701,15 +701,19 @@ def lint_(
     output_format: Annotated[
         str, typer.Option("--format", help="text, json, or github (workflow annotations).")
     ] = "text",
+    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
 ) -> None:
     """Check the bib file: duplicates, missing fields, bad links, IDs, years, keys, formatting.
 
     One finding per line as `papers.bib:LINE: KEY: rule-id: message`. Exit code 1 on
     findings, 0 when clean, 2 when the file cannot be read.
     """
-    from ke_papers.render.findings import REPORTS
+    from ke_papers.render.findings import REPORTS, rule_table
     from ke_papers.usecases.linting import run
 
+    if rules:
+        typer.echo(rule_table(), nl=False)
+        return
     if output_format not in REPORTS:
         raise KePapersError(f"unknown format '{output_format}'; choose from {', '.join(REPORTS)}")
     path = _writable(ctx) if fix else _bib(ctx)

@@ -193,7 +193,7 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(
         store, "format_entry", lambda p: real(p).replace("  year          = {2022}\n", "")
     )
-    with pytest.raises(KePapersError, match="c2022three would not read back as written"):
-        with store.transaction(bib) as edit:
-            edit.papers.append(new)
+    refused = pytest.raises(KePapersError, match="c2022three would not read back as written")
+    with refused, store.transaction(bib) as edit:
+        edit.papers.append(new)
     assert bib.read_text(encoding="utf-8") == GOOD

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 
+from ke_papers import lint
 from ke_papers.lint import Finding
 
 
@@ -35,3 +36,9 @@ REPORTS: dict[str, Callable[[Sequence[Finding], str], str]] = {
     "json": as_json,
     "github": github,
 }
+
+
+def rule_table() -> str:
+    """`lint --rules`, and README's rule table: id, severity and what each rule finds."""
+    rows = [f"| `{r.id}` | {r.severity} | {r.summary} |\n" for r in lint.RULES]
+    return "| rule | severity | finds |\n|---|---|---|\n" + "".join(rows)
