@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ke_papers.errors import KePapersError
-from ke_papers.model import Paper
+
+if TYPE_CHECKING:
+    from ke_papers.model import Paper
 
 COMMANDS = frozenset({"list", "search", "export", "cite"})
 
