@@ -22,7 +22,29 @@ from ke_papers.model import Paper
 Derived = Mapping[str, Callable[[Sequence[Paper]], Any]]
 
 
-class LazyPapers(Sequence[Paper]):
+class _View(Sequence[Paper]):
+    """A read-only sequence of papers, each fetched by `_at` only when asked for."""
+
+    def _at(self, i: int) -> Paper:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> Paper: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Paper]: ...
+
+    def __getitem__(self, i: int | slice) -> Paper | list[Paper]:
+        if isinstance(i, slice):
+            return [self._at(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._at(i)
+
+
+class LazyPapers(_View):
     """Papers from the parse cache, each built from its record only when first asked for."""
 
     def __init__(self, blob: bytes | memoryview, offsets: bytes) -> None:
@@ -33,19 +55,7 @@ class LazyPapers(Sequence[Paper]):
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    @overload
-    def __getitem__(self, i: int) -> Paper: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Paper]: ...
-
-    def __getitem__(self, i: int | slice) -> Paper | list[Paper]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _at(self, i: int) -> Paper:
         paper = self.built.get(i)
         if paper is None:
             record = bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
@@ -53,7 +63,7 @@ class LazyPapers(Sequence[Paper]):
         return paper
 
 
-class _Chosen(Sequence[Paper]):
+class _Chosen(_View):
     def __init__(self, papers: Sequence[Paper], positions: Sequence[int]) -> None:
         self.papers = papers
         self.positions = positions
@@ -61,15 +71,7 @@ class _Chosen(Sequence[Paper]):
     def __len__(self) -> int:
         return len(self.positions)
 
-    @overload
-    def __getitem__(self, i: int) -> Paper: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Paper]: ...
-
-    def __getitem__(self, i: int | slice) -> Paper | list[Paper]:
-        if isinstance(i, slice):
-            return [self.papers[p] for p in self.positions[i]]
+    def _at(self, i: int) -> Paper:
         return self.papers[self.positions[i]]
 
 

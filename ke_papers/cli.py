@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,7 +86,9 @@ def _console(err: bool = False) -> Console:
 
 
 def _emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    from ke_papers.render.formats import to_json
+
+    typer.echo(to_json(data), nl=False)
 
 
 def _catalog(ctx: typer.Context) -> Any:
@@ -607,12 +608,11 @@ def add(
     Papers already in the list (same arXiv ID, DOI or title) are reported and left alone.
     In a batch nothing is written unless every ID resolves (or --skip-missing).
     """
-    from ke_papers import entries, files
+    from ke_papers import entries
     from ke_papers.usecases import adding
 
-    listed = files.read_text(from_file) if from_file is not None else ""
     request = adding.Request(
-        ids=adding.read_ids(ids or [], listed),
+        ids=adding.read_ids(ids or [], from_file),
         category=category,
         new_category=new_category,
         links=entries.links_from(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 
 from ke_papers import lint
 from ke_papers.lint import Finding
+from ke_papers.render.formats import to_json
 
 
 def text(findings: Sequence[Finding], name: str) -> str:
@@ -20,7 +20,7 @@ def text(findings: Sequence[Finding], name: str) -> str:
 
 def as_json(findings: Sequence[Finding], name: str) -> str:
     rows = [{"file": name, **dataclasses.asdict(f)} for f in findings]
-    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    return to_json(rows)
 
 
 def github(findings: Sequence[Finding], name: str) -> str:

@@ -46,6 +46,11 @@ class Format:
     rich: Callable[[Output], Any] | None = None
 
 
+def to_json(data: Any) -> str:
+    """The one JSON shape ke-papers prints: UTF-8 as is, indented, a newline at the end."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def _json(out: Output) -> str:
     from ke_papers.render import tabular
 
@@ -55,7 +60,7 @@ def _json(out: Output) -> str:
         data = [p.as_dict() for p in out.papers]
         for row, score in zip(data, out.scores or (), strict=False):
             row["score"] = score
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return to_json(data)
 
 
 def _lines(render: Callable[[Paper], str]) -> Callable[[Output], str]:

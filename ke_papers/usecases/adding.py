@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ke_papers import taxonomy
+from ke_papers import files, taxonomy
 from ke_papers.catalog import Catalog
 from ke_papers.entries import Extras, with_extras
 from ke_papers.errors import KePapersError
@@ -42,8 +42,9 @@ class Added:
     failures: list[Failure] = field(default_factory=list)
 
 
-def read_ids(values: Sequence[str], listed: str = "") -> list[ArxivId]:
+def read_ids(values: Sequence[str], listing: Path | None = None) -> list[ArxivId]:
     """IDs from arguments and from a file's lines (`#` starts a comment)."""
+    listed = files.read_text(listing) if listing is not None else ""
     raw = list(values) + [line.split("#", 1)[0].strip() for line in listed.splitlines()]
     ids = [parse_id(value) for value in raw if value.strip()]
     if not ids:

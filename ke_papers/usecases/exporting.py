@@ -86,13 +86,10 @@ def _to_file(target: Path, text: str, readme: bool, check: bool) -> Exported:
 
 
 def readme_stale(readme: Path, bib: Path) -> bool | None:
-    """Whether README's generated list differs from the bib's; None when it has no markers."""
+    """Whether README's generated list differs from the bib's; None when it cannot tell."""
+    from ke_papers.render.formats import FORMATS
+
     try:
-        current = files.read_text(readme)
-        catalog = open_catalog(bib)
-        generated = markdown.paper_list(
-            list(zip(catalog.column("taxonomy"), catalog.column("markdown"), strict=True))
-        )
-        return markdown.splice_readme(current, generated) != current
+        return export(bib, FORMATS["markdown"], readme=readme, check=True).status == "stale"
     except KePapersError:
         return None
