@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from ke_papers import cache, files, identity, store, taxonomy
-from ke_papers.errors import NotFound
+from ke_papers.errors import BibError, NotFound, display_path
 from ke_papers.latex import fold
 from ke_papers.model import Paper
 
@@ -106,8 +106,12 @@ def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, str]:
     text = store.decode(data, path)
 
     def build() -> dict[str, Any]:
-        doc = store.parse(text, path)
-        return {**_parts(doc.papers, derived), "document": store.encode(doc)}
+        # Lenient: a duplicate key must not stop reading (the first entry wins, with a
+        # warning); writes refuse such a file (`cached_document`).
+        doc = store.parse(text, path, lenient=True)
+        parts = _parts(doc.papers, derived)
+        parts["meta"]["duplicate_keys"] = doc.duplicate_keys
+        return {**parts, "document": store.encode(doc)}
 
     return cache.Reader(path, data, build), text
 
@@ -115,8 +119,11 @@ def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, str]:
 def cached_document(path: Path, derived: Derived) -> tuple[store.Document, list[identity.Keys]]:
     """The parsed file (from the cache when it holds these bytes), and its papers' identities."""
     reader, text = _reader(path, derived)
-    doc = store.decoded(reader.get("document"), text, path)
     meta = reader.get("meta")
+    if meta["duplicate_keys"]:
+        line, key = meta["duplicate_keys"][0]
+        raise BibError(path, line, f"duplicate key '{key}': rename one entry before writing")
+    doc = store.decoded(reader.get("document"), text, path)
     keys = list(map(identity.Keys, meta["arxiv"], meta["doi"], meta["title"]))
     return doc, keys
 
@@ -134,6 +141,14 @@ class Catalog:
     @classmethod
     def open(cls, path: Path, derived: Derived) -> Catalog:
         return cls(path, _reader(path, derived)[0])
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader should know: duplicate keys (the first entry of each is used)."""
+        return [
+            f"{display_path(self.path)}:{line}: duplicate key '{key}' (the first one is used)"
+            for line, key in self.meta["duplicate_keys"]
+        ]
 
     def part(self, name: str) -> Any:
         return self._reader.get(name)

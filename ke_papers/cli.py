@@ -9,30 +9,73 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from ke_papers import config
 from ke_papers.errors import KePapersError, display_path
 
 if TYPE_CHECKING:
-    import click
     from rich.console import Console
+    from typer import _click as click
 
     from ke_papers.render.formats import Format, Output
     from ke_papers.sources import Progress
 
 
+#: The order `--help` lists the commands in: reading, citing, writing, checking.
+ORDER = [
+    "search",
+    "show",
+    "list",
+    "taxonomy",
+    "cite",
+    "export",
+    "add",
+    "update",
+    "edit",
+    "move",
+    "rename",
+    "remove",
+    "import",
+    "lint",
+    "fmt",
+    "info",
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
 class _Group(TyperGroup):
-    """Turns library errors into one line on stderr and exit code 2; a closed pipe is quiet."""
+    """Every error is one line on stderr and exit code 2; a closed pipe is quiet."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = super().list_commands(ctx)
+        return sorted(known, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except typer.TyperException as exc:  # a usage error before any command runs
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `ke-papers` alone: the help
+                typer.echo(exc.format_message())  # type: ignore[attr-defined]
+                raise typer.Exit(0) from None
+            raise _fail(exc.format_message()) from None  # type: ignore[attr-defined]
 
     def invoke(self, ctx: click.Context) -> Any:
+        from ke_papers.usecases.reading import session
+
         try:
-            return super().invoke(ctx)
+            with session():
+                return super().invoke(ctx)
         except KePapersError as exc:
             for note in exc.notes:
                 typer.echo(note, err=True)
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            raise _fail(str(exc)) from None
+        except typer.TyperException as exc:
+            raise _fail(exc.format_message()) from None  # type: ignore[attr-defined]
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
@@ -41,11 +84,19 @@ class _Group(TyperGroup):
             raise typer.Exit(130) from None
 
 
+def _no_type(self: Any, ctx: Any) -> None:
+    """Help shows an argument's metavar (`KEY...`), not also its Python type (`<list[str]>`)."""
+    return None
+
+
+TyperArgument.display_type_rich = _no_type  # type: ignore[method-assign]
+
 app = typer.Typer(
     cls=_Group,
     help="Keep, search, grow, export and cite the Knowledge Editing for LLMs paper list.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -58,6 +109,16 @@ def _choice(ctx: typer.Context) -> config.BibChoice:
 
 def _bib(ctx: typer.Context) -> Path:
     return _choice(ctx).path
+
+
+def _reading(ctx: typer.Context) -> Path:
+    """The bib file for a command that only reads it; what a reader should know goes to stderr."""
+    from ke_papers.usecases.reading import warnings
+
+    path = _bib(ctx)
+    for warning in warnings(path):
+        _say(f"warning: {warning}")
+    return path
 
 
 def _writable(ctx: typer.Context, dry_run: bool = False) -> Path:
@@ -91,26 +152,33 @@ def _emit_json(data: Any) -> None:
     typer.echo(to_json(data), nl=False)
 
 
-def _catalog(ctx: typer.Context) -> Any:
+def _catalog(ctx: typer.Context, quiet: bool = False) -> Any:
     from ke_papers.usecases.reading import open_catalog
 
-    return open_catalog(_bib(ctx))
+    return open_catalog(_bib(ctx) if quiet else _reading(ctx))
 
 
 def _complete_keys(ctx: typer.Context, incomplete: str) -> list[str]:
     try:
-        return [k for k in _catalog(ctx).all_keys() if k.startswith(incomplete)]
+        return [k for k in _catalog(ctx, quiet=True).all_keys() if k.startswith(incomplete)]
     except KePapersError:
         return []
 
 
 def _complete_sections(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Section names; for bash with spaces and quotes backslashed, since bash inserts a
+    completion as typed (`Locate\\ and\\ edit`)."""
+    import os
+    import re
+
     try:
-        sections = list(_catalog(ctx).tree().walk())[1:]
+        sections = list(_catalog(ctx, quiet=True).tree().walk())[1:]
     except KePapersError:
         return []
-    names = dict.fromkeys(s.name for s in sections)
-    return [n for n in names if n.casefold().startswith(incomplete.casefold())]
+    names = [n for n in dict.fromkeys(s.name for s in sections) if n.startswith(incomplete)]
+    if os.environ.get("_KE_PAPERS_COMPLETE", "").endswith("bash"):
+        return [re.sub(r"([^\w@%+=:,./-])", r"\\\1", n) for n in names]
+    return names
 
 
 def _format_option(command: str, default: str) -> Any:
@@ -137,7 +205,10 @@ def _choose(command: str, named: str | None, default: str, **aliases: bool) -> F
 def _render(fmt: Format, out: Output) -> None:
     """A format with a rich form is drawn at a terminal; everything else is printed as text."""
     if fmt.rich is not None and sys.stdout.isatty():
-        _console().print(fmt.rich(out))
+        import dataclasses
+
+        console = _console()
+        console.print(fmt.rich(dataclasses.replace(out, width=console.size.width)))
     else:
         typer.echo(fmt.render(out), nl=False)
 
@@ -154,9 +225,23 @@ CategoryOpt = Annotated[
 ]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"ke-papers {version('ke-papers')}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
+    _show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
     bib: Annotated[
         Path | None,
         typer.Option(
@@ -186,22 +271,31 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    key: Annotated[
-        str,
-        typer.Argument(help="Citation key, e.g. meng2022locating.", autocompletion=_complete_keys),
+    keys: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="KEY",
+            help="Citation keys, e.g. meng2022locating.",
+            autocompletion=_complete_keys,
+        ),
     ],
     as_json: JsonOpt = False,
 ) -> None:
-    """One paper in full: authors, venue, section, links (a panel; `label: value` lines in a pipe)."""
+    """Papers in full: authors, venue, section, links.
+
+    A panel each at a terminal, `label: value` lines (a blank line between papers) in a pipe.
+    """
     from ke_papers.render import terminal
 
-    paper = _catalog(ctx).find(key)
+    catalog = _catalog(ctx)
+    papers = [catalog.find(key) for key in keys]
     if as_json:
-        _emit_json(paper.as_dict())
+        _emit_json(papers[0].as_dict() if len(papers) == 1 else [p.as_dict() for p in papers])
     elif sys.stdout.isatty():
-        _console().print(terminal.paper_panel(paper))
+        for paper in papers:
+            _console().print(terminal.paper_panel(paper))
     else:
-        typer.echo(terminal.paper_text(paper), nl=False)
+        typer.echo("\n".join(terminal.paper_text(p) for p in papers), nl=False)
 
 
 @app.command("taxonomy")
@@ -219,7 +313,10 @@ def taxonomy_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             ]
         )
         return
-    label = f"[bold]{display_path(catalog.path)}[/] ({len(catalog)} papers)"
+    if not sys.stdout.isatty():
+        typer.echo(terminal.section_lines(root), nl=False)
+        return
+    label = f"{display_path(catalog.path)} ({_plural(len(catalog), 'paper')})"
     _console().print(terminal.section_tree(root, label))
 
 
@@ -295,7 +392,7 @@ def import_(
         _say(f"{display_path(source)}:{line}: {message}")
     verb = "would import" if dry_run else "imported"
     _say(
-        f"{verb} {len(report.added)} papers into {display_path(path)}"
+        f"{verb} {_plural(len(report.added), 'paper')} into {display_path(path)}"
         f" ({report.skipped} already there)"
     )
 
@@ -306,29 +403,34 @@ def search(
     query: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="[WORDS]...",
             help="Words to look for (method names, title words, authors, ...).",
             autocompletion=_complete_keys,
         ),
     ] = None,
     author: Annotated[
-        str | None, typer.Option("--author", help="An author's name, or part.")
+        str | None, typer.Option("--author", metavar="NAME", help="An author's name, or part.")
     ] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Only papers of this year.")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", metavar="YEAR", help="Only papers of this year.")
+    ] = None,
     since: Annotated[
-        int | None, typer.Option("--since", help="Only papers from this year on.")
+        int | None, typer.Option("--since", metavar="YEAR", help="Only papers from this year on.")
     ] = None,
     until: Annotated[
-        int | None, typer.Option("--until", help="Only papers up to this year.")
+        int | None, typer.Option("--until", metavar="YEAR", help="Only papers up to this year.")
     ] = None,
     venue: Annotated[
-        str | None, typer.Option("--venue", help="Venue, e.g. EMNLP or 'ACL 2022'.")
+        str | None,
+        typer.Option("--venue", metavar="VENUE", help="Venue, e.g. EMNLP or 'ACL 2022'."),
     ] = None,
     category: CategoryOpt = None,
     has_code: Annotated[
         bool, typer.Option("--has-code", help="Only papers with a code link.")
     ] = False,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=0, help="At most N results (0: all).")
+        int,
+        typer.Option("--limit", "-n", metavar="N", min=0, help="At most N results (0: all)."),
     ] = 20,
     fmt: Annotated[str | None, _format_option("search", "table")] = None,
     as_json: JsonOpt = False,
@@ -351,12 +453,32 @@ def search(
     chosen = _choose("search", fmt, "table", json=as_json, keys=keys_only, bibtex=bibtex)
     text = " ".join(query or [])
     asked = Query(text, author, year, since, until, venue, category, has_code, limit)
-    found = run_search(_bib(ctx), asked)
+    found = run_search(_reading(ctx), asked)
     if not found.papers:
-        hint = f" (did you mean: {'; '.join(found.suggestions)}?)" if found.suggestions else ""
-        _say(f"no paper matches '{text}'{hint}" if text else "no paper passes the filters")
+        _say(_no_match(text, found))
+        if chosen.name == "json":
+            typer.echo("[]")
         raise typer.Exit(1)
     _render(chosen, Output(found.papers, "search", scores=found.scores))
+    if found.total > len(found.papers):
+        _say(f"{len(found.papers)} of {found.total} shown (--limit 0 shows all)")
+
+
+def _no_match(text: str, found: Any) -> str:
+    if found.without_filters:
+        return f"{_plural(found.without_filters, 'paper')} match '{text}', but not the filters"
+    if not text:
+        return "no paper passes the filters"
+    hint = f" (did you mean: {'; '.join(found.suggestions)}?)" if found.suggestions else ""
+    return f"no paper matches '{text}'{hint}"
+
+
+def _plural(count: int, word: str) -> str:
+    """`1 entry`, `2 entries`, `1,234 papers`."""
+    if count == 1:
+        return f"1 {word}"
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{count:,} {plural}"
 
 
 def _show_diff(old: str, new: str, name: str) -> None:
@@ -420,7 +542,7 @@ def export(
         "export", fmt, "markdown", markdown=markdown, json=as_json, csv=as_csv, bibtex=bibtex
     )
     done = run_export(
-        _bib(ctx),
+        _reading(ctx),
         chosen,
         category=category,
         since=since,
@@ -452,17 +574,19 @@ def cite(
     ctx: typer.Context,
     keys: Annotated[
         list[str] | None,
-        typer.Argument(help="Citation keys.", autocompletion=_complete_keys),
+        typer.Argument(metavar="[KEY]...", help="Citation keys.", autocompletion=_complete_keys),
     ] = None,
     fmt: Annotated[str | None, _format_option("cite", "bibtex")] = None,
     command: Annotated[
-        str, typer.Option("--command", help="With --format key: e.g. citep.")
+        str, typer.Option("--command", metavar="NAME", help="With --format key: e.g. citep.")
     ] = "cite",
     query: Annotated[
-        str | None, typer.Option("--query", "-q", help="Cite the top search hit(s).")
+        str | None,
+        typer.Option("--query", "-q", metavar="WORDS", help="Cite the top search hit(s)."),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, help="With --query: how many hits.")
+        int,
+        typer.Option("--limit", "-n", metavar="N", min=1, help="With --query: how many hits."),
     ] = 1,
     category: CategoryOpt = None,
     tex: Annotated[
@@ -492,6 +616,9 @@ def cite(
     merge: Annotated[
         bool, typer.Option("--merge", help="With -o: add only the entries FILE lacks.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With -o: replace FILE even if it holds other text.")
+    ] = False,
 ) -> None:
     """Citations for LaTeX and prose: clean BibTeX, biblatex, ACL-style text, Markdown, \\cite.
 
@@ -504,7 +631,7 @@ def cite(
     chosen = _choose("cite", fmt, "bibtex")
     wanted = Wanted(keys or [], query, limit, category, tex, aux)
     done = run_cite(
-        _bib(ctx),
+        _reading(ctx),
         chosen,
         wanted,
         full=full,
@@ -512,15 +639,18 @@ def cite(
         command=command,
         output=output,
         merge=merge,
+        force=force,
     )
+    if query and not done.papers:
+        raise _fail(f"no paper matches '{query}'")
     for key, hint in done.missing:
         _say(f"unknown key '{key}'{hint}")
     if done.status == "printed":
         typer.echo(done.text, nl=False)
     else:
         verb = "added" if done.status == "merged" else "wrote"
-        _say(f"{verb} {done.added} entries to {display_path(done.target or Path())}")
-    if (done.missing and not allow_missing) or (query and not done.papers):
+        _say(f"{verb} {_plural(done.added, 'entry')} to {display_path(done.target or Path())}")
+    if done.missing and not allow_missing:
         raise typer.Exit(1)
 
 
@@ -554,13 +684,19 @@ def add(
     ids: Annotated[
         list[str] | None,
         typer.Argument(
-            help="arXiv IDs or URLs: 2305.13172, arXiv:2305.13172v2, hep-th/9901001, https://arxiv.org/abs/..."
+            metavar="[ID]...",
+            help="arXiv IDs or URLs: 2305.13172, arXiv:2305.13172v2, hep-th/9901001, "
+            "https://arxiv.org/abs/...",
         ),
     ] = None,
     category: CategoryOpt = None,
     new_category: Annotated[
         bool,
         typer.Option("--new-category", help="Create the --category section if it does not exist."),
+    ] = False,
+    no_category: Annotated[
+        bool,
+        typer.Option("--no-category", help="Add outside every section (a list with sections)."),
     ] = False,
     code: Annotated[str | None, typer.Option("--code", metavar="URL", help="Code link.")] = None,
     page: Annotated[
@@ -582,11 +718,17 @@ def add(
     ] = None,
     key: Annotated[
         str | None,
-        typer.Option("--key", help="Citation key (one ID only); else Google Scholar style."),
+        typer.Option(
+            "--key", metavar="KEY", help="Citation key (one ID only); else Google Scholar style."
+        ),
     ] = None,
     venue: Annotated[
         str | None,
-        typer.Option("--venue", help="Venue label, e.g. 'ICLR 2023' (sets entry type and year)."),
+        typer.Option(
+            "--venue",
+            metavar="LABEL",
+            help="Venue label, e.g. 'ICLR 2023' (sets entry type and year).",
+        ),
     ] = None,
     from_file: Annotated[
         Path | None,
@@ -615,6 +757,7 @@ def add(
         ids=adding.read_ids(ids or [], from_file),
         category=category,
         new_category=new_category,
+        no_category=no_category,
         links=entries.links_from(
             {"code": code, "page": page, "demo": demo, "video": video}, link or []
         ),
@@ -652,7 +795,9 @@ def update(
     keys: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Keys to refresh (default: every arXiv entry).", autocompletion=_complete_keys
+            metavar="[KEY]...",
+            help="Keys to refresh (default: every arXiv entry).",
+            autocompletion=_complete_keys,
         ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Write the changes.")] = False,
@@ -668,9 +813,11 @@ def update(
     """
     from ke_papers.usecases import updating
 
+    if yes and dry_run:
+        raise _fail("--yes writes and --dry-run does not: choose one")
     wanted = list(keys or [])
     with _progress() as progress:
-        plan = updating.plan(_bib(ctx), wanted, not no_cache, progress=progress)
+        plan = updating.plan(_reading(ctx), wanted, not no_cache, progress=progress)
     for key, arxiv_id in plan.unknown:
         _say(f"{key}: arXiv knows no paper {arxiv_id}")
     for key, changes in plan.changes.items():
@@ -679,14 +826,14 @@ def update(
             pad = " " * len(change.field)
             typer.echo(f"  {change.field}: {change.old or '(none)'}\n  {pad}→ {change.new}")
     if not plan.changes:
-        _say("everything is up to date")
-        return
+        _say("nothing to update" if plan.unknown else "everything is up to date")
+        raise typer.Exit(1 if plan.unknown else 0)
     if dry_run or not yes:
         tail = "" if dry_run else "; run with --yes to write"
-        _say(f"{len(plan.changes)} entries would change{tail}")
+        _say(f"{_plural(len(plan.changes), 'entry')} would change{tail}")
         return
     updating.apply(_writable(ctx), plan.changes)
-    _say(f"updated {len(plan.changes)} entries")
+    _say(f"updated {_plural(len(plan.changes), 'entry')}")
 
 
 @app.command("lint")
@@ -699,7 +846,16 @@ def lint_(
         ),
     ] = False,
     output_format: Annotated[
-        str, typer.Option("--format", help="text, json, or github (workflow annotations).")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="NAME",
+            help="text, json, or github (workflow annotations).",
+            autocompletion=lambda incomplete: [
+                n for n in ("text", "json", "github") if n.startswith(incomplete)
+            ],
+        ),
     ] = "text",
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
 ) -> None:
@@ -725,7 +881,7 @@ def lint_(
     if text:
         typer.echo(text, nl=False)
     if linted.findings:
-        _say(f"{len(linted.findings)} findings in {name}")
+        _say(f"{_plural(len(linted.findings), 'finding')} in {name}")
         raise typer.Exit(1)
     _say(f"{name}: no findings")
 

@@ -63,6 +63,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         old = None
     except OSError as exc:
         raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
+    if old is not None:
+        _check_replaceable(path, old)
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
@@ -94,6 +96,22 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             os.close(dir_fd)
 
 
+def _check_replaceable(path: Path, old: os.stat_result) -> None:
+    """Refuse what a rename would harm: a device or pipe, a read-only file, a hard link."""
+    import stat
+
+    name = display_path(path)
+    if not stat.S_ISREG(old.st_mode):
+        raise KePapersError(f"{name}: not a regular file; write to a file or a new path")
+    if not old.st_mode & 0o222:
+        raise KePapersError(f"{name}: the file is read-only; make it writable to change it")
+    if old.st_nlink > 1:
+        raise KePapersError(
+            f"{name}: the file has {old.st_nlink} hard links and a write would split them; "
+            "write to a copy"
+        )
+
+
 def write_quietly(path: Path, data: bytes) -> bool:
     """For caches: write atomically, creating the folder; False (no error) when it cannot."""
     try:
@@ -104,22 +122,83 @@ def write_quietly(path: Path, data: bytes) -> bool:
     return True
 
 
+def _flock(path: Path, deadline: float) -> int:
+    """An fd of `path` (or of its folder when it does not exist yet) under an exclusive lock.
+
+    The lock is on the file itself, so no lock file is left beside it and anyone who can
+    read the file can take it. A writer replaces the file by renaming a new one over it:
+    a waiter that wakes up holding the old inode sees that and locks the new file.
+    """
+    import fcntl
+    import time
+
+    while True:
+        target = path if path.exists() else path.parent
+        try:
+            fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            if path.parent.exists():
+                continue  # the file vanished between the check and the open
+            raise
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise TimeoutError from None
+                time.sleep(0.02)
+        try:
+            same = os.fstat(fd).st_ino == os.stat(target).st_ino and target == (
+                path if path.exists() else path.parent
+            )
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """Hold `path.lock` so that two writers take turns instead of losing each other's work."""
-    from filelock import FileLock, Timeout
+    """Hold an exclusive lock on `path` so that two writers take turns instead of losing
+    each other's work. A file that does not exist yet is locked through its folder."""
+    import time
 
     target = real_path(path)
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # not POSIX: a lock file beside the target
+        with _lock_file(target, path):
+            yield
+        return
+    try:
+        fd = _flock(target, time.monotonic() + LOCK_TIMEOUT)
+    except TimeoutError:
+        raise KePapersError(
+            f"{display_path(path)} is locked by another ke-papers process "
+            f"(waited {LOCK_TIMEOUT:.0f} s)"
+        ) from None
+    except OSError as exc:
+        raise KePapersError(f"{display_path(path)}: cannot lock: {exc.strerror}") from None
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _lock_file(target: Path, path: Path) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
     lock = FileLock(str(target) + ".lock", timeout=LOCK_TIMEOUT)
     try:
         lock.acquire()
     except Timeout:
         raise KePapersError(
-            f"{display_path(path)} is locked by another ke-papers process "
-            f"(waited {LOCK_TIMEOUT:.0f} s for {display_path(target)}.lock)"
+            f"{display_path(path)} is locked by another ke-papers process"
         ) from None
-    except OSError as exc:
-        raise KePapersError(f"{display_path(path)}: cannot lock: {exc.strerror}") from None
     try:
         yield
     finally:

@@ -179,6 +179,14 @@ def _taxonomy_typos(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def _no_section(ctx: Context) -> Iterator[Hit]:
+    if not any(p.taxonomy for p in ctx.doc.papers):
+        return
+    for paper in ctx.doc.papers:
+        if not paper.taxonomy:
+            yield paper.line or 1, paper.key, "no section: the list shows it under no heading"
+
+
 def _not_canonical(ctx: Context) -> Iterator[Hit]:
     from ke_papers.bibtex import format_entry
 
@@ -219,6 +227,12 @@ RULES: list[Rule] = [
         _taxonomy_typos,
     ),
     Rule("bad-taxonomy", "error", "an empty level in a section path", _each(_bad_taxonomy)),
+    Rule(
+        "no-section",
+        "error",
+        "a paper outside every section, in a list that has sections",
+        _no_section,
+    ),
     Rule("empty-url", "error", "a link with no URL", _each(_urls("empty-url"))),
     Rule("bad-url", "error", "a link that is not http(s)", _each(_urls("bad-url"))),
     Rule("bad-arxiv", "error", "an eprint that is not an arXiv ID", _each(_bad_arxiv)),

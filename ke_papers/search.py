@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from ke_papers.errors import KePapersError
 from ke_papers.latex import fold
 from ke_papers.model import Paper
 
@@ -42,6 +43,8 @@ LENGTH_DAMPING = {"title": 0.6, "keywords": 0.6, "abstract": 0.5}
 PHRASE_BONUS = 4.0
 TYPO_MIN_LENGTH = 5
 PREFIX_MIN_LENGTH = 3
+#: Shorter query words ("in", "mor") match whole words only: as parts of words they match everything.
+WHOLE_WORD_BELOW = 4
 
 
 def tokens(text: str) -> list[str]:
@@ -80,6 +83,13 @@ class Hit(NamedTuple):
     paper: Paper
     score: float
     matched: int
+
+
+class Hits(NamedTuple):
+    """The ranked hits (cut to the limit) and how many papers matched in all."""
+
+    hits: list[Hit]
+    total: int
 
 
 def passing(meta: dict[str, Any], filters: Filters) -> list[int] | None:
@@ -208,6 +218,8 @@ class Index:
                 at_end = end == len(text) or not text[end].isalnum()
                 if at_start and at_end:
                     quality = EXACT
+                elif len(word) < WHOLE_WORD_BELOW:
+                    continue
                 elif at_start and len(word) >= PREFIX_MIN_LENGTH:
                     quality = PREFIX
                 else:
@@ -232,14 +244,21 @@ class Index:
             total += WEIGHTS[field] * quality / (1 - damping + damping * length)
         return total
 
-    def search(self, query: str, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
+    def search(self, query: str, filters: Filters | None = None, limit: int = 20) -> Hits:
+        """Papers matching every query word when some do, else the best partial matches.
+
+        A query that holds no searchable word (only punctuation or undecodable bytes) is
+        refused rather than matching everything.
+        """
         filters = filters or Filters()
         words = list(dict.fromkeys(tokens(query)))
+        if query.strip() and not words:
+            raise KePapersError(f"'{query}' holds no word to search for (letters or digits)")
         allowed = self.passing(filters)
         if not words:
-            chosen = range(self.count) if allowed is None else allowed
-            positions = list(chosen)[:limit] if limit else list(chosen)
-            return [Hit(self.papers[i], 0.0, 0) for i in positions]
+            chosen = list(range(self.count) if allowed is None else allowed)
+            positions = chosen[:limit] if limit else chosen
+            return Hits([Hit(self.papers[i], 0.0, 0) for i in positions], len(chosen))
         allowed_set = None if allowed is None else set(allowed)
         scores: dict[int, float] = {}
         matched: dict[int, int] = {}
@@ -258,9 +277,12 @@ class Index:
                     if i in scores:
                         scores[i] += PHRASE_BONUS
         ranked = sorted(scores, key=lambda i: (-matched[i], -scores[i], i))
+        if ranked and matched[ranked[0]] == len(words):
+            ranked = [i for i in ranked if matched[i] == len(words)]
+        total = len(ranked)
         if limit:
             ranked = ranked[:limit]
-        return [Hit(self.papers[i], round(scores[i], 3), matched[i]) for i in ranked]
+        return Hits([Hit(self.papers[i], round(scores[i], 3), matched[i]) for i in ranked], total)
 
     def suggest(self, query: str, n: int = 3) -> list[str]:
         """Keys, titles or words close to a query that found nothing."""

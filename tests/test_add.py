@@ -121,16 +121,27 @@ def test_batch_is_one_request_per_hundred(run, arxiv_server, bib_copy: Path, mon
 
 def test_not_found_writes_nothing_unless_skip_missing(run, arxiv_server, bib_copy: Path):
     before = bib_copy.read_bytes()
-    result = run("--bib", str(bib_copy), "add", "0808.05394", "1707.08567", code=2)
+    result = run(
+        "--bib", str(bib_copy), "add", "0808.05394", "1707.08567", "-c", "Analysis", code=2
+    )
     assert "0808.05394: arXiv knows no such paper" in result.stderr
     assert result.stderr.strip().endswith(
         "error: nothing written: 1 of 2 IDs not found (--skip-missing adds the others)"
     )
     assert bib_copy.read_bytes() == before
     # The found record was cached: adding it alone asks arXiv nothing.
-    run("--bib", str(bib_copy), "add", "1707.08567")
+    run("--bib", str(bib_copy), "add", "1707.08567", "-c", "Analysis")
     assert len(arxiv_server.requests) == 1
-    run("--bib", str(bib_copy), "add", "0808.05394", "1605.08386", "--skip-missing")
+    run(
+        "--bib",
+        str(bib_copy),
+        "add",
+        "0808.05394",
+        "1605.08386",
+        "--skip-missing",
+        "-c",
+        "Analysis",
+    )
     assert open_catalog(bib_copy).by_arxiv("1605.08386") is not None
     other = bib_copy.with_name("other.bib")
     run("--bib", str(other), "add", "1605.08386")
@@ -153,7 +164,7 @@ def test_failures_are_one_line_and_lose_nothing(run, arxiv_server, bib_copy, mod
     arxiv_server.mode = mode
     if mode == "down":
         arxiv_server.stop()
-    result = run("--bib", str(bib_copy), "add", "1605.08386", code=2)
+    result = run("--bib", str(bib_copy), "add", "1605.08386", "--no-category", code=2)
     assert result.stderr.startswith("error: " + message) and result.stderr.count("\n") == 1
     assert bib_copy.read_bytes() == before
 
@@ -174,12 +185,14 @@ def test_bad_input_is_refused_before_any_request(run, arxiv_server, bib_copy: Pa
 
 
 def test_duplicates_are_reported_and_nothing_changes(run, arxiv_server, bib_copy, tmp_path):
-    run("--bib", str(bib_copy), "add", "1605.08386", "--key", "mine2016")
+    run("--bib", str(bib_copy), "add", "1605.08386", "--key", "mine2016", "-c", "Analysis")
     before = bib_copy.read_bytes()
-    result = run("--bib", str(bib_copy), "add", "1605.08386v1")
+    result = run("--bib", str(bib_copy), "add", "1605.08386v1", "-c", "Analysis")
     assert "1605.08386 is already in the list as mine2016" in result.stderr
     assert bib_copy.read_bytes() == before and len(arxiv_server.requests) == 1
-    result = run("--bib", str(bib_copy), "add", "https://arxiv.org/abs/2202.05262")
+    result = run(
+        "--bib", str(bib_copy), "add", "https://arxiv.org/abs/2202.05262", "-c", "Analysis"
+    )
     assert "2202.05262 is already in the list as meng2022locating" in result.stderr
 
 

@@ -162,7 +162,7 @@ def test_output_and_merge_keep_existing_entries(run, tmp_path: Path):
     mine = "@article{mine2020, title={Mine},   author = {Me}}\n\n@misc{meng2022locating, title={My own copy}}\n"
     refs.write_text(mine, encoding="utf-8")
     result = cite(run, "meng2022locating", "mitchell2022fast", "-o", str(refs), "--merge")
-    assert "added 1 entries" in result.stderr
+    assert "added 1 entry" in result.stderr
     text = refs.read_text(encoding="utf-8")
     assert text.startswith(mine.rstrip("\n"))
     assert [p.key for p in open_catalog(refs)] == [
@@ -170,8 +170,16 @@ def test_output_and_merge_keep_existing_entries(run, tmp_path: Path):
         "meng2022locating",
         "mitchell2022fast",
     ]
-    cite(run, "meng2022locating", "-o", str(refs))
+    refused = cite(run, "meng2022locating", "-o", str(refs), code=2)
+    assert "exists and holds other text: --merge adds to it, --force replaces it" in refused.stderr
+    assert [p.key for p in open_catalog(refs)] == [
+        "mine2020",
+        "meng2022locating",
+        "mitchell2022fast",
+    ]
+    cite(run, "meng2022locating", "-o", str(refs), "--force")
     assert [p.key for p in open_catalog(refs)] == ["meng2022locating"]
+    cite(run, "meng2022locating", "-o", str(refs))  # the same text again: no --force needed
 
 
 TEX_TOOLS = all(shutil.which(t) for t in ("pdflatex", "bibtex", "biber"))

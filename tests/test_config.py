@@ -44,7 +44,7 @@ def test_write_to_shipped_list_goes_to_user_library(run, tmp_path: Path):
     )
     shipped_before = config.shipped_list().read_bytes()
     result = run("import", "--markdown", str(md))
-    assert "imported 1 papers" in result.stderr
+    assert "imported 1 paper " in result.stderr
     assert config.shipped_list().read_bytes() == shipped_before
     assert config.shipped_list() == DATA_BIB or config.shipped_list().name == "papers.bib"
     info = run.json("info", "--json")

@@ -70,9 +70,12 @@ def test_accents_typos_and_all_words_first(run, tmp_path: Path):
     # short words get no typo tolerance
     run("--bib", bib, "search", "grapz", code=0)
     run("--bib", bib, "search", "edt", code=1)
+    # when some papers match every word, only those are shown
     assert run("--bib", bib, "search", "graph", "locating", "--keys").stdout.split() == [
-        "roe2022locating",
-        "doe2021graphs",
+        "roe2022locating"
+    ]
+    assert run("--bib", bib, "search", "editing", "nowhereword", "--keys").stdout.split() == [
+        "doe2021graphs"
     ]
 
 

@@ -34,7 +34,6 @@ GOOD = """@string{acl = "Annual Meeting of the ACL"}
     ("text", "line", "what"),
     [
         ("@article{a, title={ok}}\n\n@article{b, title={unclosed\n", 3, "cannot parse @article"),
-        ("@article{a, title={x}}\n@article{a, title={y}}\n", 2, "duplicate key 'a'"),
         ("@article{a,\n  title = {x},\n  year 2022\n}\n", 1, "Expected a `=`"),
         ("@article{a, title={x}, title={y}}\n", 1, "duplicate field 'title'"),
         ('@article{a, title="x}\n', 1, "cannot parse @article"),
@@ -49,6 +48,20 @@ def test_malformed_bib_is_one_line_exit_2(run, tmp_path: Path, text: str, line: 
         assert result.stderr.startswith(f"error: {bib}:{line}: ")
         assert what in result.stderr
         assert "Traceback" not in result.stderr
+    assert bib.read_text(encoding="utf-8") == text
+
+
+def test_duplicate_key_reads_with_a_warning_and_writes_refuse(run, tmp_path: Path):
+    bib = tmp_path / "papers.bib"
+    text = "@article{a, title={x}}\n@article{a, title={y}}\n"
+    bib.write_text(text, encoding="utf-8")
+    warning = f"warning: {bib}:2: duplicate key 'a' (the first one is used)\n"
+    shown = run("--bib", str(bib), "show", "a")
+    assert "title: x" in shown.stdout and shown.stderr == warning
+    for args in (["list"], ["search", "x"], ["export"], ["taxonomy"]):
+        assert run("--bib", str(bib), *args).stderr == warning
+    refused = run("--bib", str(bib), "fmt", code=2)
+    assert refused.stderr == f"error: {bib}:2: duplicate key 'a'\n"
     assert bib.read_text(encoding="utf-8") == text
 
 

@@ -103,7 +103,8 @@ def test_add_takes_any_source_and_checks_duplicates_against_the_file(small: Path
     assert report.added[0].taxonomy == ["Methods", "Locate"]
     assert [p.key for p in open_catalog(small)] == ["lee2022study", "lee2024brand", "kim2023other"]
     with pytest.raises(KePapersError, match="1 of 1 IDs not found") as refused:
-        adding.add(small, adding.Request(ids=[parse_id("2402.00001")]), source=ListSource)
+        missing = adding.Request(ids=[parse_id("2402.00001")], category="Analysis")
+        adding.add(small, missing, source=ListSource)
     assert refused.value.notes == ["2402.00001: not in this source"]
 
 

@@ -35,6 +35,8 @@ class Output:
     ascii_only: bool = False
     cite_command: str = "cite"
     grouped: bool = False
+    #: The terminal's width, for formats drawn with rich.
+    width: int = 80
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def _table_text(out: Output) -> str:
 def _table(out: Output) -> Any:
     from ke_papers.render import terminal
 
-    return terminal.papers_table(out.papers, out.scores)
+    return terminal.papers_table(out.papers, out.scores, out.width)
 
 
 FORMATS: dict[str, Format] = {

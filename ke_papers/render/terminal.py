@@ -1,18 +1,40 @@
-"""Rich renderables for people at a terminal: tables, trees, panels. Nothing here prints."""
+"""What people read at a terminal (tables, trees, panels) and its plain form for pipes.
+
+Every value is data, never markup: it goes into rich as `Text`, so `[link=...]`, `[/]`
+or `a[i]` in a title print as written, and control characters (terminal escapes such
+as `ESC[2J` or OSC 52, which writes the clipboard) are dropped from everything printed.
+Nothing here prints.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-
-from rich.table import Table
 
 from ke_papers.model import TAXONOMY_SEP, Paper
 from ke_papers.taxonomy import Section
 
 if TYPE_CHECKING:
-    from rich.panel import Panel
+    from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
     from rich.tree import Tree
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: Below these widths a table drops its section, then its authors column.
+WIDE, MEDIUM = 150, 110
+
+
+def printable(value: str) -> str:
+    """`value` without control characters (tabs and newlines become spaces)."""
+    return _CONTROL.sub("", value.replace("\t", " ").replace("\n", " "))
+
+
+def _text(value: str, style: str = "") -> Text:
+    from rich.text import Text
+
+    return Text(printable(value), style=style)
 
 
 def short_authors(paper: Paper) -> str:
@@ -35,22 +57,45 @@ def _row(paper: Paper) -> list[str]:
 
 def papers_lines(papers: Sequence[Paper]) -> str:
     """One tab-separated line per paper (key, title, first author, venue/year, section)."""
-    return "".join("\t".join(" ".join(cell.split()) for cell in _row(p)) + "\n" for p in papers)
+    return "".join(
+        "\t".join(" ".join(printable(cell).split()) for cell in _row(p)) + "\n" for p in papers
+    )
 
 
-def papers_table(papers: Sequence[Paper], scores: Sequence[float] | None = None) -> Table:
-    """One row per paper: rank, key, title, first author, venue/year, section."""
-    table = Table(show_lines=False, pad_edge=False, expand=False)
+def papers_table(
+    papers: Sequence[Paper], scores: Sequence[float] | None = None, width: int = 80
+) -> Table:
+    """One row per paper: rank, key, title, and what else fits in `width` columns.
+
+    The title gets the room; authors and section are dropped on narrow terminals, and
+    words are wrapped whole.
+    """
+    from rich import box
+    from rich.table import Table
+
+    columns = ["key", "title", "authors", "venue", "section"]
+    if width < WIDE:
+        columns.remove("section")
+    if width < MEDIUM:
+        columns.remove("authors")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("key", style="cyan", no_wrap=True)
-    table.add_column("title", overflow="fold")
-    table.add_column("authors")
-    table.add_column("venue", no_wrap=True)
-    table.add_column("section", style="dim")
+    for name in columns:
+        table.add_column(
+            name,
+            style={"key": "cyan", "section": "dim"}.get(name, ""),
+            no_wrap=name in ("key", "venue"),
+            ratio=1 if name == "title" else None,
+            min_width=20 if name == "title" else None,
+            max_width=None if name == "title" else 24,
+            overflow="ellipsis" if name != "title" else "fold",
+        )
     if scores is not None:
         table.add_column("score", justify="right", style="dim", no_wrap=True)
+    keep = [["key", "title", "authors", "venue", "section"].index(c) for c in columns]
     for i, paper in enumerate(papers, 1):
-        row = [str(i), *_row(paper)]
+        cells = _row(paper)
+        row: list[RenderableType] = [str(i), *(_text(cells[c]) for c in keep)]
         if scores is not None:
             row.append(f"{scores[i - 1]:.1f}")
         table.add_row(*row)
@@ -58,8 +103,9 @@ def papers_table(papers: Sequence[Paper], scores: Sequence[float] | None = None)
 
 
 def _rows(paper: Paper) -> list[tuple[str, str]]:
-    rows = [("title", paper.title), ("authors", ", ".join(paper.authors))]
+    rows = [("title", paper.title)]
     for label, value in (
+        ("authors", ", ".join(paper.authors)),
         ("year", str(paper.year or "")),
         ("venue", paper.venue),
         ("section", TAXONOMY_SEP.join(paper.taxonomy)),
@@ -78,29 +124,35 @@ def paper_text(paper: Paper) -> str:
     rows += [(link.label, link.url) for link in paper.links]
     if paper.abstract:
         rows.append(("abstract", paper.abstract))
-    return "\n".join(f"{label}: {value}" for label, value in rows) + "\n"
+    return "".join(f"{printable(label)}: {printable(value)}\n" for label, value in rows)
 
 
-def paper_panel(paper: Paper) -> Panel:
-    """Everything about one paper, with its links clickable where the terminal allows."""
+def paper_panel(paper: Paper) -> RenderableType:
+    """Everything about one paper, with its http(s) links clickable where the terminal allows."""
     from rich.console import Group
     from rich.panel import Panel
-    from rich.text import Text
+    from rich.table import Table
+
+    from ke_papers import urls
 
     body = Table.grid(padding=(0, 1))
     body.add_column(style="bold", no_wrap=True)
     body.add_column()
     for label, value in _rows(paper):
-        body.add_row(label, value)
+        body.add_row(_text(label), _text(value))
     for link in paper.links:
-        body.add_row(link.label, Text(link.url or "(empty)", style=f"link {link.url}"))
-    parts: list = [body]
+        safe = urls.problem(link.url) is None
+        shown = _text(link.url or "(empty)")
+        if safe:
+            shown.stylize(f"link {printable(link.url)}")
+        body.add_row(_text(link.label), shown)
+    parts: list[RenderableType] = [body]
     if paper.abstract:
-        parts.append(Text("\n" + paper.abstract, style="dim"))
+        parts.append(_text("\n" + paper.abstract, style="dim"))
     return Panel(
         Group(*parts),
-        title=f"[bold]{paper.key}[/]",
-        subtitle=f"@{paper.entry_type}",
+        title=_text(paper.key, style="bold"),
+        subtitle=_text(f"@{paper.entry_type}"),
         title_align="left",
     )
 
@@ -108,11 +160,21 @@ def paper_panel(paper: Paper) -> Panel:
 def section_tree(root: Section, label: str) -> Tree:
     from rich.tree import Tree
 
-    tree = Tree(label)
+    tree = Tree(_text(label, style="bold"))
 
     def grow(node: Tree, section: Section) -> None:
         for child in section.children:
-            grow(node.add(f"{child.name} [dim]({child.count()})[/]"), child)
+            text = _text(child.name)
+            text.append(f" ({child.count()})", style="dim")
+            grow(node.add(text), child)
 
     grow(tree, root)
     return tree
+
+
+def section_lines(root: Section) -> str:
+    """The section tree for pipes: two spaces of indent per level, then `name (count)`."""
+    return "".join(
+        f"{'  ' * (len(s.path) - 1)}{printable(s.name)} ({s.count()})\n"
+        for s in list(root.walk())[1:]
+    )

@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ke_papers import entries, files
+from ke_papers import entries, files, urls
 from ke_papers.errors import KePapersError
 from ke_papers.identity import ArxivId, parse_id
 from ke_papers.model import Paper
@@ -49,18 +50,34 @@ class Record:
     primary_category: str = ""
 
 
+#: The longest wait a setting may ask for: a day.
+MAX_SECONDS = 86_400.0
+
+
 def endpoint() -> str:
-    return os.environ.get(ENV_URL) or DEFAULT_ENDPOINT
+    value = os.environ.get(ENV_URL) or DEFAULT_ENDPOINT
+    if urls.problem(value) is not None:
+        raise KePapersError(f"${ENV_URL} must be an http(s) URL, not '{value}'")
+    return value
 
 
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
+def _env_seconds(name: str, default: float, zero_ok: bool) -> float:
+    """A setting in seconds: a finite number, above zero (or zero when `zero_ok`), a day at most."""
+    value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        raise KePapersError(f"${name} must be a number of seconds, not '{value}'") from None
+        seconds = math.nan
+    low_ok = seconds >= 0 if zero_ok else seconds > 0
+    if not (math.isfinite(seconds) and low_ok and seconds <= MAX_SECONDS):
+        least = "0 or more" if zero_ok else "more than 0"
+        raise KePapersError(
+            f"${name} must be a number of seconds, {least} and at most {MAX_SECONDS:.0f}, "
+            f"not '{value}'"
+        )
+    return seconds
 
 
 def _cache_file(base: str) -> Path:
@@ -130,16 +147,15 @@ def fetch(
     import requests
 
     logging.getLogger("arxiv").disabled = True  # its warnings become our one-line errors
-    timeout = _env_float(ENV_TIMEOUT, DEFAULT_TIMEOUT)
+    timeout = _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, zero_ok=False)
+    delay = _env_seconds(ENV_DELAY, DEFAULT_DELAY, zero_ok=True)
 
     class _Session(requests.Session):
         def request(self, *args: object, **kwargs: object) -> requests.Response:
             kwargs.setdefault("timeout", timeout)
             return super().request(*args, **kwargs)  # type: ignore[arg-type]
 
-    client = arxiv.Client(
-        page_size=BATCH, delay_seconds=_env_float(ENV_DELAY, DEFAULT_DELAY), num_retries=RETRIES
-    )
+    client = arxiv.Client(page_size=BATCH, delay_seconds=delay, num_retries=RETRIES)
     client.query_url_format = endpoint() + "?{}"
     client._session = _Session()  # the client sets no timeout of its own
     groups = batches(wanted)

@@ -25,6 +25,8 @@ class Request:
     ids: Sequence[ArxivId]
     category: str | None = None
     new_category: bool = False
+    #: Add outside every section, in a list that has sections.
+    no_category: bool = False
     links: Sequence[Link] = ()
     keywords: Sequence[str] = ()
     key: str = ""
@@ -57,9 +59,17 @@ def _present(path: Path) -> Catalog | None:
 
 
 def _section(catalog: Catalog | None, request: Request) -> tuple[str, ...]:
-    if not request.category:
-        return ()
+    """Where the papers go: a list with sections takes none outside them unless told so."""
     tree = catalog.tree() if catalog is not None else taxonomy.build([])
+    if request.category and request.no_category:
+        raise KePapersError("--category and --no-category contradict each other: choose one")
+    if not request.category:
+        if tree.children and not request.no_category:
+            raise KePapersError(
+                "this list has sections: say where with --category SECTION "
+                "(or --no-category to add outside them)"
+            )
+        return ()
     try:
         return taxonomy.resolve(tree, request.category)
     except KePapersError:

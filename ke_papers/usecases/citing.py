@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ke_papers import files, store, taxonomy, texrefs
 from ke_papers.catalog import Catalog, suggest_key
-from ke_papers.errors import KePapersError
+from ke_papers.errors import KePapersError, display_path
 from ke_papers.model import Paper
 from ke_papers.render.formats import Format
 from ke_papers.usecases.exporting import render
@@ -48,7 +48,7 @@ def select(catalog: Catalog, wanted: Wanted) -> tuple[list[int], list[tuple[str,
     if texrefs.ALL in keys:
         keys = catalog.all_keys() + [k for k in keys if k != texrefs.ALL]
     if wanted.query:
-        keys += [h.paper.key for h in catalog.index().search(wanted.query, limit=wanted.limit)]
+        keys += [h.paper.key for h in catalog.index().search(wanted.query, limit=wanted.limit).hits]
     if wanted.category:
         section = taxonomy.resolve(catalog.tree(), wanted.category)
         keys += [catalog.all_keys()[i] for i in catalog.select(section)]
@@ -71,7 +71,13 @@ def cite(
     command: str = "cite",
     output: Path | None = None,
     merge: bool = False,
+    force: bool = False,
 ) -> Cited:
+    """The chosen papers in `fmt`: printed, written to `output`, or merged into it.
+
+    An existing `output` that holds other text is replaced only with `force`: it may
+    be a bibliography written by hand.
+    """
     if merge and (output is None or fmt.name not in ("bibtex", "biblatex")):
         raise KePapersError("--merge needs -o FILE and a BibTeX format")
     catalog = open_catalog(path)
@@ -85,7 +91,14 @@ def cite(
         added = _merge(output, papers, full, ascii_only, fmt.name == "biblatex")
         return Cited(text, papers, missing, "merged", output, added)
     with files.locked(output):
-        files.write_atomic(output, text)
+        current = files.read_text(output) if output.exists() else None
+        if current not in (None, text) and not force:
+            raise KePapersError(
+                f"{display_path(output)} exists and holds other text: "
+                "--merge adds to it, --force replaces it"
+            )
+        if current != text:
+            files.write_atomic(output, text)
     return Cited(text, papers, missing, "wrote", output, len(papers))
 
 

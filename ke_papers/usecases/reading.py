@@ -23,8 +23,42 @@ def _markdown_bodies(papers: Sequence[Paper]) -> list[str]:
 DERIVED: Derived = {"markdown": _markdown_bodies}
 
 
+#: Catalogs opened during one command (`session`), by the file's identity and stamp.
+_OPEN: dict[tuple[object, ...], Catalog] | None = None
+
+
+@contextlib.contextmanager
+def session() -> Iterator[None]:
+    """One command: a file read twice (its warnings, then its papers) is opened once."""
+    global _OPEN
+    _OPEN = {}
+    try:
+        yield
+    finally:
+        _OPEN = None
+
+
 def open_catalog(path: Path) -> Catalog:
-    return Catalog.open(path, DERIVED)
+    """The catalog of `path`; within a session, opened once while the file is unchanged.
+
+    Unchanged means the same inode, size, mtime and ctime: a write, even one that puts
+    the old mtime back, changes the ctime.
+    """
+    if _OPEN is None:
+        return Catalog.open(path, DERIVED)
+    try:
+        st = path.stat()
+    except OSError:
+        return Catalog.open(path, DERIVED)  # the open names the problem
+    stamp = (path, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if stamp not in _OPEN:
+        _OPEN[stamp] = Catalog.open(path, DERIVED)
+    return _OPEN[stamp]
+
+
+def warnings(path: Path) -> list[str]:
+    """What to tell someone reading `path` (duplicate keys)."""
+    return open_catalog(path).warnings
 
 
 @contextlib.contextmanager

@@ -28,9 +28,14 @@ class Query:
 @dataclass(frozen=True)
 class Found:
     papers: Sequence[Paper]
-    scores: Sequence[float]
+    #: None when the query had no words (nothing was ranked).
+    scores: Sequence[float] | None
+    #: How many papers matched before the limit cut the list.
+    total: int
     #: When nothing matched: keys or words close to the query.
     suggestions: Sequence[str] = ()
+    #: When the filters removed every match: how many the words alone match.
+    without_filters: int = 0
 
 
 def search(path: Path, query: Query) -> Found:
@@ -46,6 +51,10 @@ def search(path: Path, query: Query) -> Found:
         has_code=query.has_code,
     )
     index = catalog.index()
-    hits = index.search(query.words, filters, query.limit)
-    close = index.suggest(query.words) if not hits and query.words.strip() else []
-    return Found([h.paper for h in hits], [h.score for h in hits], close)
+    found = index.search(query.words, filters, query.limit)
+    hits, scores = found.hits, [h.score for h in found.hits]
+    if hits or not query.words.strip():
+        return Found([h.paper for h in hits], scores if query.words.strip() else None, found.total)
+    unfiltered = index.search(query.words, limit=1).total if filters.active() else 0
+    close = [] if unfiltered else index.suggest(query.words)
+    return Found([], [], 0, close, unfiltered)
