@@ -90,7 +90,18 @@ def measure_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float
         bib.write_bytes(original)
         os.utime(bib, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
-    cmd = [sys.executable, "-m", "ke_papers", "--bib", str(bib), "add", "1605.08386", "--no-cache", "-c", "Analysis"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ke_papers",
+        "--bib",
+        str(bib),
+        "add",
+        "1605.08386",
+        "--no-cache",
+        "-c",
+        "Analysis",
+    ]
     try:
         return measure(cmd, runs, env, before=restore)
     finally:

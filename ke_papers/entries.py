@@ -57,16 +57,18 @@ def new_entry(
     extras: Extras | None = None,
     line: int | None = None,
 ) -> Paper:
-    """A complete entry: the venue decides type and container, else a journal reference,
-    else arXiv's preprint convention; the year comes from the venue, else `year`, else the ID."""
+    """A complete entry: the venue decides type and container, else arXiv's preprint
+    convention; a journal reference becomes a note; the year comes from the venue, else
+    `year`, else the ID."""
     fields: dict[str, str] = {"title": from_text(title)}
     if authors:
         fields["author"] = names.author_field(list(authors))
     entry_type = "misc"
-    if journal_ref:
-        entry_type, fields["journal"] = "article", escape_text(journal_ref)
-    elif arxiv:
+    if arxiv:
         entry_type, fields["journal"] = "article", preprint_journal(arxiv)
+    if journal_ref:
+        # Free text ("Acta Astron. 56:1-50, 2006"), not a journal name: styles print a note as is.
+        fields["note"] = escape_text(journal_ref)
     year = year or (year_of(arxiv) if arxiv else None)
     if year:
         fields["year"] = str(year)

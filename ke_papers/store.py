@@ -112,8 +112,11 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
     import bibtexparser
     from bibtexparser import model as bm
 
-    # bibtexparser logs each bad block; the first one becomes our error instead.
-    logging.getLogger("bibtexparser").disabled = True
+    # bibtexparser's modules log each bad block; the first one becomes our error instead.
+    quiet = logging.getLogger("bibtexparser")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
 
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1

@@ -83,7 +83,11 @@ def test_entry_is_complete_and_only_lines_are_added(run, arxiv_server, tmp_path,
     )
     keys = [p.key for p in library]
     assert keys[keys.index(paper.key) - 1] == "li2023pmet"  # end of its section
-    assert paper.get("journal") and paper.abstract and paper.year == 2006
+    assert paper.abstract and paper.year == 2006
+    # arXiv's free-text journal reference is a note, never the journal's name
+    assert paper.get("journal") == "arXiv preprint arXiv:astro-ph/0601001"
+    assert paper.get("note") == "ActaAstron.56:1-50,2006"
+    assert "arXiv preprint" in run("--bib", str(bib), "cite", paper.key, "-f", "text").stdout
     assert paper.get("primaryclass") == "astro-ph"
     assert [(link.label, link.url) for link in paper.extra_links] == [
         ("code", "https://github.com/x/y"),

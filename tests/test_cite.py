@@ -44,9 +44,28 @@ def test_preprint_form_and_full(run):
     out = cite(run, "li2022large").stdout
     assert "@article{li2022large," in out
     assert "journal       = {arXiv preprint arXiv:2211.05110}" in out
-    assert "eprint        = {2211.05110}" in out and "archiveprefix = {arXiv}" in out
+    # the journal names the ID: an eprint too would make biblatex print it twice
+    assert "eprint        =" not in out and "archiveprefix" not in out
+    biblatex = cite(run, "li2022large", "-f", "biblatex").stdout
+    assert "eprint        = {2211.05110}" in biblatex
     full = cite(run, "meng2022locating", "--full").stdout
     assert "taxonomy" in full and "keywords" in full and "links" in full
+
+
+def test_full_output_reads_back_links_verbatim(run, tmp_path: Path):
+    bib = tmp_path / "links.bib"
+    bib.write_text(
+        "@misc{a2024b, title = {A_B}, year = {2024},\n"
+        "  links = {video: https://www.youtube.com/watch?v=_NMQyOu2HTo&t=0; code: https://x.org/a_b}}\n",
+        encoding="utf-8",
+    )
+    out = cite(run, "a2024b", "--full", bib=bib).stdout
+    [back] = store.parse(out, tmp_path / "out.bib").papers
+    assert [link.url for link in back.extra_links] == [
+        "https://www.youtube.com/watch?v=_NMQyOu2HTo&t=0",
+        "https://x.org/a_b",
+    ]
+    assert back.get("title") == "A\\_B"
 
 
 def test_escaping_each_special_once(run, tmp_path: Path):
@@ -254,3 +273,8 @@ def test_every_paper_compiles_with_biber_biblatex(run, tmp_path: Path):
         "biber",
     )
     assert "Found 45 citekeys" in blg
+    # a preprint's arXiv ID is printed once, from its journal, not again as an eprint
+    bbl = (tmp_path / "doc.bbl").read_text(encoding="utf-8")
+    entry = bbl[bbl.index("\\entry{li2022large}") :]
+    entry = entry[: entry.index("\\endentry")]
+    assert entry.count("2211.05110") == 1

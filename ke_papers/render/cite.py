@@ -14,7 +14,10 @@ from ke_papers.latex import brace_acronyms, escape, to_ascii, to_text
 from ke_papers.model import Paper, preprint_journal
 
 LIST_FIELDS = ("venue", "taxonomy", "keywords", "links", "abstract")
-VERBATIM = ("url", "doi", "eprint", "archiveprefix", "primaryclass")
+#: Values that are identifiers or links, not text: never escaped (a `_` in a URL stays).
+VERBATIM = ("url", "doi", "eprint", "archiveprefix", "primaryclass", "links")
+#: What biblatex prints as "arXiv: ID" beside a journal that already names the ID.
+EPRINT_FIELDS = ("eprint", "archiveprefix", "primaryclass")
 
 
 def _clean_value(name: str, value: str, ascii_only: bool) -> str:
@@ -27,15 +30,24 @@ def _clean_value(name: str, value: str, ascii_only: bool) -> str:
     return to_ascii(value) if ascii_only else value
 
 
-def clean(paper: Paper, full: bool = False, ascii_only: bool = False) -> Paper:
-    """The entry as a LaTeX document should get it (BibTeX form)."""
+def clean(
+    paper: Paper, full: bool = False, ascii_only: bool = False, biblatex: bool = False
+) -> Paper:
+    """The entry as a LaTeX document should get it (BibTeX form).
+
+    A preprint is `journal = {arXiv preprint arXiv:ID}`, as classic styles print it; its
+    eprint fields are kept only for biblatex, which would otherwise print the ID twice.
+    """
     fields = {n: v for n, v in paper.fields.items() if full or n not in LIST_FIELDS}
     entry_type = paper.entry_type
     if paper.is_preprint:
         entry_type = "article"
         fields["journal"] = preprint_journal(paper.arxiv)
-        fields["eprint"] = paper.arxiv
-        fields["archiveprefix"] = "arXiv"
+        if biblatex:
+            fields.update(eprint=paper.arxiv, archiveprefix="arXiv")
+        else:
+            for name in EPRINT_FIELDS:
+                fields.pop(name, None)
     fields = {n: _clean_value(n, v, ascii_only) for n, v in fields.items()}
     return Paper(key=paper.key, entry_type=entry_type, fields=fields)
 
@@ -78,7 +90,7 @@ def bibtex(
 ) -> str:
     entries = []
     for paper in papers:
-        entry = clean(paper, full, ascii_only)
+        entry = clean(paper, full, ascii_only, biblatex)
         entries.append(format_entry(to_biblatex(entry) if biblatex else entry))
     return "".join(e + "\n\n" for e in entries).rstrip("\n") + "\n" if entries else ""
 

@@ -108,6 +108,6 @@ def _merge(path: Path, papers: list[Paper], full: bool, ascii_only: bool, biblat
 
     with store.transaction(path) as edit:
         have = {p.key for p in edit.papers}
-        new = [clean(p, full, ascii_only) for p in papers if p.key not in have]
+        new = [clean(p, full, ascii_only, biblatex) for p in papers if p.key not in have]
         edit.papers += [to_biblatex(p) if biblatex else p for p in new]
     return len(new)

@@ -1,5 +1,5 @@
 """`update`: what a source knows better than the list (a newer title or author list, a DOI, a
-journal reference, a primary class), planned first and written only when asked.
+journal reference (as a note), a primary class), planned first and written only when asked.
 
 Fields people edit by hand (taxonomy, links, keywords, venue) are never touched.
 """
@@ -43,14 +43,14 @@ def changes_for(paper: Paper, fresh: Paper) -> list[Change]:
         out.append(Change("author", paper.get("author"), fresh.get("author")))
     if fresh.doi and fresh.doi.casefold() != paper.doi.casefold():
         out.append(Change("doi", paper.doi, fresh.doi))
-    journal, reference = paper.get("journal"), fresh.get("journal")
+    journal, reference = paper.get("journal"), fresh.get("note")
     if (
         reference
-        and not reference.startswith(PREPRINT)
+        and not paper.get("note")
         and not paper.get("booktitle")
         and (not journal or journal.startswith(PREPRINT))
     ):
-        out.append(Change("journal", journal, reference))
+        out.append(Change("note", "", reference))
     if fresh.get("primaryclass") and not paper.get("primaryclass"):
         out.append(Change("primaryclass", "", fresh.get("primaryclass")))
     return out
