@@ -209,8 +209,14 @@ class Catalog:
 
 
 def suggest_key(key: str, known: Sequence[str]) -> str:
-    """` (did you mean ...?)` for the closest keys, or nothing."""
+    """` (did you mean ...?)` for the same key in another case or the closest keys; for
+    a word that is no key at all, the search that would find it."""
     import difflib
+    import shlex
 
-    close = difflib.get_close_matches(key, known, n=3, cutoff=0.8)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    folded = key.casefold()
+    close = [k for k in known if k.casefold() == folded]
+    close = close or difflib.get_close_matches(key, known, n=3, cutoff=0.8)
+    if close:
+        return f" (did you mean {', '.join(close)}?)"
+    return f" (to find papers by a word: ke-papers search {shlex.quote(key)})"

@@ -836,6 +836,123 @@ def update(
     _say(f"updated {_plural(len(plan.changes), 'entry')}")
 
 
+KeyArg = Annotated[
+    str, typer.Argument(metavar="KEY", help="Citation key.", autocompletion=_complete_keys)
+]
+KeysArg = Annotated[
+    list[str],
+    typer.Argument(metavar="KEY...", help="Citation keys.", autocompletion=_complete_keys),
+]
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    key: KeyArg,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="FIELD=VALUE", help="Set a field (again for more)."),
+    ] = None,
+    unset: Annotated[
+        list[str] | None, typer.Option("--unset", metavar="FIELD", help="Drop a field.")
+    ] = None,
+) -> None:
+    """Change one entry: in $EDITOR, or with --set/--unset for scripts.
+
+    The edited entry is checked before it is written back in its place; a broken edit is
+    refused with its line and offered again. `--set venue="ICLR 2023"` also sets the entry
+    type, container and year.
+    """
+    from ke_papers.usecases import editing
+
+    path = _writable(ctx)
+    if set_ or unset:
+        changes = editing.parse_assignments(set_ or [], unset or [])
+        _say(f"updated {editing.set_fields(path, key, changes).key}")
+        return
+    refused: list[str] = []
+    paper = editing.edit_interactively(path, key, lambda text, why: _editor(text, why, refused))
+    if refused:
+        raise _fail(refused[-1])
+    _say("no change" if paper is None else f"updated {paper.key}")
+
+
+def _editor(text: str, problem: str, refused: list[str]) -> str | None:
+    """The text after the user's editor ($EDITOR, $VISUAL, vi); after a refused edit, ask first."""
+    import os
+
+    if problem:
+        _say(f"error: {problem}")
+        try:
+            again = typer.confirm("edit again?", default=True, err=True)
+        except typer.Abort:
+            again = False
+        if not again:
+            refused.append(problem)
+            return None
+    from ke_papers.usecases.editing import run_editor
+
+    return run_editor(text, os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi")
+
+
+@app.command()
+def move(
+    ctx: typer.Context,
+    keys: KeysArg,
+    category: Annotated[
+        str,
+        typer.Option(
+            "--category",
+            "-c",
+            metavar="SECTION",
+            help="The section to move to (any level, by name or full path).",
+            autocompletion=_complete_sections,
+        ),
+    ],
+    after: Annotated[
+        str | None,
+        typer.Option("--after", metavar="KEY", help="Right after this entry of the section."),
+    ] = None,
+) -> None:
+    """Move entries to another section, or to another place in their own."""
+    from ke_papers.usecases import editing
+
+    for paper in editing.move(_writable(ctx), keys, category, after):
+        _say(f"moved {paper.key} to {' > '.join(paper.taxonomy)}")
+
+
+@app.command()
+def rename(
+    ctx: typer.Context,
+    old: KeyArg,
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The new key.")],
+) -> None:
+    """Give an entry another key (refused when the key is taken or not valid BibTeX)."""
+    from ke_papers.usecases import editing
+
+    editing.rename(_writable(ctx), old, new)
+    _say(f"renamed {old} to {new}")
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    keys: KeysArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Remove entries (asks at a terminal; needs --yes otherwise)."""
+    from ke_papers.usecases import editing
+
+    path = _writable(ctx)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise _fail("remove asks before it deletes: at a terminal, or with --yes")
+        names = ", ".join(dict.fromkeys(keys))
+        typer.confirm(f"remove {names} from {display_path(path)}?", abort=True, err=True)
+    for paper in editing.remove(path, keys):
+        _say(f"removed {paper.key} ({paper.title})")
+
+
 @app.command("lint")
 def lint_(
     ctx: typer.Context,

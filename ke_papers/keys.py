@@ -62,3 +62,19 @@ def _suffixes() -> Iterator[str]:
     for width in itertools.count(1):
         for letters in itertools.product(string.ascii_lowercase, repeat=width):
             yield "".join(letters)
+
+
+#: What BibTeX and biber accept in a key: no spaces, braces, quotes, commas or comment signs.
+_VALID = re.compile(r"^[^\s{}(),\"#%'=\\~]+$")
+
+
+def check(key: str) -> str:
+    """The key, if BibTeX can cite it; else one line saying what is wrong with it."""
+    from ke_papers.errors import KePapersError
+
+    if not _VALID.match(key):
+        raise KePapersError(
+            f"'{key}' is not a valid BibTeX key: use letters, digits and - _ : . / + "
+            "(no spaces, braces, quotes, commas, # or %)"
+        )
+    return key

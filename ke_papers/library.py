@@ -65,10 +65,6 @@ class Library:
 
     def add(self, paper: Paper) -> int:
         """Insert at the end of the paper's section (or of its nearest ancestor's subtree)."""
-        if not paper.key:
-            paper.key = self.new_key(paper)
-        elif paper.key in self._by_key:
-            raise KePapersError(f"key '{paper.key}' is already taken")
         path = tuple(paper.taxonomy)
         index = len(self.papers)
         for depth in range(len(path), 0, -1):
@@ -82,11 +78,23 @@ class Library:
             if hits:
                 index = hits[-1] + 1
                 break
+        self._insert(index, paper)
+        return index
+
+    def insert_after(self, key: str, paper: Paper) -> None:
+        """Put `paper` right after the entry `key` (in its section: the caller sees to it)."""
+        self._insert(self.papers.index(self.find(key)) + 1, paper)
+
+    def _insert(self, index: int, paper: Paper) -> None:
+        """Insert with a key of its own (minted when it has none) and keep the indexes current."""
+        if not paper.key:
+            paper.key = self.new_key(paper)
+        elif paper.key in self._by_key:
+            raise KePapersError(f"key '{paper.key}' is already taken")
         self.papers.insert(index, paper)
         self._by_key[paper.key] = paper
         if self._duplicates is not None:
             self._duplicates.add(paper)
-        return index
 
     def replace(self, key: str, paper: Paper) -> None:
         """Put `paper` where the entry `key` stands (same key: its bytes are rewritten)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ke_papers import cache, files, keys, store, urls, venues
-from ke_papers.identity import Duplicates, arxiv_base, is_arxiv_id
+from ke_papers.identity import Duplicates, arxiv_base, is_arxiv_id, year_of
 from ke_papers.model import TAXONOMY_SEP, Paper, parse_links
 
 REQUIRED = {
@@ -133,9 +133,17 @@ def _bad_taxonomy(paper: Paper, ctx: Context) -> Iterator[str]:
 
 
 def _key_style(paper: Paper, ctx: Context) -> Iterator[str]:
-    base = keys.base_key(paper.names, paper.year, paper.get("title"))
-    if not (paper.key.startswith(base) and _KEY_SUFFIX.fullmatch(paper.key[len(base) :])):
-        yield f"key does not follow the key rule (expected {base})"
+    """The key rule with the entry's year, or with its arXiv year: a key minted while the
+    paper was a preprint stays right after it is published."""
+    years = [paper.year]
+    if paper.arxiv and is_arxiv_id(arxiv_base(paper.arxiv)):
+        years.append(year_of(arxiv_base(paper.arxiv)))
+    bases = [keys.base_key(paper.names, year, paper.get("title")) for year in years]
+    if not any(
+        paper.key.startswith(base) and _KEY_SUFFIX.fullmatch(paper.key[len(base) :])
+        for base in bases
+    ):
+        yield f"key does not follow the key rule (expected {bases[0]})"
 
 
 def _duplicate_keys(ctx: Context) -> Iterator[Hit]:
@@ -269,7 +277,7 @@ def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
     """The findings for a bib file; those that depend only on its bytes come from the parse cache."""
     data = files.read_bytes(path)
     own = [r for r in RULES if not r.needs_readme]
-    ids = [r.id for r in own]
+    ids = [r.id for r in own] + [_rules_digest()]
 
     def doc() -> store.Document:
         return store.parse(store.decode(data, path), path, lenient=True)
@@ -289,6 +297,13 @@ def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
         empty = store.parse("", path)
         findings += check(Context(empty, _year(), readme_stale), others)
     return sorted(findings, key=lambda f: (f.line, f.rule))
+
+
+def _rules_digest() -> str:
+    """Cached findings are trusted only for the rules that found them: this module's text."""
+    import hashlib
+
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
 
 
 def _year() -> int:

@@ -88,7 +88,12 @@ def resolve(root: Section, query: str) -> tuple[str, ...]:
         raise NotFound(f"section '{query}' is ambiguous: it could be {options}")
     import difflib
 
-    known = [s.title for s in sections]
-    close = difflib.get_close_matches(query, known + [s.name for s in sections], n=3, cutoff=0.6)
-    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-    raise NotFound(f"unknown section '{query}'{hint}; known sections: {'; '.join(known)}")
+    names = dict.fromkeys([s.name for s in sections] + [s.title for s in sections])
+    close = difflib.get_close_matches(query, list(names), n=3, cutoff=0.5)
+    if not close:
+        tops = [s.name for s in root.children]
+        raise NotFound(
+            f"unknown section '{query}'; the top sections are {', '.join(map(repr, tops))} "
+            "(ke-papers taxonomy shows them all)"
+        )
+    raise NotFound(f"unknown section '{query}' (did you mean {', '.join(map(repr, close))}?)")

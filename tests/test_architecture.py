@@ -36,6 +36,7 @@ LAYERS = [
         "usecases.importing",
         "usecases.linting",
         "usecases.formatting",
+        "usecases.editing",
     },
     {"cli", "__main__"},
 ]

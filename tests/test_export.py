@@ -59,8 +59,15 @@ def seed_with_known_fixes() -> list[tuple[str, list[dict]]]:
     for _, entries in sections:
         for e in entries:
             e["title"] = (
-                e["title"].replace("inLanguage", "in Language").replace("paramters", "parameters")
+                e["title"]
+                .replace("inLanguage", "in Language")
+                .replace("paramters", "parameters")
+                .replace("MQUAKE", "MQuAKE")
             )
+            if e["title"] == "Mass-Editing Memory in a Transformer":
+                e["venue"] = "ICLR 2023"
+            if e["venue"] == "ACL2023 Findings":
+                e["venue"] = "ACL 2023 Findings"
             e["links"] = [
                 (label, url.replace("2204.12785", "2205.11482"))
                 if e["title"].startswith("Towards Tracing")
@@ -105,7 +112,7 @@ def test_entry_shape_is_the_seeds(run):
         "[[page](https://rome.baulab.info/)] "
         "[[video](https://www.youtube.com/watch?v=_NMQyOu2HTo&t=0)]\n"
     ) in text
-    assert "5. **Mass-Editing Memory in a Transformer**. <br />\n" in text
+    assert "5. **Mass-Editing Memory in a Transformer**. (ICLR 2023) <br />\n" in text
     assert "\n## Papers\n\n### Overview\n" in text
     assert "\n##### Locate and edit\n" in text and "\n#### More Related Papers\n" in text
 

@@ -1,0 +1,189 @@
+"""Editing the list without opening the bib file: one entry's fields or text, its place, its
+key, or the entry itself. Each edit goes through the one checked write path, so only the
+lines of the entries touched change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ke_papers import keys, store, taxonomy, urls
+from ke_papers.bibtex import format_entry
+from ke_papers.entries import Extras, with_extras
+from ke_papers.errors import BibError, KePapersError
+from ke_papers.model import Paper, parse_links
+from ke_papers.usecases.reading import editing
+
+_FIELD = re.compile(r"^[a-z][a-z0-9_\-:.+]*$")
+
+
+def parse_assignments(sets: Sequence[str], unsets: Sequence[str]) -> dict[str, str | None]:
+    """`FIELD=VALUE` options (and fields to drop) as changes: a value of None drops the field."""
+    changes: dict[str, str | None] = {}
+    for option in sets:
+        name, sep, value = option.partition("=")
+        if not sep:
+            raise KePapersError(f"--set takes FIELD=VALUE, not '{option}'")
+        changes[_field_name(name)] = value.strip()
+    for name in unsets:
+        changes[_field_name(name)] = None
+    return changes
+
+
+def _field_name(name: str) -> str:
+    name = name.strip().casefold()
+    if not _FIELD.match(name):
+        raise KePapersError(f"'{name}' is not a BibTeX field name")
+    return name
+
+
+def _check_value(name: str, value: str) -> None:
+    depth = 0
+    for char in value.replace("\\{", "").replace("\\}", ""):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        raise KePapersError(f"{name}: the braces in '{value}' do not balance")
+    if name == "links":
+        for link in parse_links(value):
+            urls.check(link.url)
+    if name == "url":
+        urls.check(value)
+
+
+def set_fields(path: Path, key: str, changes: dict[str, str | None]) -> Paper:
+    """Set or drop fields of one entry. A venue label also sets the entry type, container
+    and year, as `add --venue` does."""
+    if not changes:
+        raise KePapersError("nothing to change: give --set FIELD=VALUE or --unset FIELD")
+    for name, value in changes.items():
+        if value is not None:
+            _check_value(name, value)
+    with editing(path) as library:
+        old = library.find(key)
+        venue = changes.pop("venue", None) if changes.get("venue") else None
+        paper = old.with_fields(**changes)
+        if venue:
+            paper = with_extras(paper, Extras(venue=venue))
+        library.replace(key, paper)
+    return paper
+
+
+def entry_text(path: Path, key: str) -> str:
+    """The entry as it stands in the file, byte for byte: what an editor is given."""
+    doc = store.read(path)
+    for paper in doc.papers:
+        if paper.key == key and paper.chunk is not None:
+            chunk = doc.chunks[paper.chunk]
+            return doc.text[chunk.start : chunk.end]
+    from ke_papers.catalog import suggest_key
+
+    raise KePapersError(f"no paper with key '{key}'{suggest_key(key, [p.key for p in doc.papers])}")
+
+
+def replace_text(path: Path, key: str, text: str) -> Paper:
+    """Put an edited entry in place of `key`: it must read as exactly one entry."""
+    try:
+        found = store.parse(text, path.with_name(f"{path.name} ({key})")).papers
+    except BibError as exc:
+        raise KePapersError(f"the edited entry does not parse: {exc}") from None
+    if len(found) != 1:
+        raise KePapersError(f"the edited text holds {len(found)} entries, not one")
+    new = dataclasses.replace(found[0], chunk=None, line=None)
+    if new.key != key:
+        keys.check(new.key)
+    with editing(path) as library:
+        old = library.find(key)
+        if new.key != key and library.get(new.key) is not None:
+            raise KePapersError(f"key '{new.key}' is already taken")
+        if format_entry(new) == format_entry(old):
+            return old
+        library.replace(key, new)
+    return new
+
+
+def edit_interactively(
+    path: Path, key: str, editor: Callable[[str, str], str | None]
+) -> Paper | None:
+    """Hand the entry to `editor(text, problem)` until it comes back valid.
+
+    `editor` returns None when the user gives up; None comes back then, and when the
+    text came back unchanged: the file is left as it was.
+    """
+    original = entry_text(path, key)
+    text, problem = original, ""
+    while True:
+        edited = editor(text, problem)
+        if edited is None or edited.strip() == original.strip():
+            return None
+        try:
+            return replace_text(path, key, edited)
+        except KePapersError as exc:
+            text, problem = edited, str(exc)
+
+
+def run_editor(text: str, program: str) -> str | None:
+    """`text` after the user edited it in `program` (split like a shell command line);
+    None when the editor failed or the file was not saved."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="ke-papers-", suffix=".bib")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        before = os.stat(name).st_mtime_ns
+        try:
+            done = subprocess.run([*shlex.split(program), name], check=False)
+        except OSError as exc:
+            raise KePapersError(f"cannot start the editor '{program}': {exc.strerror}") from None
+        if done.returncode != 0:
+            raise KePapersError(f"the editor '{program}' failed (exit code {done.returncode})")
+        if os.stat(name).st_mtime_ns == before:
+            return None
+        with open(name, encoding="utf-8") as fh:
+            return fh.read()
+    finally:
+        os.unlink(name)
+
+
+def move(path: Path, moved: Sequence[str], section: str, after: str | None = None) -> list[Paper]:
+    """Move entries to a section (any level), at its end or right after another entry."""
+    with editing(path) as library:
+        target = taxonomy.resolve(library.tree(), section)
+        if after is not None and tuple(library.find(after).taxonomy) != target:
+            raise KePapersError(f"--after {after}: that entry is not in '{' > '.join(target)}'")
+        papers = [library.remove(key) for key in dict.fromkeys(moved)]
+        placed = []
+        for paper in papers:
+            new = paper.with_fields(taxonomy=" > ".join(target))
+            new.chunk = None
+            if after is None:
+                library.add(new)
+            else:
+                library.insert_after(after, new)
+                after = new.key
+            placed.append(new)
+    return placed
+
+
+def rename(path: Path, old: str, new: str) -> Paper:
+    keys.check(new)
+    with editing(path) as library:
+        paper = library.find(old)
+        if library.get(new) is not None:
+            raise KePapersError(f"key '{new}' is already taken")
+        renamed = dataclasses.replace(paper, key=new)
+        library.replace(old, renamed)
+    return renamed
+
+
+def remove(path: Path, removed: Sequence[str]) -> list[Paper]:
+    with editing(path) as library:
+        return [library.remove(key) for key in dict.fromkeys(removed)]
