@@ -30,6 +30,7 @@ FIELD_ORDER = (
     "eprinttype",
     "eprintclass",
     "url",
+    "note",
     "venue",
     "taxonomy",
     "keywords",

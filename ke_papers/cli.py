@@ -642,7 +642,8 @@ def cite(
         force=force,
     )
     if query and not done.papers:
-        raise _fail(f"no paper matches '{query}'")
+        _say(f"no paper matches '{query}'")
+        raise typer.Exit(1)
     for key, hint in done.missing:
         _say(f"unknown key '{key}'{hint}")
     if done.status == "printed":
