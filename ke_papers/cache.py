@@ -17,6 +17,7 @@ import marshal
 import mmap
 import os
 import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
-VERSION = 6
+VERSION = 7
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as raw bytes and memory-mapped rather than unmarshalled.
 BLOB = "records"
@@ -47,30 +48,35 @@ def _stamp(path: Path, data: bytes) -> tuple[Any, ...]:
 
 
 def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
+    """A part, if it was written for this stamp and its bytes are the ones written.
+
+    Every part carries a CRC-32 of its payload: a part damaged on disk (a flipped bit)
+    is a miss and is rebuilt, never read as data.
+    """
     try:
-        if part == BLOB:
-            with target.open("rb") as fh:
-                (size,) = struct.unpack("<Q", fh.read(8))
-                stored, length = marshal.loads(fh.read(size))
+        with target.open("rb") as fh:
+            (size,) = struct.unpack("<Q", fh.read(8))
+            stored, length, crc = marshal.loads(fh.read(size))
+            if stored != stamp:
+                raise _Miss
+            if part == BLOB:
                 mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-                if stored != stamp or len(mapped) != 8 + size + length:
-                    raise _Miss
-                return memoryview(mapped)[8 + size :]
-        stored, value = marshal.loads(target.read_bytes())
+                payload: Any = memoryview(mapped)[8 + size :]
+            else:
+                payload = fh.read()
+        if len(payload) != length or zlib.crc32(payload) != crc:
+            raise _Miss
+        return payload if part == BLOB else marshal.loads(payload)
     except _Miss:
         raise
     except Exception:  # missing, truncated, corrupt, or another version
         raise _Miss from None
-    if stored != stamp:
-        raise _Miss
-    return value
 
 
 def _dump(stamp: tuple[Any, ...], part: str, value: Any) -> bytes:
-    if part == BLOB:
-        head = marshal.dumps((stamp, len(value)))
-        return struct.pack("<Q", len(head)) + head + bytes(value)
-    return marshal.dumps((stamp, value))
+    payload = bytes(value) if part == BLOB else marshal.dumps(value)
+    head = marshal.dumps((stamp, len(payload), zlib.crc32(payload)))
+    return struct.pack("<Q", len(head)) + head + payload
 
 
 class Reader:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from ke_papers import cache, files, identity, store, taxonomy
-from ke_papers.errors import BibError, NotFound, display_path
+from ke_papers.errors import NotFound, display_path
 from ke_papers.latex import fold
 from ke_papers.model import Paper
 
@@ -107,25 +107,13 @@ def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, str]:
 
     def build() -> dict[str, Any]:
         # Lenient: a duplicate key must not stop reading (the first entry wins, with a
-        # warning); writes refuse such a file (`cached_document`).
+        # warning); writes parse the file themselves, strictly, and refuse it.
         doc = store.parse(text, path, lenient=True)
         parts = _parts(doc.papers, derived)
         parts["meta"]["duplicate_keys"] = doc.duplicate_keys
-        return {**parts, "document": store.encode(doc)}
+        return parts
 
     return cache.Reader(path, data, build), text
-
-
-def cached_document(path: Path, derived: Derived) -> tuple[store.Document, list[identity.Keys]]:
-    """The parsed file (from the cache when it holds these bytes), and its papers' identities."""
-    reader, text = _reader(path, derived)
-    meta = reader.get("meta")
-    if meta["duplicate_keys"]:
-        line, key = meta["duplicate_keys"][0]
-        raise BibError(path, line, f"duplicate key '{key}': rename one entry before writing")
-    doc = store.decoded(reader.get("document"), text, path)
-    keys = list(map(identity.Keys, meta["arxiv"], meta["doi"], meta["title"]))
-    return doc, keys
 
 
 class Catalog:

@@ -566,7 +566,7 @@ def _report_export(done: Any, readme: bool) -> None:
         if done.current is not None:
             _show_diff(done.current, done.text, name)
         raise typer.Exit(1)
-    _say(f"{name} is up to date" if done.status == "up to date" else f"wrote {name}")
+    _say(f"wrote {name}" if done.status == "wrote" else f"{name} is up to date")
 
 
 @app.command()

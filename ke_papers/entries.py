@@ -9,13 +9,14 @@ URL policy (`urls`).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ke_papers import names, urls, venues
 from ke_papers.errors import KePapersError
 from ke_papers.identity import year_of
-from ke_papers.latex import escape_text, from_text
+from ke_papers.latex import defang, escape_text, from_text
 from ke_papers.model import ARXIV_ABS, TAXONOMY_SEP, Link, Paper, format_links, preprint_journal
 
 
@@ -43,6 +44,14 @@ class Extras:
     key: str = ""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str) -> str:
+    """Untrusted text without control characters (a NUL byte, terminal escapes)."""
+    return _CONTROL.sub("", value)
+
+
 def new_entry(
     title: str,
     authors: Sequence[str] = (),
@@ -60,15 +69,16 @@ def new_entry(
     """A complete entry: the venue decides type and container, else arXiv's preprint
     convention; a journal reference becomes a note; the year comes from the venue, else
     `year`, else the ID."""
-    fields: dict[str, str] = {"title": from_text(title)}
+    title, abstract, journal_ref = _text(title), _text(abstract), _text(journal_ref)
+    fields: dict[str, str] = {"title": defang(from_text(title))}
     if authors:
-        fields["author"] = names.author_field(list(authors))
+        fields["author"] = defang(names.author_field([_text(a) for a in authors]))
     entry_type = "misc"
     if arxiv:
         entry_type, fields["journal"] = "article", preprint_journal(arxiv)
     if journal_ref:
         # Free text ("Acta Astron. 56:1-50, 2006"), not a journal name: styles print a note as is.
-        fields["note"] = escape_text(journal_ref)
+        fields["note"] = defang(escape_text(journal_ref))
     year = year or (year_of(arxiv) if arxiv else None)
     if year:
         fields["year"] = str(year)
@@ -81,7 +91,7 @@ def new_entry(
     if url and url != ARXIV_ABS + arxiv:
         fields["url"] = urls.for_bibtex(url)
     if abstract:
-        fields["abstract"] = escape_text(abstract)
+        fields["abstract"] = defang(escape_text(abstract))
     paper = Paper(key="", entry_type=entry_type, fields=fields, line=line)
     return with_extras(paper, extras) if extras else paper
 

@@ -17,6 +17,10 @@ from pathlib import Path
 from ke_papers.errors import KePapersError, display_path
 
 LOCK_TIMEOUT = 30.0
+#: The largest file ke-papers reads: a bib of a million entries is about 1 GB.
+MAX_READ = 2**30
+#: Temporary files of writers that died are removed by the next write, once this old.
+STALE_SECONDS = 60.0
 
 
 def real_path(path: Path) -> Path:
@@ -24,10 +28,27 @@ def real_path(path: Path) -> Path:
     return path.resolve() if path.is_symlink() else path
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; a missing or unreadable file is a one-line error."""
+def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; anything else is a one-line error.
+
+    A device (`/dev/zero`), a pipe (which would block) or a huge file is refused before
+    a byte is read.
+    """
+    import stat
+
     try:
-        return path.read_bytes()
+        with open(path, "rb", opener=_no_block) as fh:
+            st = os.fstat(fh.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(st.st_mode):
+                raise KePapersError(f"{display_path(path)}: not a regular file")
+            if st.st_size > limit:
+                raise KePapersError(
+                    f"{display_path(path)}: {st.st_size:,} bytes is more than ke-papers reads "
+                    f"({limit:,})"
+                )
+            return fh.read(limit + 1)[:limit]
     except FileNotFoundError:
         raise KePapersError(f"{display_path(path)}: no such file") from None
     except IsADirectoryError:
@@ -36,13 +57,20 @@ def read_bytes(path: Path) -> bytes:
         raise KePapersError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
 
 
-def read_text(path: Path) -> str:
+def _no_block(name: str, flags: int) -> int:
+    """Open without waiting for a writer: a FIFO must not hang the command."""
+    return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def read_text(path: Path, errors: str = "strict") -> str:
     """A UTF-8 text file the user named, or one line saying why it cannot be read."""
+    if not path.exists():
+        raise KePapersError(f"{display_path(path)}: cannot read: no such file")
+    data = read_bytes(path)
     try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise KePapersError(f"{display_path(path)}: cannot read: {reason}") from None
+        return data.decode("utf-8", errors=errors)
+    except UnicodeDecodeError:
+        raise KePapersError(f"{display_path(path)}: cannot read: not UTF-8 text") from None
 
 
 def _new_file_mode() -> int:
@@ -65,8 +93,11 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
     if old is not None:
         _check_replaceable(path, old)
+    _remove_stale(target)
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp"
+        )
     except OSError as exc:
         raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
     try:
@@ -94,6 +125,34 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove the temporary files that writers killed mid-write left beside `target`.
+
+    Each name holds its writer's process ID; one whose process is gone and that has not
+    been touched for a minute is garbage.
+    """
+    import glob
+    import time
+
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            if time.time() - tmp.stat().st_mtime > STALE_SECONDS:
+                tmp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _check_replaceable(path: Path, old: os.stat_result) -> None:

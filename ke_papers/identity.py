@@ -133,14 +133,13 @@ class Match:
 class Duplicates:
     """Papers by each identity, kept current as papers are added: the one duplicate finder."""
 
-    def __init__(self, papers: Iterable[Paper] = (), keys: Iterable[Keys] | None = None) -> None:
+    def __init__(self, papers: Iterable[Paper] = ()) -> None:
         self.by: dict[str, dict[str, list[Paper]]] = {kind: {} for kind in KINDS}
-        papers = list(papers)
-        for paper, ids in zip(papers, keys or map(Keys.of, papers), strict=True):
-            self.add(paper, ids)
+        for paper in papers:
+            self.add(paper)
 
-    def add(self, paper: Paper, ids: Keys | None = None) -> None:
-        ids = ids or Keys.of(paper)
+    def add(self, paper: Paper) -> None:
+        ids = Keys.of(paper)
         for kind in KINDS:
             value = getattr(ids, kind)
             if value:

@@ -101,6 +101,10 @@ def escape(text: str) -> str:
             out.append(text[i : i + 2])
             i += 2
             continue
+        if ch == "\\":  # a lone backslash at the end would escape the value's closing brace
+            out.append("\\textbackslash{}")
+            i += 1
+            continue
         if ch == "$":
             end = text.find("$", i + 1)
             if end > i + 1 and not text[end - 1].isspace() and not text[i + 1].isspace():
@@ -113,6 +117,40 @@ def escape(text: str) -> str:
             out.append(ch)
         i += 1
     return "".join(out)
+
+
+#: Commands titles, names and abstracts really use: accents, letters, text styles, logos
+#: and math. Every other command in untrusted text is shown, not run (`defang`).
+_SAFE = """u v H c k r d b t ss o O ae AE oe OE aa AA l L i j dh DH th TH
+    emph textbf textit textsc textrm texttt textsf textsl textup text mbox textsuperscript
+    textsubscript textendash textemdash textquoteleft textquoteright textquotedblleft
+    textquotedblright textasciitilde textasciicircum textbackslash textbar textless
+    textgreater textunderscore ldots dots cdots LaTeX TeX BibTeX
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu
+    xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta
+    Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega mathcal mathbb mathbf mathrm mathit mathsf
+    mathtt mathfrak boldsymbol bm operatorname frac tfrac dfrac sqrt sum prod int oint log
+    exp sin cos tan min max arg argmin argmax lim inf sup det ell infty partial nabla le ge leq
+    geq neq ne ll gg approx sim simeq cong equiv propto times cdot circ star ast pm mp div
+    to rightarrow leftarrow leftrightarrow Rightarrow Leftarrow Leftrightarrow mapsto
+    longrightarrow in notin ni subset subseteq supset supseteq cup cap setminus emptyset
+    forall exists neg lnot land lor wedge vee oplus otimes odot left right big Big bigg Bigg
+    langle rangle lvert rvert lVert rVert mid vert Vert top bot perp parallel hat tilde bar
+    vec dot ddot overline underline widehat widetilde prime quad qquad colon url href
+    nolinkurl"""
+SAFE_COMMANDS = frozenset(_SAFE.split())
+_COMMAND = re.compile(r"\\([A-Za-z@]+)")
+
+
+def defang(value: str) -> str:
+    """Untrusted LaTeX made harmless: a command that is not a known text or math command
+    (`\\input`, `\\write`, `\\catcode`, `\\csname`, `\\def`, ...) prints as text instead of running."""
+    value = value.replace(
+        "^^", "\\textasciicircum{}\\textasciicircum{}"
+    )  # TeX's ^^5c is a backslash
+    return _COMMAND.sub(
+        lambda m: m[0] if m[1] in SAFE_COMMANDS else "\\textbackslash{}" + m[1], value
+    )
 
 
 def escape_text(text: str) -> str:

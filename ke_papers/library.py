@@ -12,21 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ke_papers import keys, store, taxonomy
-from ke_papers.catalog import Derived, cached_document, suggest_key
+from ke_papers.catalog import suggest_key
 from ke_papers.errors import KePapersError, NotFound
-from ke_papers.identity import Duplicates, Keys, Match
+from ke_papers.identity import Duplicates, Match
 from ke_papers.model import Paper
 
 
 class Library:
     """The papers in file order, with a key index and a duplicate finder kept up to date."""
 
-    def __init__(self, papers: list[Paper], ids: list[Keys] | None = None) -> None:
+    def __init__(self, papers: list[Paper]) -> None:
         self.papers = papers
         self._by_key: dict[str, Paper] = {}
         for paper in reversed(papers):
             self._by_key[paper.key] = paper
-        self._ids = ids
         self._duplicates: Duplicates | None = None
 
     def __len__(self) -> int:
@@ -53,7 +52,7 @@ class Library:
     @property
     def duplicates(self) -> Duplicates:
         if self._duplicates is None:
-            self._duplicates = Duplicates(self.papers, self._ids)
+            self._duplicates = Duplicates(self.papers)
         return self._duplicates
 
     def duplicate_of(self, paper: Paper) -> Match | None:
@@ -117,18 +116,11 @@ class Library:
 
 
 @contextlib.contextmanager
-def edit(path: Path, derived: Derived, write: bool = True) -> Iterator[Library]:
+def edit(path: Path, write: bool = True) -> Iterator[Library]:
     """A library to change, written back (checked, atomically, under the lock) if all went well.
 
-    The file is read through the parse cache, trusted only for these exact bytes.
+    The write is planned from the file's bytes read under the lock, never from a cache.
     With `write=False` (a dry run) the edits are made and then dropped.
     """
-    loaded: list[list[Keys]] = []
-
-    def load(target: Path) -> store.Document:
-        doc, ids = cached_document(target, derived)
-        loaded.append(ids)
-        return doc
-
-    with store.transaction(path, write=write, load=load) as change:
-        yield Library(change.papers, loaded[0] if loaded else [])
+    with store.transaction(path, write=write) as change:
+        yield Library(change.papers)

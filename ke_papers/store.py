@@ -14,7 +14,6 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ke_papers import files
 from ke_papers.bibtex import format_entry
@@ -181,25 +180,6 @@ def decode(data: bytes, path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise BibError(path, line, "not UTF-8 text") from None
-
-
-def encode(doc: Document) -> dict[str, Any]:
-    """A parsed document as plain values, for the parse cache (its text is the file itself)."""
-    return {
-        "chunks": [(c.start, c.end, c.kind, c.line) for c in doc.chunks],
-        "papers": [(p.key, p.entry_type, p.fields, p.raw, p.line, p.chunk) for p in doc.papers],
-        "strings": doc.strings,
-    }
-
-
-def decoded(value: dict[str, Any], text: str, path: Path) -> Document:
-    """The document `encode` made, over the file's current text."""
-    papers = [
-        Paper(key=k, entry_type=t, fields=f, raw=r, line=line, chunk=c)
-        for k, t, f, r, line, c in value["papers"]
-    ]
-    chunks = [Chunk(*c) for c in value["chunks"]]
-    return Document(path, text, chunks, papers, value["strings"])
 
 
 def read(path: Path, lenient: bool = False) -> Document:

@@ -9,8 +9,10 @@ BibTeX (`\\citation`) or biber (`\\abx@aux@cite`) will ask for. `*` means every 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+from ke_papers import files
 from ke_papers.errors import KePapersError, display_path
 
 ALL = "*"
@@ -27,10 +29,7 @@ _AUX_INPUT = re.compile(r"\\@input\{([^{}]+)\}")
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise KePapersError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
+    return files.read_text(path, errors="replace")
 
 
 def _split(group: str) -> list[str]:
@@ -38,25 +37,23 @@ def _split(group: str) -> list[str]:
 
 
 def tex_keys(main: Path) -> list[str]:
-    """Keys cited in `main` and what it inputs, in order of first citation."""
+    """Keys cited in `main` and what it inputs, in order of first citation.
+
+    The `\\input` tree is walked with a stack, not recursion: a chain of any depth is
+    fine, and a file already read is not read again.
+    """
     keys: dict[str, None] = {}
-    _scan_tex(main, keys, set(), main.parent)
-    return list(keys)
-
-
-def _scan_tex(path: Path, keys: dict[str, None], seen: set[Path], root: Path) -> None:
-    resolved = path.resolve()
-    if resolved in seen:
-        return
-    seen.add(resolved)
-    text = "\n".join(_COMMENT.sub("", line) for line in _read(path).splitlines())
-    # Walk citations and inputs in document order.
-    events = sorted(
-        [(m.start(), "cite", m) for m in _CITE.finditer(text)]
-        + [(m.start(), "input", m) for m in _INPUT.finditer(text)],
-        key=lambda e: e[0],
-    )
-    for _, kind, m in events:
+    seen: set[Path] = set()
+    root = main.parent
+    # A stack of iterators over (kind, match) events, each file's in document order.
+    stack = [_events(main)]
+    seen.add(main.resolve())
+    while stack:
+        event = next(stack[-1], None)
+        if event is None:
+            stack.pop()
+            continue
+        kind, m, path = event
         if kind == "cite":
             for group in _GROUP.findall(m[1]):
                 keys.update(dict.fromkeys(_split(group)))
@@ -67,24 +64,35 @@ def _scan_tex(path: Path, keys: dict[str, None], seen: set[Path], root: Path) ->
             child = child.with_suffix(".tex")
         if not child.is_file():
             raise KePapersError(f"{display_path(path)}: \\input file not found: {name}")
-        _scan_tex(child, keys, seen, root)
+        if child.resolve() not in seen:
+            seen.add(child.resolve())
+            stack.append(_events(child))
+    return list(keys)
+
+
+def _events(path: Path) -> Iterator[tuple[str, re.Match[str], Path]]:
+    """The citations and inputs of one file, in document order, comments skipped."""
+    text = "\n".join(_COMMENT.sub("", line) for line in _read(path).splitlines())
+    events = sorted(
+        [(m.start(), "cite", m) for m in _CITE.finditer(text)]
+        + [(m.start(), "input", m) for m in _INPUT.finditer(text)],
+        key=lambda e: e[0],
+    )
+    return ((kind, m, path) for _, kind, m in events)
 
 
 def aux_keys(aux: Path) -> list[str]:
     """Keys in an .aux file and the .aux files it `\\@input`s (BibTeX or biber)."""
     keys: dict[str, None] = {}
-    _scan_aux(aux, keys, set())
+    seen: set[Path] = set()
+    todo = [aux]
+    while todo:
+        path = todo.pop(0)
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        text = _read(path)
+        for m in _AUX_CITE.finditer(text):
+            keys.update(dict.fromkeys(_split(m[1] or m[2])))
+        todo += [c for m in _AUX_INPUT.finditer(text) if (c := path.parent / m[1]).is_file()]
     return list(keys)
-
-
-def _scan_aux(path: Path, keys: dict[str, None], seen: set[Path]) -> None:
-    if path.resolve() in seen:
-        return
-    seen.add(path.resolve())
-    text = _read(path)
-    for m in _AUX_CITE.finditer(text):
-        keys.update(dict.fromkeys(_split(m[1] or m[2])))
-    for m in _AUX_INPUT.finditer(text):
-        child = path.parent / m[1]
-        if child.is_file():
-            _scan_aux(child, keys, seen)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ke_papers.bibtex import format_entry
-from ke_papers.latex import brace_acronyms, escape, to_ascii, to_text
+from ke_papers.latex import brace_acronyms, defang, escape, to_ascii, to_text
 from ke_papers.model import Paper, preprint_journal
 
 LIST_FIELDS = ("venue", "taxonomy", "keywords", "links", "abstract")
@@ -26,7 +26,7 @@ def _clean_value(name: str, value: str, ascii_only: bool) -> str:
         return value
     if name == "title":
         value = brace_acronyms(value)
-    value = escape(value)
+    value = defang(escape(value))
     return to_ascii(value) if ascii_only else value
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ke_papers import urls
 from ke_papers.errors import KePapersError
 from ke_papers.model import Paper
 from ke_papers.taxonomy import Section, build_tree
@@ -75,7 +76,11 @@ def entry_body(paper: Paper) -> str:
     if paper.authors:
         authors = ", ".join(paper.authors)
         lines.append(_escape_line(authors + ("" if authors.endswith(".") else ".")))
-    links = " ".join(f"[[{escape_text(link.label)}]({safe_url(link.url)})]" for link in paper.links)
+    links = " ".join(
+        f"[[{escape_text(link.label)}]({safe_url(link.url)})]"
+        for link in paper.links
+        if urls.problem(safe_url(link.url)) is None
+    )
     if links:
         lines.append(links)
     return "\n".join(lines)
@@ -113,17 +118,43 @@ def _section_blocks(section: Section) -> list[str]:
     return blocks
 
 
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+
+
+def _marker_lines(readme: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of every line that could be a marker: outside code fences only."""
+    found = []
+    fence = ""
+    pos = 0
+    for line in readme.splitlines(keepends=True):
+        text = line.rstrip("\r\n").lstrip("\ufeff")
+        opened = _FENCE.match(text)
+        if fence:
+            if opened and opened[1][0] == fence[0] and len(opened[1]) >= len(fence):
+                fence = ""
+        elif opened:
+            fence = opened[1]
+        elif text.strip() in (START, END):
+            found.append((pos, pos + len(line), text.strip()))
+        pos += len(line)
+    return found
+
+
 def splice_readme(readme: str, generated: str, name: str = "README.md") -> str:
-    """The README with only what stands between the marker lines replaced."""
-    start = re.search(rf"^{re.escape(START)}[ \t]*\r?\n", readme, re.MULTILINE)
-    end = (
-        re.search(rf"^{re.escape(END)}[ \t]*$", readme[start.end() :], re.MULTILINE)
-        if start
-        else None
-    )
-    if start is None or end is None:
+    """The README with only what stands between the marker lines replaced.
+
+    Markers shown inside a code fence are not markers; the list takes the README's line
+    endings (CRLF stays CRLF) and a byte order mark stays where it is.
+    """
+    markers = _marker_lines(readme)
+    starts = [m for m in markers if m[2] == START]
+    ends = [m for m in markers if m[2] == END and starts and m[0] >= starts[0][1]]
+    if not starts or not ends:
         raise KePapersError(
             f"{name}: markers not found: put {START} and {END} on lines of their own "
             "where the paper list goes"
         )
-    return readme[: start.end()] + generated + readme[start.end() + end.start() :]
+    start_line = readme[starts[0][0] : starts[0][1]]
+    if start_line.endswith("\r\n"):  # the list takes the line ending its marker has
+        generated = generated.replace("\r\n", "\n").replace("\n", "\r\n")
+    return readme[: starts[0][1]] + generated + readme[ends[0][0] :]

@@ -26,8 +26,18 @@ COLUMNS = (
 )
 
 
+def _cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a `'` first."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def to_csv(papers: Sequence[Paper]) -> str:
-    """One row per paper; the usual links have columns, any other goes to `other_links`."""
+    """One row per paper; the usual links have columns, any other goes to `other_links`.
+
+    Data from outside (titles from arXiv, imported lists) is untrusted: no cell starts a
+    formula (`=HYPERLINK(...)`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -40,7 +50,8 @@ def to_csv(papers: Sequence[Paper]) -> str:
             else:
                 other.append(link)
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 paper.key,
                 paper.title,
                 "; ".join(paper.authors),

@@ -50,6 +50,14 @@ class Record:
     primary_category: str = ""
 
 
+#: The largest answer read, on the wire or unpacked: 100 papers' metadata is well under 1 MiB.
+MAX_ANSWER = 32 * 2**20
+
+
+class _TooLarge(Exception):
+    pass
+
+
 #: The longest wait a setting may ask for: a day.
 MAX_SECONDS = 86_400.0
 
@@ -151,9 +159,25 @@ def fetch(
     delay = _env_seconds(ENV_DELAY, DEFAULT_DELAY, zero_ok=True)
 
     class _Session(requests.Session):
+        """Every answer whole within `timeout` seconds and at most MAX_ANSWER bytes, on the
+        wire and unpacked: a server that drips a byte a second or sends a gzip bomb is cut off."""
+
         def request(self, *args: object, **kwargs: object) -> requests.Response:
-            kwargs.setdefault("timeout", timeout)
-            return super().request(*args, **kwargs)  # type: ignore[arg-type]
+            deadline = time.monotonic() + timeout
+            kwargs.update(timeout=timeout, stream=True)
+            response = super().request(*args, **kwargs)  # type: ignore[arg-type]
+            body = bytearray()
+            while chunk := response.raw.read1(65536, decode_content=True):
+                body += chunk
+                if len(body) > MAX_ANSWER or response.raw.tell() > MAX_ANSWER:
+                    response.close()
+                    raise _TooLarge
+                if time.monotonic() > deadline:
+                    response.close()
+                    raise requests.exceptions.ReadTimeout
+            response._content = bytes(body)
+            response._content_consumed = True
+            return response
 
     client = arxiv.Client(page_size=BATCH, delay_seconds=delay, num_retries=RETRIES)
     client.query_url_format = endpoint() + "?{}"
@@ -170,6 +194,10 @@ def fetch(
                 _store_cache(record)
         except arxiv.HTTPError as exc:
             raise KePapersError(_http_message(exc.status, exc.retry)) from None
+        except _TooLarge:
+            raise KePapersError(
+                f"arXiv's answer is larger than {MAX_ANSWER // 2**20} MiB: not read ({endpoint()})"
+            ) from None
         except requests.exceptions.Timeout:
             raise KePapersError(
                 f"arXiv did not answer within {timeout:g} s ({endpoint()})"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ke_papers import files, taxonomy
+from ke_papers import files, keys, taxonomy
 from ke_papers.catalog import Catalog
 from ke_papers.entries import Extras, with_extras
 from ke_papers.errors import KePapersError
@@ -93,6 +93,8 @@ def add(
 
     if request.key and len(request.ids) > 1:
         raise KePapersError("--key names one paper; give one ID")
+    if request.key:
+        keys.check(request.key)
     catalog = _present(path)
     extras = Extras(
         taxonomy=_section(catalog, request),

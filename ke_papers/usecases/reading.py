@@ -64,7 +64,7 @@ def warnings(path: Path) -> list[str]:
 @contextlib.contextmanager
 def editing(path: Path, write: bool = True) -> Iterator[library.Library]:
     """The library at `path` to change; written back when the block ends without error."""
-    with library.edit(path, DERIVED, write) as lib:
+    with library.edit(path, write) as lib:
         yield lib
 
 
