@@ -194,7 +194,9 @@ def _flock(path: Path, deadline: float) -> int:
     while True:
         target = path if path.exists() else path.parent
         try:
-            fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(
+                target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+            )
         except FileNotFoundError:
             if path.parent.exists():
                 continue  # the file vanished between the check and the open

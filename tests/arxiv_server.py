@@ -8,6 +8,7 @@ client's timeout), "error" (HTTP 503 every time), "reject" (the recorded 400 eve
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -31,6 +32,14 @@ _FEED = """<?xml version="1.0" encoding="UTF-8"?>
 {entries}
 </feed>
 """
+
+
+@functools.lru_cache(maxsize=1)
+def gzip_bomb() -> bytes:
+    """200 MiB of spaces in about 200 KiB of gzip (built once; call it before timing)."""
+    import gzip
+
+    return gzip.compress(b"<" + b" " * (200 * 2**20), compresslevel=6)
 
 
 def _base(identifier: str) -> str:
@@ -104,6 +113,9 @@ class ArxivServer:
                 server.times.append(time.monotonic())
                 if server.mode == "slow":
                     time.sleep(server.slow_seconds)
+                if server.mode in ("drip", "bomb", "huge"):
+                    self._hostile(server.mode)
+                    return
                 if server.mode == "error":
                     status, body = 503, b"Service Unavailable"
                 elif server.mode == "reject":
@@ -121,5 +133,27 @@ class ArxivServer:
 
             def log_message(self, *args: object) -> None:
                 pass
+
+            def _hostile(self, mode: str) -> None:
+                """A byte at a time, a gzip bomb, or a body larger than any answer should be."""
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/atom+xml")
+                    if mode == "bomb":
+                        body = gzip_bomb()
+                        self.send_header("Content-Encoding", "gzip")
+                    else:
+                        body = b"<" + b" " * (40 * 2**20 if mode == "huge" else 10**6)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if mode == "drip":
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(0.1)
+                    else:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
         return Handler
