@@ -53,11 +53,20 @@ def _field_value(paper: Paper, name: str) -> str:
 
 
 def format_entry(paper: Paper) -> str:
-    """The canonical text of one entry: fixed field order, aligned, braced values."""
+    """The canonical text of one entry: fixed field order, aligned, braced values.
+
+    A `% comment` line written inside the entry stays, word for word, before its field.
+    """
     names = sorted(paper.fields, key=lambda n: _RANK.get(n, len(_RANK)))
     lines = [f"@{paper.entry_type}{{{paper.key},"]
+    comments = paper.comments
     for i, name in enumerate(names):
+        if name in comments:
+            lines += ["  " + c for c in comments[name].split("\n")]
         comma = "," if i < len(names) - 1 else ""
         lines.append(f"  {name:<{NAME_WIDTH}} = {_field_value(paper, name)}{comma}")
+    for name, text in comments.items():
+        if name not in paper.fields:
+            lines += ["  " + c for c in text.split("\n")]
     lines.append("}")
     return "\n".join(lines)

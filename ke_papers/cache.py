@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
-VERSION = 5
+VERSION = 6
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as raw bytes and memory-mapped rather than unmarshalled.
 BLOB = "records"

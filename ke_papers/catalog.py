@@ -103,10 +103,10 @@ def _parts(papers: Sequence[Paper], derived: Derived) -> dict[str, Any]:
 def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, str]:
     """The parse cache of a file; a miss parses it once and builds every part."""
     data = files.read_bytes(path)
-    text = store.decode(data, path)
+    text, encoding = store.load_text(data)
 
     def build() -> dict[str, Any]:
-        doc = store.parse(text, path)
+        doc = store.parse(text, path, encoding=encoding)
         return {**_parts(doc.papers, derived), "document": store.encode(doc)}
 
     return cache.Reader(path, data, build), text

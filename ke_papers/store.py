@@ -9,22 +9,30 @@ read, change, compare the result with the old text, then an atomic replace
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ke_papers import fields as bibfields
 from ke_papers import files
 from ke_papers.bibtex import format_entry
 from ke_papers.errors import BibError, KePapersError, display_path
 from ke_papers.model import Paper
 
-_MONTHS = {
-    m: m
-    for m in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-}
+_MONTHS = {m: m for m in bibfields.MONTHS}
+#: Encodings tried in order; a file that is not UTF-8 is most often from an older Windows tool.
+ENCODINGS = ("utf-8", "cp1252", "latin-1")
+_COMMENT_LINE = re.compile(r"^[ \t]*%", re.MULTILINE)
+#: What the comment-line scan looks at: an entry's start, braces, quotes, whole comment lines.
+_TOKEN = re.compile(r'@[ \t]*(\w+)[ \t\r\n]*([{(])|[{}"]|(?m:^[ \t]*%[^\n]*)')
+_NOT_ENTRIES = ("comment", "string", "preamble")
+#: Text between entries that reads like a field: `, year = 2000` or `title = {...}`.
+_FIELD_LIKE = re.compile(r'^[ \t]*,?[ \t]*[A-Za-z][\w.:+-]*[ \t]*=[ \t]*[{"\w]', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,10 @@ class Document:
     strings: dict[str, str]
     #: (line, key) of entries whose key was already taken; only a lenient parse keeps them.
     duplicate_keys: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    #: (line, text) of text between entries that reads like fields; only a lenient parse keeps it.
+    stray: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    #: How the file's bytes are decoded, and so how a write encodes them.
+    encoding: str = "utf-8"
 
 
 def _block_error(path: Path | str, block: object) -> BibError:
@@ -57,14 +69,22 @@ def _block_error(path: Path | str, block: object) -> BibError:
     if isinstance(block, DuplicateBlockKeyBlock):
         return BibError(path, line, f"duplicate key '{block.key}'")
     if isinstance(block, DuplicateFieldKeyBlock):
+        seen: set[str] = set()
+        for f in getattr(block.ignore_error_block, "fields", []):
+            name = f.key.casefold()
+            if name in seen:
+                return BibError(path, (f.start_line or 0) + 1, f"duplicate field '{name}'")
+            seen.add(name)
         fields = ", ".join(f"'{k}'" for k in sorted(block.duplicate_keys))
         return BibError(path, line, f"duplicate field {fields}")
     error = getattr(block, "error", None)
     reason = getattr(error, "abort_reason", None) or str(error or "")
     reason = " ".join(reason.split()) or "cannot parse this block"
-    raw = (getattr(block, "raw", "") or "").lstrip()
-    head = raw.split("{", 1)[0].split("(", 1)[0].strip() or "block"
-    return BibError(path, line, f"cannot parse {head}: {reason}")
+    raw = getattr(block, "raw", "") or ""
+    head = raw.lstrip().split("{", 1)[0].split("(", 1)[0].strip() or "block"
+    stop = line + raw.rstrip().count("\n")
+    where = f" (stopped at line {stop})" if stop != line else ""
+    return BibError(path, line, f"cannot parse {head}{where}: {reason}")
 
 
 def _unquote(raw: str, strings: dict[str, str]) -> str:
@@ -102,23 +122,152 @@ def _split_concat(raw: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> Document:
-    """Parse bib text; the first unreadable block raises BibError with its line.
+def _comment_lines(text: str) -> list[tuple[int, int]]:
+    """Where `% comment` lines stand between the fields of an entry (start, end).
 
-    `lenient` (for lint) keeps an entry whose key is taken, and notes it, instead of failing.
+    BibTeX has no comments inside an entry, but people write them; bibtexparser would
+    read one as part of the next field's name. Lines inside a value are the value's.
     """
+    if not _COMMENT_LINE.search(text):
+        return []
+    spans: list[tuple[int, int]] = []
+    depth, quoted, entry = 0, False, False
+    for m in _TOKEN.finditer(text):
+        token = m[0]
+        if m[2] is not None:
+            if depth == 0 and m[2] == "{":
+                depth, quoted, entry = 1, False, m[1].casefold() not in _NOT_ENTRIES
+            elif depth and m[2] == "{":
+                depth += 1
+        elif token == "{" and depth:
+            depth += 1
+        elif token == "}" and depth:
+            depth -= 1
+        elif token == '"' and depth == 1:
+            quoted = not quoted
+        elif token.lstrip().startswith("%") and depth:
+            if depth == 1 and entry and not quoted:
+                spans.append((m.start(), m.end()))
+            else:
+                depth = max(1, depth + token.count("{") - token.count("}"))
+    return spans
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with `spans` turned to spaces: same length, same lines, for the parser."""
+    if not spans:
+        return text
+    parts, pos = [], 0
+    for start, end in spans:
+        parts += [text[pos:start], " " * (end - start)]
+        pos = end
+    return "".join(parts) + text[pos:]
+
+
+def _quiet_logs() -> None:
+    """bibtexparser logs each bad block (to stderr, through Python's last-resort handler);
+    the first one becomes our own one-line error instead."""
     import logging
 
+    log = logging.getLogger("bibtexparser")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+        log.propagate = False
+        log.setLevel(logging.CRITICAL + 1)
+
+
+def _resolve(papers: list[Paper]) -> None:
+    """Give each crossref/xref/xdata child the fields its parents hold and it lacks."""
+    children = [p for p in papers if {"crossref", "xdata"} & p.fields.keys()]
+    if not children:
+        return
+    by_key = {p.key.casefold(): p for p in papers}
+
+    def parents(paper: Paper) -> Iterator[Paper]:
+        names = [paper.fields.get("crossref", ""), *paper.fields.get("xdata", "").split(",")]
+        for name in names:
+            parent = by_key.get(name.strip().casefold())
+            if parent is not None and parent is not paper:
+                yield parent
+
+    for child in children:
+        got: dict[str, str] = {}
+        todo, seen = list(parents(child)), {id(child)}
+        while todo:
+            parent = todo.pop(0)
+            if id(parent) in seen:
+                continue
+            seen.add(id(parent))
+            have = {**child.fields, **got}
+            got.update(
+                bibfields.inherited(child.entry_type, have, parent.entry_type, parent.fields)
+            )
+            todo += parents(parent)
+        child.inherited = got
+
+
+def _attach(
+    block: Any, spans: list[tuple[int, int]], text: str, newlines: list[int]
+) -> dict[str, str]:
+    """The comment lines of one entry, each joined to the field that follows it."""
+    comments: dict[str, str] = {}
+    starts = [((f.start_line or 0), f.key.casefold()) for f in block.fields]
+    for start, end in spans:
+        line = bisect.bisect_right(newlines, start)  # 0-based, as bibtexparser counts
+        name = next((n for first, n in starts if first > line), "")
+        written = text[start:end].strip()
+        comments[name] = comments[name] + "\n" + written if name in comments else written
+    return comments
+
+
+def _stray(block: Any, previous: Any, path: Path | str, lenient: bool) -> tuple[int, str] | None:
+    """Text between entries that reads like fields: most often a `}` that closed an entry early.
+
+    Right after an entry it is an error (the fields would be lost), else lint's finding.
+    """
+    from bibtexparser import model as bm
+
+    raw = block.raw or ""
+    m = _FIELD_LIKE.search(raw)
+    if not m:
+        return None
+    line = (block.start_line or 0) + 1 + raw.count("\n", 0, m.start())
+    shown = " ".join(raw[m.start() :].split("\n", 1)[0].split())
+    early = isinstance(previous, bm.Entry) and (
+        raw.lstrip().startswith(",") or raw[: m.start()].strip() == ""
+    )
+    if early and not lenient:
+        end = (previous.start_line or 0) + 1 + (previous.raw or "").count("\n")
+        raise BibError(
+            path,
+            end,
+            f"a '}}' here closes entry {previous.key} before its last fields, "
+            f"so '{shown}' would be read as a comment",
+        )
+    return line, shown
+
+
+def parse(
+    text: str, path: Path | str = "papers.bib", lenient: bool = False, encoding: str = "utf-8"
+) -> Document:
+    """Parse bib text; the first unreadable block raises BibError with its line.
+
+    `lenient` (for lint) keeps an entry whose key is taken, and text between entries
+    that reads like fields, and notes them, instead of failing.
+    """
     import bibtexparser
     from bibtexparser import model as bm
 
-    # bibtexparser logs each bad block; the first one becomes our error instead.
-    logging.getLogger("bibtexparser").disabled = True
-
+    _quiet_logs()
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise BibError(path, line, "NUL byte: this is not a text file")
-    lib = bibtexparser.parse_string(text, parse_stack=[])
+    spans = _comment_lines(text)
+    parsed = _blank(text, spans)
+    try:
+        lib = bibtexparser.parse_string(parsed, parse_stack=[])
+    except Exception as exc:  # bibtexparser's own state errors: still one line for the user
+        raise BibError(path, None, f"cannot parse this file ({type(exc).__name__})") from None
     failed = [
         b for b in lib.failed_blocks if not (lenient and isinstance(b, bm.DuplicateBlockKeyBlock))
     ]
@@ -128,14 +277,17 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
     papers: list[Paper] = []
     strings: dict[str, str] = {}
     duplicate_keys: list[tuple[int, str]] = []
+    stray: list[tuple[int, str]] = []
+    newlines = [i for i, ch in enumerate(text) if ch == "\n"] if spans else []
     cursor = 0
+    previous: Any = None
     for found in lib.blocks:
         block = found
         if isinstance(found, bm.DuplicateBlockKeyBlock):
             duplicate_keys.append(((found.start_line or 0) + 1, found.key))
             block = found.ignore_error_block or found
         raw = block.raw or ""
-        start = text.find(raw, cursor)
+        start = parsed.find(raw, cursor)
         if start < 0:
             raise BibError(path, (block.start_line or 0) + 1, "cannot locate this block")
         end = start + len(raw)
@@ -150,6 +302,7 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
                     raise BibError(path, (f.start_line or 0) + 1, f"duplicate field '{name}'")
                 raws[name] = f.value
                 fields[name] = _unquote(f.value, strings)
+            inside = [s for s in spans if start <= s[0] < end] if spans else []
             papers.append(
                 Paper(
                     key=block.key,
@@ -158,6 +311,7 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
                     raw=raws,
                     line=line,
                     chunk=len(chunks),
+                    comments=_attach(block, inside, text, newlines) if inside else {},
                 )
             )
             kind = "entry"
@@ -168,40 +322,93 @@ def parse(text: str, path: Path | str = "papers.bib", lenient: bool = False) -> 
             kind = "preamble"
         else:
             kind = "comment"
+            if isinstance(block, bm.ImplicitComment):
+                found_stray = _stray(block, previous, path, lenient)
+                if found_stray:
+                    stray.append(found_stray)
+        previous = block
         chunks.append(Chunk(start, end, kind, line))
-    return Document(Path(path), text, chunks, papers, strings, duplicate_keys)
+    _resolve(papers)
+    return Document(
+        Path(path), text, chunks, papers, strings, duplicate_keys, stray, encoding=encoding
+    )
+
+
+def load_text(data: bytes) -> tuple[str, str]:
+    """The text of a bib file and the encoding it is in: UTF-8, else Windows-1252, else Latin-1.
+
+    Latin-1 decodes any bytes, so an old file always reads; the encoding goes back on write.
+    """
+    if data.isascii():
+        return data.decode("ascii"), "utf-8"
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")
 
 
 def decode(data: bytes, path: Path) -> str:
+    return load_text(data)[0]
+
+
+def encoding_note(data: bytes, path: Path) -> str:
+    """One line for the user when a file is not UTF-8: how it was read and will be written."""
+    encoding = load_text(data)[1]
+    if encoding == "utf-8":
+        return ""
+    return (
+        f"note: {display_path(path)} is not UTF-8; read as {encoding}, "
+        f"and written back as {encoding}"
+    )
+
+
+def to_bytes(text: str, encoding: str, path: Path) -> bytes:
+    """The file's new text in its own encoding; a character it cannot hold refuses the write."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise BibError(path, line, "not UTF-8 text") from None
+        return text.encode(encoding)
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        raise BibError(
+            path,
+            line,
+            f"refusing to write: {text[exc.start]!r} cannot be written in this file's "
+            f"encoding ({encoding}); convert the file to UTF-8 first",
+        ) from None
 
 
 def encode(doc: Document) -> dict[str, Any]:
     """A parsed document as plain values, for the parse cache (its text is the file itself)."""
     return {
         "chunks": [(c.start, c.end, c.kind, c.line) for c in doc.chunks],
-        "papers": [(p.key, p.entry_type, p.fields, p.raw, p.line, p.chunk) for p in doc.papers],
+        "papers": [
+            (p.key, p.entry_type, p.fields, p.raw, p.line, p.chunk, p.inherited, p.comments)
+            for p in doc.papers
+        ],
         "strings": doc.strings,
+        "stray": doc.stray,
+        "encoding": doc.encoding,
     }
 
 
 def decoded(value: dict[str, Any], text: str, path: Path) -> Document:
     """The document `encode` made, over the file's current text."""
     papers = [
-        Paper(key=k, entry_type=t, fields=f, raw=r, line=line, chunk=c)
-        for k, t, f, r, line, c in value["papers"]
+        Paper(k, t, f, r, line, c, inherited=i, comments=m)
+        for k, t, f, r, line, c, i, m in value["papers"]
     ]
     chunks = [Chunk(*c) for c in value["chunks"]]
-    return Document(path, text, chunks, papers, value["strings"])
+    stray = [tuple(s) for s in value["stray"]]
+    return Document(
+        path, text, chunks, papers, value["strings"], [], stray, encoding=value["encoding"]
+    )
 
 
 def read(path: Path, lenient: bool = False) -> Document:
     """Read and parse a bib file; a missing or unreadable file is a one-line error."""
-    return parse(decode(files.read_bytes(path), path), path, lenient)
+    text, encoding = load_text(files.read_bytes(path))
+    return parse(text, path, lenient, encoding)
 
 
 def canonical(doc: Document) -> str:
@@ -342,6 +549,7 @@ def _same(a: Paper, b: Paper) -> bool:
         a.key == b.key
         and a.entry_type == b.entry_type
         and _squeezed(a.fields) == _squeezed(b.fields)
+        and a.comments == b.comments
     )
 
 
@@ -408,5 +616,5 @@ def transaction(
             return
         text = edit.result(path)
         if text != doc.text:
-            files.write_atomic(path, text)
+            files.write_atomic(path, to_bytes(text, doc.encoding, path))
             edit.changed = True

@@ -60,7 +60,7 @@ def test_missing_and_unreadable_files(run, tmp_path: Path):
     binary = tmp_path / "binary.bib"
     binary.write_bytes(b"@article{a, title={x}}\n\xff\xfe\x00")
     result = run("--bib", str(binary), "list", code=2)
-    assert result.stderr == f"error: {binary}:2: not UTF-8 text\n"
+    assert result.stderr == f"error: {binary}:2: NUL byte: this is not a text file\n"
 
 
 def test_unknown_key_suggests_close_ones(run, bib_copy: Path):
