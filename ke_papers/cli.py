@@ -53,7 +53,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for programs.
 
 
 def _choice(ctx: typer.Context) -> config.BibChoice:
-    return config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
+    """The bib file in use; a file that is not UTF-8 is said once, with how it is read."""
+    from ke_papers.usecases.reading import encoding_note
+
+    choice = config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
+    note = encoding_note(choice.path)
+    if note:
+        _say(note)
+    return choice
 
 
 def _bib(ctx: typer.Context) -> Path:

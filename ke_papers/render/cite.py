@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from ke_papers import fields as bibfields
 from ke_papers.bibtex import format_entry
-from ke_papers.latex import brace_acronyms, escape, to_ascii, to_text
+from ke_papers.latex import brace_acronyms, escape, to_ascii, to_text, without_biblatex
 from ke_papers.model import Paper, preprint_journal
 
 LIST_FIELDS = ("venue", "taxonomy", "keywords", "links", "abstract")
@@ -187,10 +187,12 @@ BIBLATEX_FIELDS = BIBTEX_FIELDS - {"journal", "address", "school", "archiveprefi
 )
 
 
-def _clean_value(name: str, value: str, ascii_only: bool) -> str:
+def _clean_value(name: str, value: str, ascii_only: bool, biblatex: bool) -> str:
     value = " ".join(value.split())
     if name in VERBATIM:
         return value
+    if not biblatex:
+        value = without_biblatex(value)
     if name in ("title", "booktitle", "maintitle", "subtitle"):
         value = brace_acronyms(value)
     value = escape(value)
@@ -260,7 +262,9 @@ def clean(
     month = bibfields.month_macro(fields.get("month", ""))
     if month:
         fields["month"] = raw["month"] = month
-    fields = {n: v if n in raw else _clean_value(n, v, ascii_only) for n, v in fields.items()}
+    fields = {
+        n: v if n in raw else _clean_value(n, v, ascii_only, biblatex) for n, v in fields.items()
+    }
     return Paper(key=paper.key, entry_type=entry_type, fields=fields, raw=raw)
 
 
