@@ -31,6 +31,7 @@ _COMMENT_LINE = re.compile(r"^[ \t]*%", re.MULTILINE)
 #: What the comment-line scan looks at: an entry's start, braces, quotes, whole comment lines.
 _TOKEN = re.compile(r'@[ \t]*(\w+)[ \t\r\n]*([{(])|[{}"]|(?m:^[ \t]*%[^\n]*)')
 _NOT_ENTRIES = ("comment", "string", "preamble")
+_NAMED_KEY = re.compile(r"after entry key `([^`]+)`")
 #: Text between entries that reads like a field: `, year = 2000` or `title = {...}`.
 _FIELD_LIKE = re.compile(r'^[ \t]*,?[ \t]*[A-Za-z][\w.:+-]*[ \t]*=[ \t]*[{"\w]', re.MULTILINE)
 
@@ -82,9 +83,12 @@ def _block_error(path: Path | str, block: object) -> BibError:
     reason = " ".join(reason.split()) or "cannot parse this block"
     raw = getattr(block, "raw", "") or ""
     head = raw.lstrip().split("{", 1)[0].split("(", 1)[0].strip() or "block"
-    stop = line + raw.rstrip().count("\n")
-    where = f" (stopped at line {stop})" if stop != line else ""
-    return BibError(path, line, f"cannot parse {head}{where}: {reason}")
+    # The line of the problem: the field named in the reason, else where parsing stopped.
+    named = _NAMED_KEY.search(reason)
+    at = raw.find(named[1].split()[0]) if named else -1
+    stop = line + (raw.count("\n", 0, at) if at >= 0 else raw.rstrip().count("\n"))
+    where = f" (the entry starts at line {line})" if stop != line else ""
+    return BibError(path, stop, f"cannot parse {head}{where}: {reason}")
 
 
 def _unquote(raw: str, strings: dict[str, str]) -> str:
@@ -356,7 +360,7 @@ def decode(data: bytes, path: Path) -> str:
 def encoding_note(data: bytes, path: Path) -> str:
     """One line for the user when a file is not UTF-8: how it was read and will be written."""
     encoding = load_text(data)[1]
-    if encoding == "utf-8":
+    if encoding == "utf-8" or b"\x00" in data:  # binary data is refused by the parse
         return ""
     return (
         f"note: {display_path(path)} is not UTF-8; read as {encoding}, "

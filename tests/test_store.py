@@ -35,7 +35,7 @@ GOOD = """@string{acl = "Annual Meeting of the ACL"}
     [
         ("@article{a, title={ok}}\n\n@article{b, title={unclosed\n", 3, "cannot parse @article"),
         ("@article{a, title={x}}\n@article{a, title={y}}\n", 2, "duplicate key 'a'"),
-        ("@article{a,\n  title = {x},\n  year 2022\n}\n", 1, "Expected a `=`"),
+        ("@article{a,\n  title = {x},\n  year 2022\n}\n", 3, "Expected a `=`"),
         ("@article{a, title={x}, title={y}}\n", 1, "duplicate field 'title'"),
         ('@article{a, title="x}\n', 1, "cannot parse @article"),
     ],
