@@ -100,22 +100,30 @@ def _parts(papers: Sequence[Paper], derived: Derived) -> dict[str, Any]:
     return built
 
 
-def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, str]:
-    """The parse cache of a file; a miss parses it once and builds every part."""
+def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, bytes]:
+    """The parse cache of a file; a miss parses it once and builds every part.
+
+    The text is decoded only on a miss: a read from the cache needs no text.
+    """
     data = files.read_bytes(path)
-    text, encoding = store.load_text(data)
 
     def build() -> dict[str, Any]:
+        text, encoding = store.load_text(data, path)
         doc = store.parse(text, path, encoding=encoding)
-        return {**_parts(doc.papers, derived), "document": store.encode(doc)}
+        parts = _parts(doc.papers, derived)
+        parts["meta"]["encoding"] = encoding
+        return {**parts, "document": store.encode(doc)}
 
-    return cache.Reader(path, data, build), text
+    return cache.Reader(path, data, build), data
 
 
 def cached_document(path: Path, derived: Derived) -> tuple[store.Document, list[identity.Keys]]:
     """The parsed file (from the cache when it holds these bytes), and its papers' identities."""
-    reader, text = _reader(path, derived)
-    doc = store.decoded(reader.get("document"), text, path)
+    reader, data = _reader(path, derived)
+    value = reader.get("document")
+    text = data.decode(value["encoding"])
+    store.note_encoding(path, value["encoding"])
+    doc = store.decoded(value, text, path)
     meta = reader.get("meta")
     keys = list(map(identity.Keys, meta["arxiv"], meta["doi"], meta["title"]))
     return doc, keys
@@ -128,6 +136,7 @@ class Catalog:
         self.path = path
         self._reader = reader
         self.meta: dict[str, Any] = reader.get("meta")
+        store.note_encoding(path, self.meta["encoding"])
         self.papers = LazyPapers(reader.get("records"), self.meta["offsets"])
         self._positions: dict[str, int] | None = None
 

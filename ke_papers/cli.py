@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from ke_papers import config
-from ke_papers.errors import KePapersError, display_path
+from ke_papers.errors import EncodingNote, KePapersError, display_path
 
 if TYPE_CHECKING:
     import click
@@ -26,19 +27,41 @@ class _Group(TyperGroup):
     """Turns library errors into one line on stderr and exit code 2; a closed pipe is quiet."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        said: set[str] = set()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EncodingNote)
+            try:
+                return self._run(ctx, lambda: _notes(caught, said))
+            finally:
+                _notes(caught, said)
+
+    def _run(self, ctx: click.Context, notes: Callable[[], None]) -> Any:
         try:
             return super().invoke(ctx)
         except KePapersError as exc:
+            notes()
             for note in exc.notes:
                 typer.echo(note, err=True)
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         except BrokenPipeError:
+            notes()
             sys.stderr.close()
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
+
+
+def _notes(caught: list[warnings.WarningMessage], said: set[str]) -> None:
+    """Say each note the library gave (how a file was decoded) once; other warnings as usual."""
+    for w in caught:
+        if not issubclass(w.category, EncodingNote):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in said:
+            said.add(str(w.message))
+            typer.echo(str(w.message), err=True)
+    caught.clear()
 
 
 app = typer.Typer(
@@ -53,14 +76,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for programs.
 
 
 def _choice(ctx: typer.Context) -> config.BibChoice:
-    """The bib file in use; a file that is not UTF-8 is said once, with how it is read."""
-    from ke_papers.usecases.reading import encoding_note
-
-    choice = config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
-    note = encoding_note(choice.path)
-    if note:
-        _say(note)
-    return choice
+    return config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
 
 
 def _bib(ctx: typer.Context) -> Path:

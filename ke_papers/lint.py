@@ -322,19 +322,16 @@ def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
     own = [r for r in RULES if not r.needs_readme]
     ids = [r.id for r in own]
 
-    def doc() -> store.Document:
-        text, encoding = store.load_text(data)
-        return store.parse(text, path, lenient=True, encoding=encoding)
-
     def build() -> dict[str, Any]:
-        return {
-            "rules": ids,
-            "rows": [dataclasses.astuple(f) for f in check(Context(doc(), _year()), own)],
-        }
+        text, encoding = store.load_text(data)
+        doc = store.parse(text, path, lenient=True, encoding=encoding)
+        rows = [dataclasses.astuple(f) for f in check(Context(doc, _year()), own)]
+        return {"rules": ids, "rows": rows, "encoding": encoding}
 
     cached = cache.cached(path, data, "lint", build)
     if cached["rules"] != ids:  # rules changed since the cache was written
         cached = build()
+    store.note_encoding(path, cached["encoding"])
     findings = [Finding(*row) for row in cached["rows"]]
     others = [r for r in RULES if r.needs_readme]
     if readme_stale is not None and others:

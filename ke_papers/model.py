@@ -116,7 +116,7 @@ class Paper:
 
     @cached_property
     def names(self) -> list[names.Name]:
-        return [names.parse(n) for n in names.split_authors(self.get("author"))]
+        return [names.parse(n) for n in names.split_authors(self.value("author"))]
 
     @cached_property
     def authors(self) -> list[str]:

@@ -13,6 +13,7 @@ import bisect
 import contextlib
 import dataclasses
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 from ke_papers import fields as bibfields
 from ke_papers import files
 from ke_papers.bibtex import format_entry
-from ke_papers.errors import BibError, KePapersError, display_path
+from ke_papers.errors import BibError, EncodingNote, KePapersError, display_path
 from ke_papers.model import Paper
 
 _MONTHS = {m: m for m in bibfields.MONTHS}
@@ -338,34 +339,31 @@ def parse(
     )
 
 
-def load_text(data: bytes) -> tuple[str, str]:
+def load_text(data: bytes, path: Path | None = None) -> tuple[str, str]:
     """The text of a bib file and the encoding it is in: UTF-8, else Windows-1252, else Latin-1.
 
     Latin-1 decodes any bytes, so an old file always reads; the encoding goes back on write.
+    With `path`, a file that is not UTF-8 is noted (`note_encoding`).
     """
     if data.isascii():
         return data.decode("ascii"), "utf-8"
     for encoding in ENCODINGS:
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if path is not None and b"\x00" not in data:  # binary data is refused by the parse
+            note_encoding(path, encoding)
+        return text, encoding
     raise AssertionError("latin-1 decodes any bytes")
 
 
-def decode(data: bytes, path: Path) -> str:
-    return load_text(data)[0]
-
-
-def encoding_note(data: bytes, path: Path) -> str:
-    """One line for the user when a file is not UTF-8: how it was read and will be written."""
-    encoding = load_text(data)[1]
-    if encoding == "utf-8" or b"\x00" in data:  # binary data is refused by the parse
-        return ""
-    return (
-        f"note: {display_path(path)} is not UTF-8; read as {encoding}, "
-        f"and written back as {encoding}"
-    )
+def note_encoding(path: Path, encoding: str) -> None:
+    """Tell the user (through `warnings`, which the CLI shows once) how a file that is not
+    UTF-8 is read and written."""
+    if encoding != "utf-8":
+        message = f"note: {display_path(path)} is not UTF-8; read as {encoding}, and written back as {encoding}"
+        warnings.warn(EncodingNote(message), stacklevel=2)
 
 
 def to_bytes(text: str, encoding: str, path: Path) -> bytes:
@@ -411,7 +409,7 @@ def decoded(value: dict[str, Any], text: str, path: Path) -> Document:
 
 def read(path: Path, lenient: bool = False) -> Document:
     """Read and parse a bib file; a missing or unreadable file is a one-line error."""
-    text, encoding = load_text(files.read_bytes(path))
+    text, encoding = load_text(files.read_bytes(path), path)
     return parse(text, path, lenient, encoding)
 
 

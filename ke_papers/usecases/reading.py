@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ke_papers import config, files, library, store
+from ke_papers import config, library
 from ke_papers.catalog import Catalog, Derived
 from ke_papers.model import Paper
 
@@ -25,13 +25,6 @@ DERIVED: Derived = {"markdown": _markdown_bodies}
 
 def open_catalog(path: Path) -> Catalog:
     return Catalog.open(path, DERIVED)
-
-
-def encoding_note(path: Path) -> str:
-    """How a bib file that is not UTF-8 is read and written (Windows-1252, Latin-1), else ''."""
-    if not path.is_file():
-        return ""
-    return store.encoding_note(files.read_bytes(path), path)
 
 
 @contextlib.contextmanager
