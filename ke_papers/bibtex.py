@@ -65,8 +65,7 @@ def format_entry(paper: Paper) -> str:
             lines += ["  " + c for c in comments[name].split("\n")]
         comma = "," if i < len(names) - 1 else ""
         lines.append(f"  {name:<{NAME_WIDTH}} = {_field_value(paper, name)}{comma}")
-    for name, text in comments.items():
-        if name not in paper.fields:
-            lines += ["  " + c for c in text.split("\n")]
+    if "" in comments:
+        lines += ["  " + c for c in comments[""].split("\n")]
     lines.append("}")
     return "\n".join(lines)

@@ -85,7 +85,7 @@ def arxiv_in(get: Callable[[str], str]) -> str:
     """The arXiv ID of an entry, however it is recorded (`get` reads a field, '' if absent).
 
     `eprint` with `archiveprefix`/`eprinttype` arXiv (or none) is kept as written; then
-    `arXiv:ID` in journal, note or howpublished, `volume = {abs/ID}` under a CoRR or arXiv
+    Mendeley's `arxivId`, `arXiv:ID` in journal, note or howpublished, `volume = {abs/ID}` under a CoRR or arXiv
     journal, an arxiv.org URL and the DOI 10.48550/arXiv.ID give the ID without version.
     An eprint of another kind (`eprinttype = {googlebooks}`) is not an arXiv ID.
     """
@@ -97,6 +97,9 @@ def arxiv_in(get: Callable[[str], str]) -> str:
             return str(_from_match(m))
         if m or kind == "arxiv":
             return eprint
+    m = _BARE.match(get("arxivid").strip())  # Mendeley's own field
+    if m:
+        return str(_from_match(m))
     for name in ("journal", "note", "howpublished", "pubstate", "addendum"):
         m = _IN_TEXT.search(get(name))
         if m:

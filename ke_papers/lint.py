@@ -91,8 +91,11 @@ def _each(check: Callable[[Paper, Context], Iterable[str]]) -> Callable[[Context
 
 
 def _missing(paper: Paper, ctx: Context) -> Iterator[str]:
-    """Fields under either name (`date` for year, `journaltitle`) or from a crossref parent count."""
+    """Fields under either name (`date` for year, `journaltitle`) or from a crossref parent count;
+    an arXiv preprint's journal is the one cite writes."""
     wanted = REQUIRED.get(paper.entry_type, ("title",))
+    if paper.is_preprint:  # cite writes its journal: arXiv preprint arXiv:ID
+        wanted = tuple(f for f in wanted if f != "journal")
     missing = [f for f in wanted if not paper.value(f).strip()]
     if missing:
         yield f"@{paper.entry_type} needs {', '.join(missing)}"

@@ -102,13 +102,17 @@ class Paper:
         """A copy with fields set (or removed, with None); the raw text of those fields is dropped."""
         fields = dict(self.fields)
         raw = dict(self.raw)
+        comments = dict(self.comments)
         for name, value in changes.items():
             raw.pop(name, None)
             if value is None:
                 fields.pop(name, None)
+                if name in comments:  # a removed field's comment stays, at the entry's end
+                    moved = comments.pop(name)
+                    comments[""] = comments[""] + "\n" + moved if "" in comments else moved
             else:
                 fields[name] = value
-        return dataclasses.replace(self, fields=fields, raw=raw)
+        return dataclasses.replace(self, fields=fields, raw=raw, comments=comments)
 
     @cached_property
     def title(self) -> str:

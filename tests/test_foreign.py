@@ -105,6 +105,8 @@ ARXIV = r"""@article{eprint, title = {A}, eprint = {2006.04181}, archiveprefix =
 @misc{doi, title = {H}, doi = {10.48550/arXiv.2006.04188}, year = {2020}}
 @misc{old, title = {I}, journal = {arXiv preprint arXiv:hep-th/9901001}, year = {1999}}
 @book{books, title = {J}, eprint = {A_0g_f-Z9pQC}, eprinttype = {googlebooks}, year = {2002}}
+@article{mendeley, title = {K}, arxivId = {1706.03762}, author = {V, A}, year = {2017}}
+@article{zotero, title = {L}, note = {arXiv: 2005.14165 [cs]}, author = {B, T}, year = {2020}}
 """
 
 
@@ -197,8 +199,13 @@ def test_arxiv_ids_in_every_spelling(run, tmp_path: Path):
         "doi": "2006.04188",
         "old": "hep-th/9901001",
         "books": None,
+        "mendeley": "1706.03762",
+        "zotero": "2005.14165",
     }
     assert papers["scholar"]["venue"] is None and papers["dblp"]["venue"] is None
+    bib = tmp_path / "refs.bib"
+    missing = [r["message"] for r in lint_rows(run, bib) if r["rule"] == "missing-field"]
+    assert missing and not [m for m in missing if "journal" in m]  # cite writes a preprint's
 
 
 COMMENTED = """@article{commented2020,
