@@ -164,9 +164,7 @@ def readable(fields: Mapping[str, str], entry_type: str = "") -> dict[str, str]:
     return out
 
 
-def inherited(
-    child_type: str, own: Mapping[str, str], parent_type: str, parent: Mapping[str, str]
-) -> dict[str, str]:
+def inherited(child_type: str, own: Mapping[str, str], parent: Mapping[str, str]) -> dict[str, str]:
     """What a child takes from a crossref parent it lacks, as biblatex (and BibTeX) do.
 
     A parent's `title` becomes an `@inproceedings` or `@incollection` child's `booktitle`.

@@ -204,9 +204,7 @@ def _resolve(papers: list[Paper]) -> None:
                 continue
             seen.add(id(parent))
             have = {**child.fields, **got}
-            got.update(
-                bibfields.inherited(child.entry_type, have, parent.entry_type, parent.fields)
-            )
+            got.update(bibfields.inherited(child.entry_type, have, parent.fields))
             todo += parents(parent)
         child.inherited = got
 
