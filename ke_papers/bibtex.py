@@ -6,7 +6,7 @@ a value written with `@string` macros or `#` concatenation keeps its raw form.
 
 from __future__ import annotations
 
-from ke_papers.model import Paper
+from ke_papers.model import END, Paper
 
 #: Canonical field order; fields not named here follow in the order they were written.
 FIELD_ORDER = (
@@ -65,7 +65,7 @@ def format_entry(paper: Paper) -> str:
             lines += ["  " + c for c in comments[name].split("\n")]
         comma = "," if i < len(names) - 1 else ""
         lines.append(f"  {name:<{NAME_WIDTH}} = {_field_value(paper, name)}{comma}")
-    if "" in comments:
-        lines += ["  " + c for c in comments[""].split("\n")]
+    if END in comments:
+        lines += ["  " + c for c in comments[END].split("\n")]
     lines.append("}")
     return "\n".join(lines)

@@ -30,6 +30,8 @@ TAXONOMY_SEP = " > "
 ARXIV_ABS = "https://arxiv.org/abs/"
 #: How the list (and Google Scholar) names the container of an arXiv-only paper.
 PREPRINT = "arXiv preprint"
+#: Where comments after an entry's last field are kept in `Paper.comments` (no field's name).
+END = "}"
 _LINK_SEP = re.compile(r";\s+|;$")
 _YEAR = re.compile(r"\b(1\d\d\d|20\d\d|21\d\d)\b")
 #: A journal that only says "this is on arXiv": no venue of its own.
@@ -75,7 +77,7 @@ class Paper:
     chunk: int | None = None
     #: Fields its crossref/xdata parents give it (read and checked, never written with it).
     inherited: dict[str, str] = field(default_factory=dict)
-    #: Comment lines written inside the entry, by the field they stand before ("" for the end).
+    #: Comment lines written inside the entry, by the field they stand before (END: the end).
     comments: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str, default: str = "") -> str:
@@ -109,7 +111,7 @@ class Paper:
                 fields.pop(name, None)
                 if name in comments:  # a removed field's comment stays, at the entry's end
                     moved = comments.pop(name)
-                    comments[""] = comments[""] + "\n" + moved if "" in comments else moved
+                    comments[END] = comments[END] + "\n" + moved if END in comments else moved
             else:
                 fields[name] = value
         return dataclasses.replace(self, fields=fields, raw=raw, comments=comments)

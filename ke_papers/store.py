@@ -23,14 +23,14 @@ from ke_papers import fields as bibfields
 from ke_papers import files
 from ke_papers.bibtex import format_entry
 from ke_papers.errors import BibError, EncodingNote, KePapersError, display_path
-from ke_papers.model import Paper
+from ke_papers.model import END, Paper
 
 _MONTHS = {m: m for m in bibfields.MONTHS}
 #: Encodings tried in order; a file that is not UTF-8 is most often from an older Windows tool.
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
-_COMMENT_LINE = re.compile(r"^[ \t]*%", re.MULTILINE)
-#: What the comment-line scan looks at: an entry's start, braces, quotes, whole comment lines.
-_TOKEN = re.compile(r'@[ \t]*(\w+)[ \t\r\n]*([{(])|[{}"]|(?m:^[ \t]*%[^\n]*)')
+#: What the comment scan looks at: an entry's start, braces, quotes, `%`; an escaped one
+#: (`\%`, `\}`) is text, as bibtexparser reads it.
+_TOKEN = re.compile(r'\\.|@[ \t]*(\w+)[ \t\r\n]*([{(])|[{}"%]', re.DOTALL)
 _NOT_ENTRIES = ("comment", "string", "preamble")
 _NAMED_KEY = re.compile(r"after entry key `([^`]+)`")
 #: Text between entries that reads like a field: `, year = 2000` or `title = {...}`.
@@ -128,17 +128,20 @@ def _split_concat(raw: str) -> list[str]:
 
 
 def _comment_lines(text: str) -> list[tuple[int, int]]:
-    """Where `% comment` lines stand between the fields of an entry (start, end).
+    """Where `% comments` stand between the fields of an entry (start, end), each to the end
+    of its line: a line of its own, or after a field (`year = 2000, % online 1999`).
 
     BibTeX has no comments inside an entry, but people write them; bibtexparser would
-    read one as part of the next field's name. Lines inside a value are the value's.
+    read one as part of the next field's name. A `%` inside a value is the value's.
     """
-    if not _COMMENT_LINE.search(text):
+    if "%" not in text:
         return []
     spans: list[tuple[int, int]] = []
-    depth, quoted, entry = 0, False, False
+    depth, quoted, entry, skip = 0, False, False, -1
     for m in _TOKEN.finditer(text):
         token = m[0]
+        if m.start() < skip or token[0] == "\\":
+            continue
         if m[2] is not None:
             if depth == 0 and m[2] == "{":
                 depth, quoted, entry = 1, False, m[1].casefold() not in _NOT_ENTRIES
@@ -150,11 +153,10 @@ def _comment_lines(text: str) -> list[tuple[int, int]]:
             depth -= 1
         elif token == '"' and depth == 1:
             quoted = not quoted
-        elif token.lstrip().startswith("%") and depth:
-            if depth == 1 and entry and not quoted:
-                spans.append((m.start(), m.end()))
-            else:
-                depth = max(1, depth + token.count("{") - token.count("}"))
+        elif token == "%" and depth == 1 and entry and not quoted:
+            end = text.find("\n", m.start())
+            skip = len(text) if end < 0 else end
+            spans.append((m.start(), skip))
     return spans
 
 
@@ -217,7 +219,7 @@ def _attach(
     starts = [((f.start_line or 0), f.key.casefold()) for f in block.fields]
     for start, end in spans:
         line = bisect.bisect_right(newlines, start)  # 0-based, as bibtexparser counts
-        name = next((n for first, n in starts if first > line), "")
+        name = next((n for first, n in starts if first > line), END)
         written = text[start:end].strip()
         comments[name] = comments[name] + "\n" + written if name in comments else written
     return comments

@@ -238,6 +238,27 @@ def test_comment_lines_inside_an_entry_are_kept_verbatim(run, tmp_path: Path):
     assert listed(run, bib)["commented2020"]["title"] == "The Real Title"
 
 
+def test_a_comment_after_a_field_is_kept_before_the_next_one(run, tmp_path: Path):
+    bib = write(
+        tmp_path,
+        "@article{a, % from the publisher\n  year = {2020}, % online in 2019\n"
+        '  title = {T}, url = "https://x.org/a%20b", journal = {J}}\n',
+    )
+    papers = listed(run, bib)
+    assert papers["a"]["title"] == "T" and papers["a"]["year"] == 2020
+    run("--bib", str(bib), "fmt")
+    assert bib.read_text(encoding="utf-8") == (
+        "@article{a,\n"
+        "  % online in 2019\n"
+        "  title         = {T},\n"
+        "  journal       = {J},\n"
+        "  % from the publisher\n"
+        "  year          = {2020},\n"
+        "  url           = {https://x.org/a%20b}\n"
+        "}\n"
+    )
+
+
 def test_a_percent_line_inside_a_value_stays_in_the_value(run, tmp_path: Path):
     bib = write(
         tmp_path, "@misc{a,\n  abstract = {One\n  % two {three}\n  four},\n  title = {T}\n}\n"
