@@ -6,7 +6,7 @@ a value written with `@string` macros or `#` concatenation keeps its raw form.
 
 from __future__ import annotations
 
-from ke_papers.model import Paper
+from ke_papers.model import END, Paper
 
 #: Canonical field order; fields not named here follow in the order they were written.
 FIELD_ORDER = (
@@ -54,11 +54,19 @@ def _field_value(paper: Paper, name: str) -> str:
 
 
 def format_entry(paper: Paper) -> str:
-    """The canonical text of one entry: fixed field order, aligned, braced values."""
+    """The canonical text of one entry: fixed field order, aligned, braced values.
+
+    A `% comment` line written inside the entry stays, word for word, before its field.
+    """
     names = sorted(paper.fields, key=lambda n: _RANK.get(n, len(_RANK)))
     lines = [f"@{paper.entry_type}{{{paper.key},"]
+    comments = paper.comments
     for i, name in enumerate(names):
+        if name in comments:
+            lines += ["  " + c for c in comments[name].split("\n")]
         comma = "," if i < len(names) - 1 else ""
         lines.append(f"  {name:<{NAME_WIDTH}} = {_field_value(paper, name)}{comma}")
+    if END in comments:
+        lines += ["  " + c for c in comments[END].split("\n")]
     lines.append("}")
     return "\n".join(lines)

@@ -100,20 +100,24 @@ def _parts(papers: Sequence[Paper], derived: Derived) -> dict[str, Any]:
     return built
 
 
-def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, str]:
-    """The parse cache of a file; a miss parses it once and builds every part."""
+def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, bytes]:
+    """The parse cache of a file; a miss parses it once and builds every part.
+
+    The text is decoded only on a miss: a read from the cache needs no text.
+    """
     data = files.read_bytes(path)
-    text = store.decode(data, path)
 
     def build() -> dict[str, Any]:
         # Lenient: a duplicate key must not stop reading (the first entry wins, with a
         # warning); writes parse the file themselves, strictly, and refuse it.
-        doc = store.parse(text, path, lenient=True)
+        text, encoding = store.load_text(data, path)
+        doc = store.parse(text, path, encoding=encoding, duplicates_ok=True)
         parts = _parts(doc.papers, derived)
         parts["meta"]["duplicate_keys"] = doc.duplicate_keys
+        parts["meta"]["encoding"] = encoding
         return parts
 
-    return cache.Reader(path, data, build), text
+    return cache.Reader(path, data, build), data
 
 
 class Catalog:
@@ -123,6 +127,7 @@ class Catalog:
         self.path = path
         self._reader = reader
         self.meta: dict[str, Any] = reader.get("meta")
+        store.note_encoding(path, self.meta["encoding"])
         self.papers = LazyPapers(reader.get("records"), self.meta["offsets"])
         self._positions: dict[str, int] | None = None
 

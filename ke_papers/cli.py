@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,7 +13,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup
 
 from ke_papers import config
-from ke_papers.errors import KePapersError, display_path
+from ke_papers.errors import EncodingNote, KePapersError, display_path
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,18 +66,29 @@ class _Group(TyperGroup):
             raise _fail(exc.format_message()) from None  # type: ignore[attr-defined]
 
     def invoke(self, ctx: click.Context) -> Any:
+        said: set[str] = set()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EncodingNote)
+            try:
+                return self._run(ctx, lambda: _notes(caught, said))
+            finally:
+                _notes(caught, said)
+
+    def _run(self, ctx: click.Context, notes: Callable[[], None]) -> Any:
         from ke_papers.usecases.reading import session
 
         try:
             with session():
                 return super().invoke(ctx)
         except KePapersError as exc:
+            notes()
             for note in exc.notes:
                 typer.echo(note, err=True)
             raise _fail(str(exc)) from None
         except typer.TyperException as exc:
             raise _fail(exc.format_message()) from None  # type: ignore[attr-defined]
         except BrokenPipeError:
+            notes()
             sys.stderr.close()
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
@@ -90,6 +102,18 @@ def _no_type(self: Any, ctx: Any) -> None:
 
 
 TyperArgument.display_type_rich = _no_type  # type: ignore[method-assign]
+
+
+def _notes(caught: list[warnings.WarningMessage], said: set[str]) -> None:
+    """Say each note the library gave (how a file was decoded) once; other warnings as usual."""
+    for w in caught:
+        if not issubclass(w.category, EncodingNote):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in said:
+            said.add(str(w.message))
+            typer.echo(str(w.message), err=True)
+    caught.clear()
+
 
 app = typer.Typer(
     cls=_Group,

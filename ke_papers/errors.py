@@ -28,6 +28,10 @@ class BibError(KePapersError):
         super().__init__(f"{where}: {message}")
 
 
+class EncodingNote(UserWarning):
+    """A bib file is read in an encoding other than UTF-8; the CLI says so once, on stderr."""
+
+
 class NotFound(KePapersError):
     """A key, section or file the user named does not exist."""
 

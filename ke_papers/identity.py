@@ -9,7 +9,7 @@ import, update, lint) asks `Duplicates`, so they all agree.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,12 @@ OLD_ARXIV_ID = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}$")
 _VERSION = re.compile(r"v\d+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.{_ID}$", re.IGNORECASE)
+#: `arXiv:2006.04182` or `arXiv 2006.04182` inside a journal, note or howpublished.
+_IN_TEXT = re.compile(rf"\barxiv(?:\s*:\s*|\s+|\.)(?:abs/)?{_ID}\b", re.IGNORECASE)
+_IN_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/{_ID}", re.IGNORECASE)
+#: DBLP's `journal = {CoRR}, volume = {abs/ID}`, Semantic Scholar's `journal = {ArXiv}`.
+_ABS_VOLUME = re.compile(rf"^\s*(?:abs/)?{_ID}\s*$", re.IGNORECASE)
+_ARXIV_JOURNAL = re.compile(r"^\s*(?:corr|arxiv)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,39 @@ def parse_id(text: str) -> ArxivId:
             "hep-th/9901001 or https://arxiv.org/abs/2305.13172)"
         )
     return _from_match(m)
+
+
+def arxiv_in(get: Callable[[str], str]) -> str:
+    """The arXiv ID of an entry, however it is recorded (`get` reads a field, '' if absent).
+
+    `eprint` with `archiveprefix`/`eprinttype` arXiv (or none) is kept as written; then
+    Mendeley's `arxivId`, `arXiv:ID` in journal, note or howpublished, `volume = {abs/ID}` under a CoRR or arXiv
+    journal, an arxiv.org URL and the DOI 10.48550/arXiv.ID give the ID without version.
+    An eprint of another kind (`eprinttype = {googlebooks}`) is not an arXiv ID.
+    """
+    eprint = get("eprint").strip()
+    kind = (get("archiveprefix") or get("eprinttype")).strip().casefold()
+    if eprint and kind in ("", "arxiv"):
+        m = _BARE.match(eprint)
+        if m and eprint.casefold().startswith("arxiv:"):
+            return str(_from_match(m))
+        if m or kind == "arxiv":
+            return eprint
+    m = _BARE.match(get("arxivid").strip())  # Mendeley's own field
+    if m:
+        return str(_from_match(m))
+    for name in ("journal", "note", "howpublished", "pubstate", "addendum"):
+        m = _IN_TEXT.search(get(name))
+        if m:
+            return _from_match(m).base
+    if _ARXIV_JOURNAL.match(get("journal")):
+        m = _ABS_VOLUME.match(get("volume")) or _ABS_VOLUME.match(get("number"))
+        if m:
+            return _from_match(m).base
+    m = _IN_URL.search(get("url"))
+    if m:
+        return _from_match(m).base
+    return arxiv_of_doi(get("doi"))
 
 
 def year_of(base: str) -> int:

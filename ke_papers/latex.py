@@ -223,3 +223,31 @@ def fold(text: str) -> str:
         return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+#: biblatex's text commands and what plain LaTeX writes for them (BibTeX output has no biblatex).
+_BIBLATEX_COMMANDS = {
+    "mkbibquote": "``{}''",
+    "enquote": "``{}''",
+    "mkbibemph": "\\emph{{{}}}",
+    "mkbibitalic": "\\textit{{{}}}",
+    "mkbibbold": "\\textbf{{{}}}",
+    "mkbibacro": "\\textsc{{{}}}",
+    "mkbibparens": "({})",
+    "mkbibbrackets": "[{}]",
+    "mkbibsuperscript": "\\textsuperscript{{{}}}",
+    "autocap": "{}",
+}
+_BIBLATEX_CALL = re.compile(
+    r"\\(" + "|".join(_BIBLATEX_COMMANDS) + r")\*?\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}"
+)
+_BIBLATEX_HYPHEN = re.compile(r"\\(?:nb)?hyphen(?![A-Za-z])\s*(?:\{\})?")
+
+
+def without_biblatex(value: str) -> str:
+    """A value with biblatex's own text commands (`\\mkbibquote{...}`, `\\hyphen`) in plain
+    LaTeX, for a document built with BibTeX, where they are undefined."""
+    if "\\" not in value:
+        return value
+    value = _BIBLATEX_HYPHEN.sub("-", value)
+    return _BIBLATEX_CALL.sub(lambda m: _BIBLATEX_COMMANDS[m[1]].format(m[2]), value)

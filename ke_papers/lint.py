@@ -19,6 +19,7 @@ from typing import Any
 
 from ke_papers import cache, files, keys, store, urls, venues
 from ke_papers.identity import Duplicates, arxiv_base, is_arxiv_id, year_of
+from ke_papers.latex import fold
 from ke_papers.model import TAXONOMY_SEP, Paper, parse_links
 
 REQUIRED = {
@@ -31,8 +32,17 @@ REQUIRED = {
     "techreport": ("author", "title", "institution", "year"),
     "misc": ("title",),
     "online": ("title",),
+    "thesis": ("author", "title", "school", "year"),
+    "report": ("author", "title", "institution", "year"),
+    "set": ("entryset",),
+    "xdata": (),
 }
 TYPO_RATIO = 0.85
+#: A file-wide style finding (not-canonical) on more entries than this, and on most of
+#: them, is reported once with a count: the file was never formatted by ke-papers.
+SUMMARY_AFTER = 3
+#: The oldest year a publication can plausibly have (books of 1866 are cited).
+FIRST_YEAR = 1000
 _KEY_SUFFIX = re.compile(r"[a-z]{0,2}$")
 
 
@@ -81,29 +91,36 @@ def _each(check: Callable[[Paper, Context], Iterable[str]]) -> Callable[[Context
 
 
 def _missing(paper: Paper, ctx: Context) -> Iterator[str]:
-    missing = [f for f in REQUIRED.get(paper.entry_type, ("title",)) if not paper.get(f).strip()]
+    """Fields under either name (`date` for year, `journaltitle`) or from a crossref parent count;
+    an arXiv preprint's journal is the one cite writes."""
+    wanted = REQUIRED.get(paper.entry_type, ("title",))
+    if paper.is_preprint:  # cite writes its journal: arXiv preprint arXiv:ID
+        wanted = tuple(f for f in wanted if f != "journal")
+    missing = [f for f in wanted if not paper.value(f).strip()]
     if missing:
         yield f"@{paper.entry_type} needs {', '.join(missing)}"
 
 
 def _bad_year(paper: Paper, ctx: Context) -> Iterator[str]:
-    year = paper.get("year").strip()
-    if year and (not year.isdigit() or not 1900 <= int(year) <= ctx.this_year + 1):
+    year = paper.value("year").strip()
+    if year and (not year.isdigit() or not FIRST_YEAR <= int(year) <= ctx.this_year + 1):
         yield f"year '{year}' is not a plausible year"
 
 
 def _venue_year(paper: Paper, ctx: Context) -> Iterator[str]:
-    if paper.venue and paper.year:
-        label_year = venues.parse(paper.venue).year
+    label = paper.text("venue")
+    if label and paper.year:
+        label_year = venues.parse(label).year
         if label_year and label_year != paper.year:
-            yield f"venue '{paper.venue}' says {label_year} but year is {paper.year}"
+            yield f"venue '{label}' says {label_year} but year is {paper.year}"
 
 
 def _bad_arxiv(paper: Paper, ctx: Context) -> Iterator[str]:
+    """Only an arXiv eprint (or one of no stated kind): `eprinttype = googlebooks` is not."""
     eprint = paper.get("eprint").strip()
     if (
         eprint
-        and paper.get("archiveprefix").casefold() in ("", "arxiv")
+        and paper.value("archiveprefix").strip().casefold() in ("", "arxiv")
         and not is_arxiv_id(arxiv_base(eprint))
     ):
         yield f"eprint '{eprint}' is not an arXiv ID"
@@ -132,18 +149,33 @@ def _bad_taxonomy(paper: Paper, ctx: Context) -> Iterator[str]:
         yield f"taxonomy '{paper.get('taxonomy')}' has an empty level"
 
 
-def _key_style(paper: Paper, ctx: Context) -> Iterator[str]:
-    """The key rule with the entry's year, or with its arXiv year: a key minted while the
-    paper was a preprint stays right after it is published."""
+def _off_key_rule(paper: Paper) -> str | None:
+    """The expected key when `paper.key` is off the key rule, else None.
+
+    The entry's year or its arXiv year both count: a key minted while the paper was a
+    preprint stays right after it is published."""
     years = [paper.year]
     if paper.arxiv and is_arxiv_id(arxiv_base(paper.arxiv)):
         years.append(year_of(arxiv_base(paper.arxiv)))
     bases = [keys.base_key(paper.names, year, paper.get("title")) for year in years]
-    if not any(
+    if any(
         paper.key.startswith(base) and _KEY_SUFFIX.fullmatch(paper.key[len(base) :])
         for base in bases
     ):
-        yield f"key does not follow the key rule (expected {bases[0]})"
+        return None
+    return bases[0]
+
+
+def _key_style(ctx: Context) -> Iterator[Hit]:
+    """Keys off the key rule, in a file that mostly follows it (else it has a rule of its own)."""
+    hits = []
+    for paper in ctx.doc.papers:
+        expected = _off_key_rule(paper)
+        if expected is not None:
+            message = f"key does not follow the key rule (expected {expected})"
+            hits.append((paper.line or 1, paper.key, message))
+    if len(hits) * 2 <= len(ctx.doc.papers):
+        yield from hits
 
 
 def _duplicate_keys(ctx: Context) -> Iterator[Hit]:
@@ -159,13 +191,28 @@ def _duplicates(kind: str) -> Callable[[Context], Iterator[Hit]]:
         for found, value, same in Duplicates(ctx.doc.papers).groups():
             if found != kind:
                 continue
-            first = same[0]
-            for other in same[1:]:
+            for i, other in enumerate(same[1:], 1):
+                first = next((p for p in same[:i] if _one_work(p, other)), None)
+                if kind != "title":
+                    first = same[0]
+                if first is None:
+                    continue
                 shown = value if kind != "title" else repr(other.title)
                 message = f"same {_WHAT[kind]} {shown} as {first.key} (line {first.line})"
                 yield other.line or 1, other.key, message
 
     return run
+
+
+def _one_work(a: Paper, b: Paper) -> bool:
+    """Two entries with one title are one work when they share an author or the year
+    (a book and its review, or two papers named "Introduction", are not)."""
+    if a.year and b.year and a.year == b.year:
+        return True
+    families = {fold(n.last) for n in a.names}
+    if families & {fold(n.last) for n in b.names}:
+        return True
+    return not (families or b.names) and not (a.year and b.year)
 
 
 def _taxonomy_typos(ctx: Context) -> Iterator[Hit]:
@@ -198,18 +245,26 @@ def _no_section(ctx: Context) -> Iterator[Hit]:
 def _not_canonical(ctx: Context) -> Iterator[Hit]:
     from ke_papers.bibtex import format_entry
 
-    doc, found = ctx.doc, False
-    for paper in doc.papers:
-        chunk = doc.chunks[paper.chunk] if paper.chunk is not None else None
-        if chunk and doc.text[chunk.start : chunk.end] != format_entry(paper):
-            found = True
-            yield (
-                paper.line or 1,
-                paper.key,
-                "formatting differs from canonical form (ke-papers fmt)",
-            )
-    if not found and store.canonical(doc) != doc.text:
+    doc = ctx.doc
+    hits = [
+        (paper.line or 1, paper.key, "formatting differs from canonical form (ke-papers fmt)")
+        for paper in doc.papers
+        if paper.chunk is not None
+        and doc.text[doc.chunks[paper.chunk].start : doc.chunks[paper.chunk].end]
+        != format_entry(paper)
+    ]
+    if len(hits) > SUMMARY_AFTER and len(hits) * 2 > len(doc.papers):
+        what = f"{len(hits):,} of {len(doc.papers):,} entries"
+        yield 1, "-", f"{what} differ from canonical form; run ke-papers fmt"
+    elif hits:
+        yield from hits
+    elif store.canonical(doc) != doc.text:
         yield 1, "-", "spacing between blocks differs from canonical form (ke-papers fmt)"
+
+
+def _stray_text(ctx: Context) -> Iterator[Hit]:
+    for line, text in ctx.doc.stray:
+        yield line, "-", f"text between entries reads like a field, '{text}' (a stray '}}' above?)"
 
 
 def _readme_stale(ctx: Context) -> Iterator[Hit]:
@@ -226,7 +281,12 @@ RULES: list[Rule] = [
     Rule("duplicate-key", "error", "two entries with one key", _duplicate_keys),
     Rule("duplicate-arxiv", "error", "the same arXiv ID twice (any version)", _duplicates("arxiv")),
     Rule("duplicate-doi", "error", "the same DOI twice", _duplicates("doi")),
-    Rule("duplicate-title", "error", "the same title twice", _duplicates("title")),
+    Rule(
+        "duplicate-title",
+        "error",
+        "the same title twice, with a shared author or the same year",
+        _duplicates("title"),
+    ),
     Rule("missing-field", "error", "a field the entry type needs for citing", _each(_missing)),
     Rule(
         "taxonomy-typo",
@@ -244,15 +304,31 @@ RULES: list[Rule] = [
     Rule("empty-url", "error", "a link with no URL", _each(_urls("empty-url"))),
     Rule("bad-url", "error", "a link that is not http(s)", _each(_urls("bad-url"))),
     Rule("bad-arxiv", "error", "an eprint that is not an arXiv ID", _each(_bad_arxiv)),
-    Rule("bad-year", "error", "a year that is not a plausible year", _each(_bad_year)),
+    Rule("bad-year", "error", "a year (or date) outside 1000 to next year", _each(_bad_year)),
     Rule(
         "venue-year",
         "error",
         "a venue label whose year is not the entry's (EMNLP 2022 on a 2021 entry)",
         _each(_venue_year),
     ),
-    Rule("key-style", "warning", "a key that does not follow the key rule", _each(_key_style)),
-    Rule("not-canonical", "error", "formatting that `fmt` would change", _not_canonical),
+    Rule(
+        "key-style",
+        "warning",
+        "a key that does not follow the key rule (in a file whose keys mostly do)",
+        _key_style,
+    ),
+    Rule(
+        "not-canonical",
+        "error",
+        "formatting that `fmt` would change (once, with a count, when most entries differ)",
+        _not_canonical,
+    ),
+    Rule(
+        "stray-text",
+        "error",
+        "text between entries that reads like fields (a stray `}` ends an entry early)",
+        _stray_text,
+    ),
     Rule(
         "readme-stale",
         "error",
@@ -279,18 +355,16 @@ def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
     own = [r for r in RULES if not r.needs_readme]
     ids = [r.id for r in own] + [_rules_digest()]
 
-    def doc() -> store.Document:
-        return store.parse(store.decode(data, path), path, lenient=True)
-
     def build() -> dict[str, Any]:
-        return {
-            "rules": ids,
-            "rows": [dataclasses.astuple(f) for f in check(Context(doc(), _year()), own)],
-        }
+        text, encoding = store.load_text(data)
+        doc = store.parse(text, path, lenient=True, encoding=encoding)
+        rows = [dataclasses.astuple(f) for f in check(Context(doc, _year()), own)]
+        return {"rules": ids, "rows": rows, "encoding": encoding}
 
     cached = cache.cached(path, data, "lint", build)
     if cached["rules"] != ids:  # rules changed since the cache was written
         cached = build()
+    store.note_encoding(path, cached["encoding"])
     findings = [Finding(*row) for row in cached["rows"]]
     others = [r for r in RULES if r.needs_readme]
     if readme_stale is not None and others:

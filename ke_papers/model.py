@@ -21,16 +21,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ke_papers import fields as bibfields
 from ke_papers import names
-from ke_papers.identity import is_arxiv_id
+from ke_papers.identity import arxiv_in
 from ke_papers.latex import to_text
 
 TAXONOMY_SEP = " > "
 ARXIV_ABS = "https://arxiv.org/abs/"
 #: How the list (and Google Scholar) names the container of an arXiv-only paper.
 PREPRINT = "arXiv preprint"
+#: Where comments after an entry's last field are kept in `Paper.comments` (no field's name).
+END = "}"
 _LINK_SEP = re.compile(r";\s+|;$")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d|21\d\d)\b")
+_YEAR = re.compile(r"\b(1\d\d\d|20\d\d|21\d\d)\b")
+#: A journal that only says "this is on arXiv": no venue of its own.
+_PREPRINT_JOURNAL = re.compile(r"^\s*(?:arxiv|corr)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,26 @@ class Paper:
     raw: dict[str, str] = field(default_factory=dict)
     line: int | None = None
     chunk: int | None = None
+    #: Fields its crossref/xdata parents give it (read and checked, never written with it).
+    inherited: dict[str, str] = field(default_factory=dict)
+    #: Comment lines written inside the entry, by the field they stand before (END: the end).
+    comments: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str, default: str = "") -> str:
         return self.fields.get(name, default)
+
+    @cached_property
+    def resolved(self) -> dict[str, str]:
+        """What a style reads: own fields under BibTeX and biblatex names, then inherited ones."""
+        own = bibfields.readable(self.fields, self.entry_type)
+        if self.inherited:
+            for name, value in bibfields.readable(self.inherited, self.entry_type).items():
+                own.setdefault(name, value)
+        return own
+
+    def value(self, name: str) -> str:
+        """A field as styles read it: under either name, from `date`, or from a parent."""
+        return self.resolved.get(name, "")
 
     def text(self, name: str) -> str:
         """A field as plain text (no braces, no LaTeX)."""
@@ -82,13 +104,17 @@ class Paper:
         """A copy with fields set (or removed, with None); the raw text of those fields is dropped."""
         fields = dict(self.fields)
         raw = dict(self.raw)
+        comments = dict(self.comments)
         for name, value in changes.items():
             raw.pop(name, None)
             if value is None:
                 fields.pop(name, None)
+                if name in comments:  # a removed field's comment stays, at the entry's end
+                    moved = comments.pop(name)
+                    comments[END] = comments[END] + "\n" + moved if END in comments else moved
             else:
                 fields[name] = value
-        return dataclasses.replace(self, fields=fields, raw=raw)
+        return dataclasses.replace(self, fields=fields, raw=raw, comments=comments)
 
     @cached_property
     def title(self) -> str:
@@ -96,20 +122,30 @@ class Paper:
 
     @cached_property
     def names(self) -> list[names.Name]:
-        return [names.parse(n) for n in names.split_authors(self.get("author"))]
+        return [names.parse(n) for n in names.split_authors(self.value("author"))]
 
     @cached_property
     def authors(self) -> list[str]:
-        return names.display_names(self.get("author"))
+        return names.display_names(self.value("author"))
 
     @cached_property
     def year(self) -> int | None:
-        m = _YEAR.search(self.get("year"))
+        m = _YEAR.search(self.value("year"))
         return int(m[1]) if m else None
 
-    @property
+    @cached_property
     def venue(self) -> str:
-        return self.text("venue")
+        """The list's label (`NeurIPS 2022`), else where it appeared: journal, proceedings, school."""
+        label = self.text("venue")
+        if label:
+            return label
+        journal = self.value("journal")
+        if journal and not _PREPRINT_JOURNAL.match(journal):
+            return to_text(journal)
+        for name in ("booktitle", "school" if self.entry_type in bibfields.THESES else ""):
+            if name and self.value(name):
+                return to_text(self.value(name))
+        return ""
 
     @cached_property
     def taxonomy(self) -> list[str]:
@@ -118,25 +154,22 @@ class Paper:
 
     @cached_property
     def arxiv(self) -> str:
-        eprint = self.get("eprint").strip()
-        prefix = self.get("archiveprefix").strip().casefold()
-        if eprint and (prefix == "arxiv" or (not prefix and is_arxiv_id(eprint))):
-            return eprint
-        return ""
+        """The arXiv ID however the entry records it (`identity.arxiv_in`)."""
+        return arxiv_in(self.value)
 
     @property
     def is_preprint(self) -> bool:
-        """On arXiv and nowhere else yet: no booktitle, no journal but the preprint one."""
-        journal = self.get("journal")
+        """On arXiv and nowhere else yet: no booktitle, no journal but an arXiv one."""
+        journal = self.value("journal")
         return (
             bool(self.arxiv)
-            and not self.get("booktitle")
-            and (not journal or journal.startswith(PREPRINT))
+            and not self.value("booktitle")
+            and (not journal or bool(_PREPRINT_JOURNAL.match(journal)))
         )
 
     @property
     def doi(self) -> str:
-        return self.get("doi").strip()
+        return self.value("doi").strip()
 
     @cached_property
     def keywords(self) -> list[str]:
@@ -149,7 +182,7 @@ class Paper:
     @property
     def paper_url(self) -> str:
         """The paper link: `url` when given, else the arXiv abstract page."""
-        url = self.get("url").strip()
+        url = self.value("url").strip()
         if url:
             return url
         return ARXIV_ABS + self.arxiv if self.arxiv else ""
@@ -176,9 +209,12 @@ class Paper:
                 self.entry_type,
                 self.line,
                 self.fields,
+                self.inherited,
+                self.comments,
                 self.title,
                 self.authors,
                 self.year,
+                self.venue,
                 self.taxonomy,
                 self.arxiv,
                 self.keywords,
@@ -190,13 +226,14 @@ class Paper:
     @classmethod
     def from_record(cls, record: str) -> Paper:
         """A paper from `record()`, with its derived values already in place (no re-parsing)."""
-        key, entry_type, line, fields, *derived = json.loads(record)
-        paper = cls(key=key, entry_type=entry_type, fields=fields, line=line)
-        title, authors, year, taxonomy, arxiv, keywords, links = derived
+        key, entry_type, line, fields, inherited, comments, *derived = json.loads(record)
+        paper = cls(key, entry_type, fields, line=line, inherited=inherited, comments=comments)
+        title, authors, year, venue, taxonomy, arxiv, keywords, links = derived
         paper.__dict__.update(
             title=title,
             authors=authors,
             year=year,
+            venue=venue,
             taxonomy=taxonomy,
             arxiv=arxiv,
             keywords=keywords,

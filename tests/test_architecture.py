@@ -11,7 +11,7 @@ PACKAGE = REPO / "ke_papers"
 
 #: Lower layers first; a module may import only from its own layer or the ones before it.
 LAYERS = [
-    {"errors", "latex", "names", "keys", "venues", "urls", "identity", "model", "bibtex"},
+    {"errors", "latex", "names", "keys", "venues", "urls", "fields", "identity", "model", "bibtex"},
     {"files", "config", "taxonomy", "entries", "texrefs", "search"},
     {"store", "cache"},
     {"catalog", "library", "lint"},

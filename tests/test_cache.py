@@ -19,9 +19,9 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = store.parse
 
-    def counting(text: str, path="papers.bib", lenient: bool = False):
+    def counting(text: str, path="papers.bib", *args, **kwargs):
         seen.append(Path(path))
-        return real(text, path, lenient)
+        return real(text, path, *args, **kwargs)
 
     monkeypatch.setattr(store, "parse", counting)
     return seen

@@ -102,4 +102,4 @@ def test_markdown_with_no_entries_is_an_error(run, tmp_path: Path):
     assert result.stderr.startswith("error: ") and "no paper entries" in result.stderr
     assert not (tmp_path / "x.bib").exists()
     result = run("import", "--markdown", str(tmp_path / "missing.md"), code=2)
-    assert "cannot read" in result.stderr
+    assert result.stderr == f"error: {tmp_path / 'missing.md'}: no such file\n"

@@ -49,6 +49,9 @@ BAD = """@article{meng2022locating,
 
 @misc{fourth2020fourth, title = {Fourth}, author = {Fourth, F.}, year = {2020}, doi = {10.1/X},
   url = {ftp://example.org/x}}
+
+@misc{fourth2021fourth, title = {Fourth}, author = {Fourth, F.}, year = {2021}},
+  note = {read as a comment}}
 """
 
 

@@ -176,7 +176,7 @@ def test_a_broken_bib_is_one_line_in_a_real_process(tmp_path: Path):
     result = process("--bib", str(bib), "list", text=True)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Parsing of" not in result.stderr
-    assert result.stderr.startswith(f"error: {bib}:3: ")
+    assert result.stderr.startswith(f"error: {bib}:5: ")  # the line of the fault itself
 
 
 def test_update_of_an_entry_arxiv_does_not_know_fails(run, arxiv_server, tmp_path: Path):

@@ -34,7 +34,7 @@ GOOD = """@string{acl = "Annual Meeting of the ACL"}
     ("text", "line", "what"),
     [
         ("@article{a, title={ok}}\n\n@article{b, title={unclosed\n", 3, "cannot parse @article"),
-        ("@article{a,\n  title = {x},\n  year 2022\n}\n", 1, "Expected a `=`"),
+        ("@article{a,\n  title = {x},\n  year 2022\n}\n", 3, "Expected a `=`"),
         ("@article{a, title={x}, title={y}}\n", 1, "duplicate field 'title'"),
         ('@article{a, title="x}\n', 1, "cannot parse @article"),
     ],
@@ -73,7 +73,7 @@ def test_missing_and_unreadable_files(run, tmp_path: Path):
     binary = tmp_path / "binary.bib"
     binary.write_bytes(b"@article{a, title={x}}\n\xff\xfe\x00")
     result = run("--bib", str(binary), "list", code=2)
-    assert result.stderr == f"error: {binary}:2: not UTF-8 text\n"
+    assert result.stderr == f"error: {binary}:2: NUL byte: this is not a text file\n"
 
 
 def test_unknown_key_suggests_close_ones(run, bib_copy: Path):

@@ -134,7 +134,10 @@ def test_update_plans_from_the_source_and_applies_only_when_asked(small: Path):
     updating.apply(small, plan.changes)
     assert open_catalog(small).find("lee2022study").title == "A Study of Things, Revised"
     ListSource.known = {}
-    assert updating.plan(small, source=ListSource).unknown == [("lee2022study", "2212.09597")]
+    assert updating.plan(small, source=ListSource).unknown == [
+        ("lee2022study", "2212.09597"),
+        ("kim2023other", "2301.00001"),  # its arXiv ID is its DOI's
+    ]
 
 
 def test_cite_selects_from_keys_query_category_and_documents(small: Path, tmp_path: Path):

@@ -1,97 +1,283 @@
 """Citations: clean BibTeX and biblatex, ACL-style text, Markdown, and \\cite commands.
 
-The list's own fields (taxonomy, links, keywords, abstract) mean nothing to BibTeX
-styles and are dropped unless asked for. Values are escaped for LaTeX without
-touching what is already escaped or `$math$`; URLs, DOIs and eprints stay verbatim.
+Each BibTeX format writes its own names (`year`/`journal` for BibTeX, `date`/`journaltitle`
+for biblatex) and keeps only the fields its styles read (`--full` keeps all): the list's
+own fields (taxonomy, links, keywords, abstract) and a reference manager's (owner,
+timestamp, file, annotation) are dropped. Only printed text is escaped for LaTeX; keys,
+paths, URLs, DOIs, eprints and dates stay verbatim, and a month is a month macro.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ke_papers import fields as bibfields
 from ke_papers.bibtex import format_entry
-from ke_papers.latex import brace_acronyms, defang, escape, to_ascii, to_text
+from ke_papers.latex import brace_acronyms, defang, escape, to_ascii, to_text, without_biblatex
 from ke_papers.model import Paper, preprint_journal
 
 LIST_FIELDS = ("venue", "taxonomy", "keywords", "links", "abstract")
-#: Values that are identifiers or links, not text: never escaped (a `_` in a URL stays).
-VERBATIM = ("url", "doi", "eprint", "archiveprefix", "primaryclass", "links")
-#: What biblatex prints as "arXiv: ID" beside a journal that already names the ID.
-EPRINT_FIELDS = ("eprint", "archiveprefix", "primaryclass")
+#: Values that are not printed text: written as they are, never escaped.
+VERBATIM = frozenset(
+    [
+        "url",
+        "links",
+        "doi",
+        "eprint",
+        "archiveprefix",
+        "primaryclass",
+        "eprinttype",
+        "eprintclass",
+        "crossref",
+        "xref",
+        "xdata",
+        "entryset",
+        "ids",
+        "related",
+        "relatedtype",
+        "file",
+        "pdf",
+        "date",
+        "urldate",
+        "eventdate",
+        "origdate",
+        "isbn",
+        "issn",
+        "isrn",
+        "langid",
+        "langidopts",
+        "hyphenation",
+        "gender",
+        "pagination",
+        "bookpagination",
+        "options",
+        "sortkey",
+        "presort",
+        "authortype",
+        "editortype",
+        "pubstate",
+        "entrysubtype",
+    ]
+)
+#: What BibTeX's standard and natbib styles read.
+BIBTEX_FIELDS = frozenset(
+    [
+        "address",
+        "author",
+        "booktitle",
+        "chapter",
+        "crossref",
+        "edition",
+        "editor",
+        "howpublished",
+        "institution",
+        "journal",
+        "key",
+        "month",
+        "note",
+        "number",
+        "organization",
+        "pages",
+        "publisher",
+        "school",
+        "series",
+        "title",
+        "type",
+        "volume",
+        "year",
+        "doi",
+        "url",
+        "eprint",
+        "archiveprefix",
+        "primaryclass",
+        "isbn",
+        "issn",
+    ]
+)
+#: What biblatex's data model knows (the standard styles read these).
+BIBLATEX_FIELDS = BIBTEX_FIELDS - {"journal", "address", "school", "archiveprefix"} | frozenset(
+    [
+        "addendum",
+        "afterword",
+        "annotator",
+        "authortype",
+        "bookauthor",
+        "bookpagination",
+        "booksubtitle",
+        "booktitleaddon",
+        "commentator",
+        "date",
+        "editora",
+        "editorb",
+        "editorc",
+        "editortype",
+        "editoratype",
+        "editorbtype",
+        "editorctype",
+        "eid",
+        "entryset",
+        "entrysubtype",
+        "eprintclass",
+        "eprinttype",
+        "eventdate",
+        "eventtitle",
+        "eventtitleaddon",
+        "foreword",
+        "holder",
+        "ids",
+        "indexsorttitle",
+        "indextitle",
+        "institution",
+        "introduction",
+        "isan",
+        "ismn",
+        "isrn",
+        "issue",
+        "issuesubtitle",
+        "issuetitle",
+        "iswc",
+        "journalsubtitle",
+        "journaltitle",
+        "label",
+        "langid",
+        "langidopts",
+        "language",
+        "location",
+        "mainsubtitle",
+        "maintitle",
+        "maintitleaddon",
+        "nameaddon",
+        "options",
+        "origdate",
+        "origlanguage",
+        "origlocation",
+        "origpublisher",
+        "origtitle",
+        "pagetotal",
+        "pagination",
+        "part",
+        "presort",
+        "pubstate",
+        "related",
+        "relatedoptions",
+        "relatedstring",
+        "relatedtype",
+        "reprinttitle",
+        "shortauthor",
+        "shorteditor",
+        "shorthand",
+        "shorthandintro",
+        "shortjournal",
+        "shortseries",
+        "shorttitle",
+        "sortkey",
+        "sortname",
+        "sorttitle",
+        "sortyear",
+        "subtitle",
+        "titleaddon",
+        "translator",
+        "urldate",
+        "version",
+        "volumes",
+        "xdata",
+        "xref",
+        "gender",
+        "hyphenation",
+    ]
+)
 
 
-def _clean_value(name: str, value: str, ascii_only: bool) -> str:
+def _clean_value(name: str, value: str, ascii_only: bool, biblatex: bool) -> str:
     value = " ".join(value.split())
     if name in VERBATIM:
         return value
-    if name == "title":
+    if not biblatex:
+        value = without_biblatex(value)
+    if name in ("title", "booktitle", "maintitle", "subtitle"):
         value = brace_acronyms(value)
-    value = defang(escape(value))
+    value = defang(escape(value))  # untrusted text: shown, never run as LaTeX commands
     return to_ascii(value) if ascii_only else value
+
+
+def _as_bibtex(paper: Paper) -> tuple[str, dict[str, str]]:
+    """Type and fields under BibTeX's names: `date` to year and month, crossref and xdata
+    parents' fields inlined (BibTeX knows no xdata, and biblatex's title-to-booktitle rule)."""
+    own = {n: v for n, v in paper.fields.items() if n != "xdata"}
+    fields = {**paper.inherited, **own}
+    for name, value in list(fields.items()):
+        target = bibfields.TO_BIBTEX.get(name)
+        if name == "institution" and paper.entry_type in bibfields.THESES:
+            target = "school"
+        if target:
+            del fields[name]
+            fields.setdefault(target, value)
+    if "date" in fields:
+        year, month = bibfields.date_parts(fields.pop("date"))
+        if year:
+            fields.setdefault("year", year)
+        if month:
+            fields.setdefault("month", month)
+    if "subtitle" in fields and "title" in fields:
+        fields["title"] = f"{fields['title']}: {fields.pop('subtitle')}"
+    return bibfields.bibtex_type(paper.entry_type, paper.fields), fields
+
+
+def _as_biblatex(paper: Paper) -> tuple[str, dict[str, str]]:
+    """Type and fields under biblatex's names: `year` and `month` to `date`, `journaltitle`."""
+    fields: dict[str, str] = {}
+    for name, value in paper.fields.items():
+        fields.setdefault(bibfields.TO_BIBLATEX.get(name, name), value)
+    year, month = fields.get("year", "").strip(), bibfields.month_macro(fields.get("month", ""))
+    if year.isdigit() and "date" not in fields:
+        del fields["year"]
+        number = bibfields.MONTHS.index(month) + 1 if month else 0
+        fields["date"] = f"{year}-{number:02}" if number else year
+        if number:
+            fields.pop("month", None)
+    types = {"conference": "inproceedings", "electronic": "online", "www": "online"}
+    return types.get(paper.entry_type, paper.entry_type), fields
 
 
 def clean(
     paper: Paper, full: bool = False, ascii_only: bool = False, biblatex: bool = False
 ) -> Paper:
-    """The entry as a LaTeX document should get it (BibTeX form).
+    """The entry as a LaTeX document should get it, in BibTeX's or biblatex's own form.
 
-    A preprint is `journal = {arXiv preprint arXiv:ID}`, as classic styles print it; its
-    eprint fields are kept only for biblatex, which would otherwise print the ID twice.
-    """
-    fields = {n: v for n, v in paper.fields.items() if full or n not in LIST_FIELDS}
-    entry_type = paper.entry_type
+    A preprint is `journal = {arXiv preprint arXiv:ID}` for BibTeX, `@online` with an
+    eprint for biblatex."""
+    entry_type, fields = _as_biblatex(paper) if biblatex else _as_bibtex(paper)
     if paper.is_preprint:
-        entry_type = "article"
-        fields["journal"] = preprint_journal(paper.arxiv)
+        fields.pop("journaltitle" if biblatex else "journal", None)
         if biblatex:
-            fields.update(eprint=paper.arxiv, archiveprefix="arXiv")
+            entry_type = "online"
+            fields.update(eprint=paper.arxiv, eprinttype="arxiv")
         else:
-            for name in EPRINT_FIELDS:
+            # Google Scholar's form, which classic styles print; no eprint beside it, or
+            # biblatex reading this output prints the ID twice.
+            entry_type = "article"
+            fields["journal"] = preprint_journal(paper.arxiv)
+            for name in ("eprint", "archiveprefix", "primaryclass"):
                 fields.pop(name, None)
-    fields = {n: _clean_value(n, v, ascii_only) for n, v in fields.items()}
-    return Paper(key=paper.key, entry_type=entry_type, fields=fields)
-
-
-def to_biblatex(paper: Paper) -> Paper:
-    """biblatex's own forms: @online for preprints, `date`, `journaltitle`, `eprinttype`."""
-    fields = dict(paper.fields)
-    entry_type = paper.entry_type
-    if "year" in fields:
-        fields["date"] = fields.pop("year")
-    if paper.arxiv:
-        fields.pop("archiveprefix", None)
+    elif paper.arxiv and biblatex and fields.get("eprint"):
         fields["eprinttype"] = "arxiv"
-        if "primaryclass" in fields:
-            fields["eprintclass"] = fields.pop("primaryclass")
-    if paper.is_preprint:
-        entry_type = "online"
-        fields.pop("journal", None)
-    elif "journal" in fields:
-        fields["journaltitle"] = fields.pop("journal")
-    order = (
-        "title",
-        "author",
-        "booktitle",
-        "journaltitle",
-        "date",
-        "doi",
-        "eprint",
-        "eprinttype",
-        "eprintclass",
-        "url",
-    )
-    ordered = {n: fields[n] for n in order if n in fields}
-    ordered.update((n, v) for n, v in fields.items() if n not in ordered)
-    return Paper(key=paper.key, entry_type=entry_type, fields=ordered)
+    if not full:
+        known = BIBLATEX_FIELDS if biblatex else BIBTEX_FIELDS
+        fields = {n: v for n, v in fields.items() if n in known and n not in LIST_FIELDS}
+    raw = {}
+    month = bibfields.month_macro(fields.get("month", ""))
+    if month:
+        fields["month"] = raw["month"] = month
+    fields = {
+        n: v if n in raw else _clean_value(n, v, ascii_only, biblatex) for n, v in fields.items()
+    }
+    return Paper(key=paper.key, entry_type=entry_type, fields=fields, raw=raw)
 
 
 def bibtex(
     papers: Iterable[Paper], full: bool = False, ascii_only: bool = False, biblatex: bool = False
 ) -> str:
-    entries = []
-    for paper in papers:
-        entry = clean(paper, full, ascii_only, biblatex)
-        entries.append(format_entry(to_biblatex(entry) if biblatex else entry))
+    entries = [format_entry(clean(p, full, ascii_only, biblatex)) for p in papers]
     return "".join(e + "\n\n" for e in entries).rstrip("\n") + "\n" if entries else ""
 
 

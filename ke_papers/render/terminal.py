@@ -45,9 +45,11 @@ def short_authors(paper: Paper) -> str:
 
 
 def venue_year(paper: Paper) -> str:
+    """`NeurIPS 2022`; a journal or proceedings name without its year gets it added."""
+    year = str(paper.year) if paper.year else ""
     if paper.venue:
-        return paper.venue
-    return str(paper.year) if paper.year else ""
+        return paper.venue if year in paper.venue else f"{paper.venue} {year}"
+    return year
 
 
 def _row(paper: Paper) -> list[str]:

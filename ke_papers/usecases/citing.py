@@ -61,6 +61,30 @@ def select(catalog: Catalog, wanted: Wanted) -> tuple[list[int], list[tuple[str,
     return chosen, missing
 
 
+#: Fields naming other entries a cited entry needs in the same file.
+LINKS = ("crossref", "xref", "xdata", "related", "entryset")
+
+
+def with_parents(catalog: Catalog, chosen: list[int]) -> list[int]:
+    """The chosen entries, then every entry they name (crossref, xdata, set members, ...):
+    BibTeX reads a crossref parent only after its children, so parents come last, once."""
+    positions = {k.casefold(): i for i, k in reversed(list(enumerate(catalog.all_keys())))}
+    needed: list[int] = []
+    seen = set(chosen)
+    todo = list(chosen)
+    while todo:
+        paper = catalog.papers[todo.pop(0)]
+        for name in LINKS:
+            for key in paper.get(name).split(","):
+                i = positions.get(key.strip().casefold())
+                if i is not None and i not in needed:
+                    needed.append(i)
+                    if i not in seen:
+                        seen.add(i)
+                        todo.append(i)
+    return [i for i in chosen if i not in needed] + needed
+
+
 def cite(
     path: Path,
     fmt: Format,
@@ -82,6 +106,8 @@ def cite(
         raise KePapersError("--merge needs -o FILE and a BibTeX format")
     catalog = open_catalog(path)
     chosen, missing = select(catalog, wanted)
+    if fmt.name in ("bibtex", "biblatex"):
+        chosen = with_parents(catalog, chosen)
     papers = [catalog.papers[i] for i in chosen]
     options = {"full": full, "ascii_only": ascii_only, "cite_command": command}
     text = render(catalog, fmt, "cite", chosen, **options)
@@ -104,10 +130,10 @@ def cite(
 
 def _merge(path: Path, papers: list[Paper], full: bool, ascii_only: bool, biblatex: bool) -> int:
     """Append the entries `path` lacks (by key), through the bib file's one write path."""
-    from ke_papers.render.cite import clean, to_biblatex
+    from ke_papers.render.cite import clean
 
     with store.transaction(path) as edit:
         have = {p.key for p in edit.papers}
         new = [clean(p, full, ascii_only, biblatex) for p in papers if p.key not in have]
-        edit.papers += [to_biblatex(p) if biblatex else p for p in new]
+        edit.papers += new
     return len(new)

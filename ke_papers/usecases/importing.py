@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ke_papers import files, identity
+from ke_papers import files, identity, store
 from ke_papers.config import BibChoice
 from ke_papers.errors import KePapersError, display_path
 from ke_papers.model import Paper
@@ -40,7 +40,8 @@ def import_file(
     choice: BibChoice, source_file: Path, kind: str | None = None, dry_run: bool = False
 ) -> Imported:
     """Add every paper the file holds; `kind` names its format (else its suffix says)."""
-    source = file_source(source_file, files.read_text(source_file), kind)
+    text = store.load_text(files.read_bytes(source_file))[0]  # a Windows-1252 export reads too
+    source = file_source(source_file, text, kind)
     items = list(source.papers())
     if not any(isinstance(item, Paper) for item in items):
         raise KePapersError(
