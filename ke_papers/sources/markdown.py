@@ -37,6 +37,13 @@ _NOT_SECTION = re.compile(
     r"licen[sc]e|contacts?(?: us)?)$",
     re.IGNORECASE,
 )
+#: Names of the heading that holds a list's papers (not a section of the taxonomy).
+_HOLDER = re.compile(
+    r"^(?:(?:the|all|full|selected|recent|latest|must[- ]read|research|related|curated|awesome|"
+    r"daily|weekly|paper|reading)\s+)*(?:papers?(?:\s+list)?|list\s+of\s+papers|reading\s+list|"
+    r"resources?|publications?|literature|references|lists?|articles|collections?|updates)$",
+    re.IGNORECASE,
+)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE_HEADING = re.compile(
     rf"^(?:(?:19|20)\d\d(?:[./\-]\d{{1,2}}){{0,2}}|{_MONTH}\s+(?:\d{{1,2}},?\s+)?(?:19|20)\d\d"
@@ -158,7 +165,8 @@ def _ends_block(line: str, base: int) -> bool:
 
 
 def _paper_like(text: str) -> bool:
-    return bool(re.search(r"\*\*|__|\]\(|<a\s|https?://", text) or re.match(r"^\s*\d+[.)]", text))
+    """Bold text, an http(s) link or a number: what a reader would take for a paper."""
+    return bool(re.search(r"\*\*|__|https?://", text) or re.match(r"^\s*\d+[.)]", text))
 
 
 class _Parser:
@@ -276,14 +284,21 @@ def _column(header: str) -> str:
 
 
 def _root(entries: list[Entry]) -> int:
-    """How many headings every paper stands under: the taxonomy starts below them."""
+    """How many headings every paper stands under that are not sections: the document's
+    title and the heading that holds the papers ("Papers", "Resources", "Paper List", ...).
+    A heading below them that holds every paper is still a section."""
     paths = [e.path for e in entries if e.parts.is_paper]
     if not paths:
         return 0
+    common = 0
+    while common < min(len(p) for p in paths) and all(
+        p[common] == paths[0][common] for p in paths
+    ):
+        common += 1
     depth = 0
-    shortest = min(len(p) for p in paths)
-    while depth < shortest and all(p[depth] == paths[0][depth] for p in paths):
-        depth += 1
+    for i, (level, name) in enumerate(paths[0][:common]):
+        if (i == 0 and level == 1) or _HOLDER.match(name):
+            depth = i + 1
     return depth
 
 

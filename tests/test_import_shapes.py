@@ -1,0 +1,385 @@
+"""`import --markdown` reads the shapes awesome lists are written in, on made-up lists.
+
+Each test imports a list of one shape (mixed with the variations people write) through
+the real CLI and checks every entry: title, authors, year, venue, links and section,
+and the summary line. No list here is copied from a real one.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from conftest import DATA_BIB
+
+
+def imported(run, tmp_path: Path, text: str, *options: str, code: int = 0):
+    """Import `text` into a new bib; the CLI's result and the papers it wrote, as JSON."""
+    md = tmp_path / "list.md"
+    md.write_text(textwrap.dedent(text), encoding="utf-8")
+    target = tmp_path / "out.bib"
+    result = run("--bib", str(target), "import", "--markdown", str(md), *options, code=code)
+    papers = run.json("--bib", str(target), "list", "--json") if target.exists() else []
+    return result, papers
+
+
+def summary(result) -> str:
+    return result.stderr.splitlines()[-1].split(": ", 1)[1]
+
+
+def links(paper: dict) -> list[tuple[str, str]]:
+    return [(link["label"], link["url"]) for link in paper["links"]]
+
+
+def test_seed_shape_with_every_variation(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        # Editing Things
+
+        ## 🔔 News
+        - **2024-01 We released [a tool](https://example.org/tool).**
+
+        ## 🔍 Contents
+        - [Papers](#papers)
+        - [Other Things](#other-things)
+
+        ## 📜 Resources
+
+        ### 🧠 Locate then Edit
+        1. **Editing Memories in Lattices**. (EMNLP2023) <br />
+        Ann Lee, Bo Chen, and Cy Dee.
+        [[paper](https://arxiv.org/abs/2301.00001v2)] [[code](https://github.com/x/lattice)]
+
+        2. **Finding Facts in Forests** <br />
+        Dana Fox and Eli Gray. [[pdf](https://arxiv.org/pdf/2302.00002.pdf)]
+        [![GitHub](https://img.shields.io/github/stars/x/forest)](https://github.com/x/forest)
+
+        3. **A Long Title That People Wrap
+        Over Two Lines** （AAAI 2024） <br />
+        Fay Hu, Gil Ito, Hal Jo. [[arXiv](https://arxiv.org/abs/2303.00003)]
+
+        #### Meta Methods
+        - **Learning to Edit Learners, EMNLP 2023 Main Conference Paper**. [[Paper](https://aclanthology.org/2023.emnlp-main.1/)]
+          Ivy Kim, Jon Lu.
+        - **Editing by Gradient Tricks** (Findings of EMNLP 2023) <br />
+          Kai Ma. [[abs](https://arxiv.org/abs/2304.00004)] [[page](https://example.org/page)]
+
+        ### Analysis
+        * **Do Edits Last?** (Neurips 2021) <br /> Lia No, Max Ode.<br /> [[paper](https://openreview.net/forum?id=abc)]
+
+        ## Citation
+        ```bibtex
+        @article{us2024, title={Ours}}
+        ```
+        - **Cite Us** [[paper](https://arxiv.org/abs/2401.99999)]
+
+        ## Contributing
+        - **Please** send a [pull request](https://github.com/x/y/pulls).
+        """,
+    )
+    assert summary(result) == "6 read, 6 written, 0 already there, 0 incomplete, 0 lines skipped"
+    got = [
+        (p["title"], p["authors"], p["year"], p["venue"], links(p), p["taxonomy"]) for p in papers
+    ]
+    assert got == [
+        (
+            "Editing Memories in Lattices",
+            ["Ann Lee", "Bo Chen", "Cy Dee"],
+            2023,
+            "EMNLP 2023",
+            [
+                ("paper", "https://arxiv.org/abs/2301.00001v2"),
+                ("code", "https://github.com/x/lattice"),
+            ],
+            ["Locate then Edit"],
+        ),
+        (
+            "Finding Facts in Forests",
+            ["Dana Fox", "Eli Gray"],
+            2023,
+            None,
+            [
+                ("paper", "https://arxiv.org/pdf/2302.00002.pdf"),
+                ("code", "https://github.com/x/forest"),
+            ],
+            ["Locate then Edit"],
+        ),
+        (
+            "A Long Title That People Wrap Over Two Lines",
+            ["Fay Hu", "Gil Ito", "Hal Jo"],
+            2024,
+            "AAAI 2024",
+            [("paper", "https://arxiv.org/abs/2303.00003")],
+            ["Locate then Edit"],
+        ),
+        (
+            "Learning to Edit Learners",
+            ["Ivy Kim", "Jon Lu"],
+            2023,
+            "EMNLP 2023",
+            [("paper", "https://aclanthology.org/2023.emnlp-main.1/")],
+            ["Locate then Edit", "Meta Methods"],
+        ),
+        (
+            "Editing by Gradient Tricks",
+            ["Kai Ma"],
+            2023,
+            "EMNLP 2023 Findings",
+            [("paper", "https://arxiv.org/abs/2304.00004"), ("page", "https://example.org/page")],
+            ["Locate then Edit", "Meta Methods"],
+        ),
+        (
+            "Do Edits Last?",
+            ["Lia No", "Max Ode"],
+            2021,
+            "NeurIPS 2021",
+            [("paper", "https://openreview.net/forum?id=abc")],
+            ["Analysis"],
+        ),
+    ]
+    arxiv = [p["arxiv"] for p in papers]
+    assert arxiv == ["2301.00001", "2302.00002", "2303.00003", None, "2304.00004", None]
+
+
+def test_blank_line_between_title_and_italic_authors(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        ## Papers
+
+        1. **A Study of Things.**
+
+           *Ann Lee, Bo Chen.* [[abs](https://arxiv.org/abs/2212.09597)], 2022.12
+
+        2. **Another Study of Stuff**
+
+           *Cy Dee, Dan Eng, Eve Fry.* [[pdf](https://arxiv.org/pdf/2105.01234v3)] [[code](https://github.com/c/d)], 2021.05
+
+        3. **A Third Look**
+
+           *Flo Gee.* [[paper](https://example.org/third.pdf)], 2020.11
+        """,
+    )
+    assert summary(result) == "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert [(p["title"], p["authors"], p["year"], p["arxiv"]) for p in papers] == [
+        ("A Study of Things", ["Ann Lee", "Bo Chen"], 2022, "2212.09597"),
+        ("Another Study of Stuff", ["Cy Dee", "Dan Eng", "Eve Fry"], 2021, "2105.01234"),
+        ("A Third Look", ["Flo Gee"], 2020, None),
+    ]
+    assert links(papers[1])[1] == ("code", "https://github.com/c/d")
+    assert links(papers[2]) == [("paper", "https://example.org/third.pdf")]
+    assert all(p["taxonomy"] == [] and p["venue"] is None for p in papers)
+
+
+def test_authors_before_the_title(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        # Things
+
+        ## Paper List
+
+        ### Methods
+
+        - Ann Lee, Bo Chen.<br />
+        **A Study of Things**. (ACL 2022)[[paper](https://aclanthology.org/2022.acl-long.1/)] [[code](https://github.com/a/things)]
+        - Cy Dee, Dan Eng. <br />**Stuff and More Stuff**. (ICLR 2023)[[paper](https://openreview.net/forum?id=xyz)]
+
+        ### Surveys
+
+        - Eve Fry.<br />
+        **Everything About Things**. [[paper](https://arxiv.org/abs/2310.01234)]
+        """,
+    )
+    assert summary(result) == "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+    got = [(p["title"], p["authors"], p["year"], p["venue"], p["taxonomy"]) for p in papers]
+    assert got == [
+        ("A Study of Things", ["Ann Lee", "Bo Chen"], 2022, "ACL 2022", ["Methods"]),
+        ("Stuff and More Stuff", ["Cy Dee", "Dan Eng"], 2023, "ICLR 2023", ["Methods"]),
+        ("Everything About Things", ["Eve Fry"], 2023, None, ["Surveys"]),
+    ]
+    assert links(papers[0]) == [
+        ("paper", "https://aclanthology.org/2022.acl-long.1/"),
+        ("code", "https://github.com/a/things"),
+    ]
+
+
+def test_plain_title_underscored_authors_bold_venue(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        ## Papers
+        1. A Study of Things, _Lee et al._, **NAACL 2022**. [[Paper](https://aclanthology.org/2022.naacl-main.7/)]
+        2. Stuff: Why It Matters, _Ann Lee, Bo Chen and Cy Dee_, **ICML 2021**. [[Paper](https://arxiv.org/abs/2106.00001)] [[Code](https://github.com/s/s)]
+        3. More on Things, *Dan Eng*, **Acl2020**. [[paper](https://aclanthology.org/2020.acl-main.3/)]
+        """,
+    )
+    assert summary(result) == "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert [(p["title"], p["authors"], p["year"], p["venue"]) for p in papers] == [
+        ("A Study of Things", ["Lee", "et al."], 2022, "NAACL 2022"),
+        ("Stuff: Why It Matters", ["Ann Lee", "Bo Chen", "Cy Dee"], 2021, "ICML 2021"),
+        ("More on Things", ["Dan Eng"], 2020, "ACL 2020"),
+    ]
+    assert links(papers[1]) == [
+        ("paper", "https://arxiv.org/abs/2106.00001"),
+        ("code", "https://github.com/s/s"),
+    ]
+    text = (tmp_path / "out.bib").read_text(encoding="utf-8")
+    assert "author        = {Lee and others}," in text
+
+
+def test_venue_as_the_link_label(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        ## Papers
+        ### Editing
+        * **A Study of Things** [[ACL 2023]](https://aclanthology.org/2023.acl-long.9/) [[code]](https://github.com/a/b)
+        * **Stuff at Scale** [[arXiv 2024]](https://arxiv.org/abs/2402.01234) [[project]](https://example.org/s)
+        * **Old Things** [[NeurIPS'21]](https://proceedings.neurips.cc/paper/2021/x)
+        """,
+        code=1,
+    )
+    assert summary(result) == "3 read, 3 written, 0 already there, 3 incomplete, 0 lines skipped"
+    assert [(p["title"], p["year"], p["venue"], links(p)) for p in papers] == [
+        (
+            "A Study of Things",
+            2023,
+            "ACL 2023",
+            [
+                ("paper", "https://aclanthology.org/2023.acl-long.9/"),
+                ("code", "https://github.com/a/b"),
+            ],
+        ),
+        (
+            "Stuff at Scale",
+            2024,
+            None,
+            [("paper", "https://arxiv.org/abs/2402.01234"), ("project", "https://example.org/s")],
+        ),
+        ("Old Things", 2021, "NeurIPS 2021", [("paper", "https://proceedings.neurips.cc/paper/2021/x")]),
+    ]
+    assert all(p["authors"] == [] and p["taxonomy"] == ["Editing"] for p in papers)
+    assert "list.md:3: " in result.stderr and "incomplete: no authors ('A Study" in result.stderr
+
+
+def test_link_items_with_indented_details(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        # A List
+
+        - [Overview](#overview)
+
+        ## Overview
+
+        - [A Study of Things](https://arxiv.org/abs/2305.01234)
+          - Ann Lee, Bo Chen
+          - EMNLP2023
+          - This paper studies things, and why they matter.
+        - [Stuff in Depth](https://arxiv.org/pdf/2306.04321v2)
+          - Authors: Cy Dee, Dan Eng
+          - Venue: Findings of ACL 2024
+          - Summary: A method, a benchmark (2019), and more.
+
+        ## Tools
+        - [Thing Kit](https://github.com/t/kit): a toolkit for things.
+        """,
+        code=1,
+    )
+    assert summary(result) == "2 read, 2 written, 0 already there, 0 incomplete, 1 lines skipped"
+    assert "list.md:17: 'Thing Kit' links only to a code repository, not to a paper" in (
+        result.stderr
+    )
+    assert [(p["title"], p["authors"], p["year"], p["venue"], p["arxiv"]) for p in papers] == [
+        ("A Study of Things", ["Ann Lee", "Bo Chen"], 2023, "EMNLP 2023", "2305.01234"),
+        ("Stuff in Depth", ["Cy Dee", "Dan Eng"], 2024, "ACL 2024 Findings", "2306.04321"),
+    ]
+    assert [p["taxonomy"] for p in papers] == [["Overview"], ["Overview"]]
+    assert links(papers[0]) == [("paper", "https://arxiv.org/abs/2305.01234")]
+
+
+def test_numbered_headings_under_date_headings(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        # Daily Editing
+
+        ## Daily Updates
+
+        ### 2024-10-26
+
+        ### 1. [A Study of Things](https://arxiv.org/pdf/2410.18209)
+        **Summary**: The paper introduces Things, a method, and shows it works (2023).
+
+        ### 2. [Stuff, Revisited (Published in Findings of EMNLP 2024)](https://arxiv.org/pdf/2309.02233)
+        **Summary**: It revisits stuff.
+
+        ### 2024-10-25
+
+        ### 1. [Old Things Made New](https://arxiv.org/abs/2410.00001)
+        **Summary**: Old things, made new again.
+        """,
+        code=1,
+    )
+    assert summary(result) == "3 read, 3 written, 0 already there, 3 incomplete, 0 lines skipped"
+    assert [(p["title"], p["year"], p["venue"], p["arxiv"], p["taxonomy"]) for p in papers] == [
+        ("A Study of Things", 2024, None, "2410.18209", []),
+        ("Stuff, Revisited", 2024, "EMNLP 2024 Findings", "2309.02233", []),
+        ("Old Things Made New", 2024, None, "2410.00001", []),
+    ]
+    assert all(p["authors"] == [] and p["abstract"] is None for p in papers)
+    assert [links(p) for p in papers][0] == [("paper", "https://arxiv.org/pdf/2410.18209")]
+
+
+def test_tables_by_their_header_names(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        # Tables of Things
+
+        ## Methods
+
+        | Date | Title | Authors | Code | Venue | Year |
+        |:-----|:------|---------|:----:|-------|------|
+        | 2023-05 | [A Study of Things](https://arxiv.org/abs/2305.11111) | Ann Lee, Bo Chen | [GitHub](https://github.com/a/t) | EMNLP | 2023 |
+        | 2022.01 | [**Stuff Matters**](https://openreview.net/forum?id=s) | Cy Dee | - | ICLR 2022 | |
+
+        ## Benchmarks
+
+        | Paper | Conference | Code | Stars |
+        | --- | --- | --- | --- |
+        | [Bench of Things](https://arxiv.org/abs/2101.22222) | arXiv | [![Star](https://img.shields.io/github/stars/b/t?style=social)](https://github.com/b/t) | ![](https://img.shields.io/github/stars/b/t) |
+
+        ## Datasets
+
+        | Edit Type | Datasets |
+        | --- | --- |
+        | **Facts** | [FactSet](https://example.org/factset) |
+        """,
+        code=1,
+    )
+    assert summary(result) == "3 read, 3 written, 0 already there, 1 incomplete, 0 lines skipped"
+    got = [(p["title"], p["authors"], p["year"], p["venue"], p["taxonomy"]) for p in papers]
+    assert got == [
+        ("A Study of Things", ["Ann Lee", "Bo Chen"], 2023, "EMNLP 2023", ["Methods"]),
+        ("Stuff Matters", ["Cy Dee"], 2022, "ICLR 2022", ["Methods"]),
+        ("Bench of Things", [], 2021, None, ["Benchmarks"]),
+    ]
+    assert links(papers[0]) == [
+        ("paper", "https://arxiv.org/abs/2305.11111"),
+        ("code", "https://github.com/a/t"),
+    ]
+    assert links(papers[2]) == [
+        ("paper", "https://arxiv.org/abs/2101.22222"),
+        ("code", "https://github.com/b/t"),
+    ]
