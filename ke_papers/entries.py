@@ -112,36 +112,32 @@ def with_extras(paper: Paper, extras: Extras) -> Paper:
     )
 
 
-#: What makes one copy of a paper richer than another, in the order it counts.
-_RICH = ("author", "year", "venue", "eprint", "url", "links", "doi")
-
-
 def merge(first: Paper, second: Paper) -> Paper:
-    """One entry from two copies of a paper in a list: the richer copy's fields, filled in
-    from the other's (a venue with its type, container and year; links not already there).
-    It keeps the first copy's place: its section and line."""
-    base, other = first, second
-    if sum(bool(second.get(f)) for f in _RICH) > sum(bool(first.get(f)) for f in _RICH):
-        base, other = second, first
-    fields = dict(base.fields)
-    entry_type = base.entry_type
-    if not base.get("venue") and other.get("venue"):
+    """One entry from two copies of a paper in a list: the first copy's identity (arXiv ID,
+    link, section), filled in from the second: the longer author list, a venue with its
+    type, container and year, any field the first lacks, and links not already there."""
+    fields = dict(first.fields)
+    entry_type = first.entry_type
+    if len(second.names) > len(first.names):
+        fields["author"] = second.fields["author"]
+    if not first.get("venue") and second.get("venue"):
         for name in ("journal", "booktitle"):
             fields.pop(name, None)
         fields.update(
-            {n: other.fields[n] for n in ("venue", "booktitle", "journal", "year") if n in other.fields}
+            {
+                n: second.fields[n]
+                for n in ("venue", "booktitle", "journal", "year")
+                if n in second.fields
+            }
         )
-        entry_type = other.entry_type
-    for name, value in other.fields.items():
+        entry_type = second.entry_type
+    for name, value in second.fields.items():
         if name not in fields and name not in ("links", "taxonomy"):
             fields[name] = value
             entry_type = "article" if name == "journal" and entry_type == "misc" else entry_type
-    links = base.extra_links + [
-        link for link in other.extra_links if link.url not in {x.url for x in base.links}
+    links = first.extra_links + [
+        link for link in second.extra_links if link.url not in {x.url for x in first.links}
     ]
     if links:
         fields["links"] = format_links(links)
-    fields.pop("taxonomy", None)
-    if first.get("taxonomy"):
-        fields["taxonomy"] = first.fields["taxonomy"]
     return Paper(key="", entry_type=entry_type, fields=fields, line=first.line)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ke_papers import cache, files, keys, store, urls, venues
+from ke_papers import cache, files, keys, names, store, urls, venues
 from ke_papers.identity import Duplicates, arxiv_base, is_arxiv_id
 from ke_papers.model import TAXONOMY_SEP, Paper, parse_links
 
@@ -127,6 +127,28 @@ def _urls(kind: str) -> Callable[[Paper, Context], Iterator[str]]:
     return check
 
 
+_NOT_IN_A_NAME = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?!\d)|[()\[\]<>*|#]|\\_|\bet\.?\s*al\b", re.IGNORECASE
+)
+
+
+def _bad_author(paper: Paper, ctx: Context) -> Iterator[str]:
+    for name in names.split_authors(paper.get("author")):
+        if _NOT_IN_A_NAME.search(name):
+            yield f"author name '{name}' holds a year, parentheses, 'et al.' or markup"
+
+
+def _title_venue(paper: Paper, ctx: Context) -> Iterator[str]:
+    label = venues.split_title(paper.title)[1]
+    if label:
+        yield f"title ends with the venue '{label}' (the venue field holds it)"
+
+
+def _key_year(paper: Paper, ctx: Context) -> Iterator[str]:
+    if not re.search(r"(?:19|20)\d\d", paper.key):
+        yield "key has no year (a paper with no year: add it and re-key)"
+
+
 def _bad_taxonomy(paper: Paper, ctx: Context) -> Iterator[str]:
     if "taxonomy" in paper.fields and any(not p.strip() for p in paper.get("taxonomy").split(">")):
         yield f"taxonomy '{paper.get('taxonomy')}' has an empty level"
@@ -229,7 +251,15 @@ RULES: list[Rule] = [
         "a venue label whose year is not the entry's (EMNLP 2022 on a 2021 entry)",
         _each(_venue_year),
     ),
+    Rule(
+        "bad-author",
+        "error",
+        "an author name holding a year, parentheses, 'et al.' or markup",
+        _each(_bad_author),
+    ),
+    Rule("title-venue", "error", "a title that ends with a venue label", _each(_title_venue)),
     Rule("key-style", "warning", "a key that does not follow the key rule", _each(_key_style)),
+    Rule("key-no-year", "error", "a key with no year in it", _each(_key_year)),
     Rule("not-canonical", "error", "formatting that `fmt` would change", _not_canonical),
     Rule(
         "readme-stale",

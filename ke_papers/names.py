@@ -147,7 +147,7 @@ def from_list(text: str) -> list[str]:
     text = _ET_AL.sub("", text)
     people = []
     for part in _LIST_SEP.split(text):
-        name = _MARKS.sub("", part).strip(" .,;:*_")
+        name = _MARKS.sub("", part).strip(" .,;:*_[]()")
         if name:
             people.append(name)
     if not people or not all(is_plausible(name) for name in people):
@@ -155,10 +155,11 @@ def from_list(text: str) -> list[str]:
     return [*people, "others"] if more else people
 
 
-_NOT_NAMES = set(
-    "a an the of for to in on with is are was we our this that by from via using as at into "
-    "paper papers model models code data".split()
-)
+_NOT_NAMES = {
+    *("a", "an", "the", "of", "for", "to", "in", "on", "with", "is", "are", "was", "we", "our"),
+    *("this", "that", "by", "from", "via", "using", "as", "at", "into"),
+    *("paper", "papers", "model", "models", "code", "data"),
+}
 
 
 def is_plausible(name: str) -> bool:

@@ -95,10 +95,12 @@ def ordinal(n: int) -> str:
 
 #: Venue names as people spell them; a label's name is written this way (`Neurips` -> `NeurIPS`).
 _NAMES = (
-    "ACL AACL EACL NAACL EMNLP COLING CoNLL LREC TACL IJCNLP SIGIR SIGDIAL KDD WWW WSDM CIKM "
-    "NeurIPS NIPS ICML ICLR AAAI IJCAI CVPR ICCV ECCV WACV BMVC TMLR JMLR TPAMI TKDE TNNLS "
-    "UAI AISTATS COLT COLM ICASSP Interspeech ACMMM MM ICDE ICDM SDM ECIR ECAI NLPCC CCL"
-).split()
+    *("ACL", "AACL", "EACL", "NAACL", "EMNLP", "COLING", "CoNLL", "LREC", "TACL", "IJCNLP"),
+    *("SIGIR", "SIGDIAL", "KDD", "WWW", "WSDM", "CIKM", "NeurIPS", "NIPS", "ICML", "ICLR"),
+    *("AAAI", "IJCAI", "CVPR", "ICCV", "ECCV", "WACV", "BMVC", "TMLR", "JMLR", "TPAMI", "TKDE"),
+    *("TNNLS", "UAI", "AISTATS", "COLT", "COLM", "ICASSP", "Interspeech", "ACMMM", "MM"),
+    *("ICDE", "ICDM", "SDM", "ECIR", "ECAI", "NLPCC", "CCL"),
+)
 _SPELLING = {name.casefold(): name for name in _NAMES}
 #: The words after a label that only say which track (`EMNLP 2023 Main Conference Paper`).
 _TRACK = re.compile(
@@ -154,6 +156,20 @@ def is_label(text: str) -> bool:
     if not m:
         return False
     return m["name"].casefold() in _SPELLING or bool(m["year"] and _ACRONYM.match(m["name"]))
+
+
+_AT_END = re.compile(
+    r"^(?P<title>.+?)(?:\s*,\s*|\s+[(（]\s*|\s+[-–—|]\s+)(?P<label>[^,()（）]{2,60}?)\s*[)）]?\s*$"
+)
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A title with a venue label glued to its end (`Title, EMNLP 2023 Main Conference Paper`,
+    `Title (Published in Findings of EMNLP 2024)`) -> (title, normalised label); else (text, '')."""
+    m = _AT_END.match(text)
+    if m and re.search(r"(?:19|20)\d\d", normalise(m["label"])) and is_label(m["label"]):
+        return m["title"], normalise(m["label"])
+    return text, ""
 
 
 def is_preprint(text: str) -> bool:

@@ -7,10 +7,55 @@ and the summary line. No list here is copied from a real one.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
-from conftest import DATA_BIB
+from conftest import seed_text
+
+VARIATIONS = """\
+# Editing Things
+
+## 🔔 News
+- **2024-01 We released [a tool](https://example.org/tool).**
+
+## 🔍 Contents
+- [Papers](#papers)
+- [Other Things](#other-things)
+
+## 📜 Resources
+
+### 🧠 Locate then Edit
+1. **Editing Memories in Lattices**. (EMNLP2023) <br />
+Ann Lee, Bo Chen, and Cy Dee.
+[[paper](https://arxiv.org/abs/2301.00001v2)] [[code](https://github.com/x/lattice)]
+
+2. **Finding Facts in Forests** <br />
+Dana Fox and Eli Gray. [[pdf](https://arxiv.org/pdf/2302.00002.pdf)]
+[![GitHub](https://img.shields.io/github/stars/x/forest)](https://github.com/x/forest)
+
+3. **A Long Title That People Wrap
+Over Two Lines** （AAAI 2024） <br />
+Fay Hu, Gil Ito, Hal Jo. [[arXiv](https://arxiv.org/abs/2303.00003)]
+
+#### Meta Methods
+- **Learning to Edit Learners, EMNLP 2023 Main Conference Paper**. [[Paper](https://aclanthology.org/2023.emnlp-main.1/)]
+  Ivy Kim, Jon Lu.
+- **Editing by Gradient Tricks** (Findings of EMNLP 2023) <br />
+  Kai Ma. [[abs](https://arxiv.org/abs/2304.00004)] [[page](https://example.org/page)]
+
+### Analysis
+* **Do Edits Last?** (Neurips 2021) <br /> Lia No, Max Ode.<br /> [[paper](https://openreview.net/forum?id=abc)]
+
+## Citation
+```bibtex
+@article{us2024, title={Ours}}
+```
+- **Cite Us** [[paper](https://arxiv.org/abs/2401.99999)]
+
+## Contributing
+- **Please** send a [pull request](https://github.com/x/y/pulls).
+"""
 
 
 def imported(run, tmp_path: Path, text: str, *options: str, code: int = 0):
@@ -32,53 +77,7 @@ def links(paper: dict) -> list[tuple[str, str]]:
 
 
 def test_seed_shape_with_every_variation(run, tmp_path: Path):
-    result, papers = imported(
-        run,
-        tmp_path,
-        """\
-        # Editing Things
-
-        ## 🔔 News
-        - **2024-01 We released [a tool](https://example.org/tool).**
-
-        ## 🔍 Contents
-        - [Papers](#papers)
-        - [Other Things](#other-things)
-
-        ## 📜 Resources
-
-        ### 🧠 Locate then Edit
-        1. **Editing Memories in Lattices**. (EMNLP2023) <br />
-        Ann Lee, Bo Chen, and Cy Dee.
-        [[paper](https://arxiv.org/abs/2301.00001v2)] [[code](https://github.com/x/lattice)]
-
-        2. **Finding Facts in Forests** <br />
-        Dana Fox and Eli Gray. [[pdf](https://arxiv.org/pdf/2302.00002.pdf)]
-        [![GitHub](https://img.shields.io/github/stars/x/forest)](https://github.com/x/forest)
-
-        3. **A Long Title That People Wrap
-        Over Two Lines** （AAAI 2024） <br />
-        Fay Hu, Gil Ito, Hal Jo. [[arXiv](https://arxiv.org/abs/2303.00003)]
-
-        #### Meta Methods
-        - **Learning to Edit Learners, EMNLP 2023 Main Conference Paper**. [[Paper](https://aclanthology.org/2023.emnlp-main.1/)]
-          Ivy Kim, Jon Lu.
-        - **Editing by Gradient Tricks** (Findings of EMNLP 2023) <br />
-          Kai Ma. [[abs](https://arxiv.org/abs/2304.00004)] [[page](https://example.org/page)]
-
-        ### Analysis
-        * **Do Edits Last?** (Neurips 2021) <br /> Lia No, Max Ode.<br /> [[paper](https://openreview.net/forum?id=abc)]
-
-        ## Citation
-        ```bibtex
-        @article{us2024, title={Ours}}
-        ```
-        - **Cite Us** [[paper](https://arxiv.org/abs/2401.99999)]
-
-        ## Contributing
-        - **Please** send a [pull request](https://github.com/x/y/pulls).
-        """,
-    )
+    result, papers = imported(run, tmp_path, VARIATIONS)
     assert summary(result) == "6 read, 6 written, 0 already there, 0 incomplete, 0 lines skipped"
     got = [
         (p["title"], p["authors"], p["year"], p["venue"], links(p), p["taxonomy"]) for p in papers
@@ -263,7 +262,12 @@ def test_venue_as_the_link_label(run, tmp_path: Path):
             None,
             [("paper", "https://arxiv.org/abs/2402.01234"), ("project", "https://example.org/s")],
         ),
-        ("Old Things", 2021, "NeurIPS 2021", [("paper", "https://proceedings.neurips.cc/paper/2021/x")]),
+        (
+            "Old Things",
+            2021,
+            "NeurIPS 2021",
+            [("paper", "https://proceedings.neurips.cc/paper/2021/x")],
+        ),
     ]
     assert all(p["authors"] == [] and p["taxonomy"] == ["Editing"] for p in papers)
     assert "list.md:3: " in result.stderr and "incomplete: no authors ('A Study" in result.stderr
@@ -337,7 +341,7 @@ def test_numbered_headings_under_date_headings(run, tmp_path: Path):
         ("Old Things Made New", 2024, None, "2410.00001", []),
     ]
     assert all(p["authors"] == [] and p["abstract"] is None for p in papers)
-    assert [links(p) for p in papers][0] == [("paper", "https://arxiv.org/pdf/2410.18209")]
+    assert links(papers[0]) == [("paper", "https://arxiv.org/pdf/2410.18209")]
 
 
 def test_tables_by_their_header_names(run, tmp_path: Path):
@@ -383,3 +387,117 @@ def test_tables_by_their_header_names(run, tmp_path: Path):
         ("paper", "https://arxiv.org/abs/2101.22222"),
         ("code", "https://github.com/b/t"),
     ]
+
+
+def test_export_of_an_imported_list_reads_back_the_same(run, tmp_path: Path):
+    for name, text in (("seed", seed_text()), ("variations", VARIATIONS)):
+        first, second = tmp_path / f"{name}1.bib", tmp_path / f"{name}2.bib"
+        md = tmp_path / f"{name}.md"
+        md.write_text(textwrap.dedent(text), encoding="utf-8")
+        run("--bib", str(first), "import", "--markdown", str(md), "--allow-incomplete")
+        exported = tmp_path / f"{name}-exported.md"
+        exported.write_text(run("--bib", str(first), "export", "--markdown").stdout, "utf-8")
+        run("--bib", str(second), "import", "--markdown", str(exported), "--allow-incomplete")
+        again = run.json("--bib", str(second), "list", "--json")
+        assert again == run.json("--bib", str(first), "list", "--json"), name
+        assert len(again) >= 6
+
+
+def test_the_same_paper_twice_is_one_entry_with_the_richer_fields(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        ## Papers
+        ### Methods
+        1. **A Study of Things** <br />
+        Ann Lee, Bo Chen. [[paper](https://arxiv.org/abs/2301.00001)]
+        2. **Stuff Matters** <br />
+        Cy Dee. [[paper](https://arxiv.org/abs/2302.00002)]
+        ### Analysis
+        1. **A study of things.** (ICLR 2023) <br />
+        Ann Lee, Bo Chen. [[paper](https://arxiv.org/abs/2301.00001v3)] [[code](https://github.com/a/t)]
+        2. **Stuff Matters** (ACL 2023) <br />
+        Cy Dee. [[paper](https://arxiv.org/abs/2303.00003)]
+        """,
+    )
+    assert summary(result) == (
+        "2 read, 2 written, 0 already there, 0 incomplete, 0 lines skipped, 2 duplicates merged"
+    )
+    assert "list.md:8: 'A study of things' is also on line 3: merged into one entry" in (
+        result.stderr
+    )
+    assert (
+        "list.md:10: conflict: the copies name arXiv 2302.00002 and arXiv 2303.00003"
+        in result.stderr
+    )
+    assert [(p["title"], p["venue"], p["year"], p["arxiv"], p["taxonomy"]) for p in papers] == [
+        ("A Study of Things", "ICLR 2023", 2023, "2301.00001", ["Methods"]),
+        ("Stuff Matters", "ACL 2023", 2023, "2302.00002", ["Methods"]),
+    ]
+    assert links(papers[0])[-1] == ("code", "https://github.com/a/t")
+
+
+def test_untrusted_links_and_markup_do_not_get_through(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        ## Papers
+        1. **Things \\input{/etc/passwd} and $\\alpha$ <b>bold</b>** (ICML 2022) <br />
+        Ann Lee, Bo Chen. [[paper](javascript:alert(1))] [[code](file:///etc/passwd)] [[page](https://example.org/p)]
+        2. **Stuff** <br />
+        Cy Dee. [[paper](ftp://example.org/stuff.pdf)]
+        """,
+        code=1,
+    )
+    assert "list.md:2: link 'paper' is not an http(s) URL: 'javascript:alert(1)': dropped" in (
+        result.stderr
+    )
+    assert "list.md:2: link 'code' is not an http(s) URL: 'file:///etc/passwd': dropped" in (
+        result.stderr
+    )
+    assert "list.md:4: deestuff: incomplete: no year, no link ('Stuff')" in result.stderr
+    assert "list.md:4: link 'paper' is not an http(s) URL: 'ftp://example.org/stuff.pdf'" in (
+        result.stderr
+    )
+    first, second = papers
+    assert first["title"] == "Things input{/etc/passwd} and $alpha$ bold"
+    assert links(first) == [("page", "https://example.org/p")] and links(second) == []
+    text = (tmp_path / "out.bib").read_text(encoding="utf-8")
+    assert "javascript" not in text and "file:" not in text and "\\input" not in text
+    assert "\\alpha" not in text and "<b>" not in text
+
+
+def test_json_report_and_dry_run(run, tmp_path: Path):
+    md = tmp_path / "list.md"
+    md.write_text(
+        "## Papers\n- **A Study of Things** <br />\nAnn Lee. [[paper](https://arxiv.org/abs/2301.00001)]\n"
+        "- **No Authors Here** [[paper](https://arxiv.org/abs/2302.00002)]\n"
+        "- **Bold but nothing else**\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "out.bib"
+    result = run("--bib", str(target), "import", str(md), "--json", "--dry-run", code=1)
+    report = json.loads(result.stdout)
+    assert not target.exists()
+    assert (report["read"], report["written"], report["already_there"]) == (2, 2, 0)
+    assert report["lines_skipped"] == 1
+    assert report["incomplete"] == [
+        {"line": 4, "key": "anonymous2023no", "title": "No Authors Here", "missing": ["authors"]}
+    ]
+    assert {
+        "line": 5,
+        "message": "'Bold but nothing else' has no link, authors, venue or year: skipped",
+    } in report["messages"]
+    assert [p["key"] for p in report["papers"]] == ["lee2023study", "anonymous2023no"]
+    shown = run("--bib", str(target), "import", str(md), "--dry-run", "--allow-incomplete")
+    assert shown.stdout.startswith("@article{lee2023study,\n  title         = {A Study of Things},")
+    assert "eprint        = {2302.00002}" in shown.stdout and not target.exists()
+    run("--bib", str(target), "import", str(md), "--allow-incomplete")
+    assert [p["key"] for p in run.json("--bib", str(target), "list", "--json")] == [
+        "lee2023study",
+        "anonymous2023no",
+    ]
+    again = run("--bib", str(target), "import", str(md), code=1)
+    assert summary(again).startswith("2 read, 0 written, 2 already there, 0 incomplete")

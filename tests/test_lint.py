@@ -49,6 +49,9 @@ BAD = """@article{meng2022locating,
 
 @misc{fourth2020fourth, title = {Fourth}, author = {Fourth, F.}, year = {2020}, doi = {10.1/X},
   url = {ftp://example.org/x}}
+
+@misc{lee2023fifth, title = {Fifth Things, EMNLP 2023 Main Conference Paper},
+  author = {Lee (2023), Ann and Chen et al., Bo and *Dee*, Cy}, year = {2023}}
 """
 
 
@@ -74,6 +77,25 @@ def test_every_rule_fires(run, tmp_path: Path):
         "taxonomy-typo: section 'Methods > Locate and edt' is used once" in line for line in out
     )
     assert any("whatever: key-style:" in line and line.endswith("(warning)") for line in out)
+    assert any(
+        line.endswith(
+            "whatever: key-no-year: key has no year (a paper with no year: add it and re-key)"
+        )
+        for line in out
+    )
+    bad_authors = [line.split("bad-author: ")[1] for line in out if "bad-author" in line]
+    assert [a.split("'")[1] for a in bad_authors] == [
+        "Lee (2023), Ann",
+        "Chen et al., Bo",
+        "*Dee*, Cy",
+    ]
+    assert any(
+        line.endswith(
+            "lee2023fifth: title-venue: title ends with the venue 'EMNLP 2023' "
+            "(the venue field holds it)"
+        )
+        for line in out
+    )
     assert bib.read_text(encoding="utf-8") == BAD
 
 
@@ -105,11 +127,11 @@ def test_seed_imported_as_is_shows_its_known_errors(run, tmp_path: Path):
     seed = tmp_path / "seed.md"
     seed.write_text(seed_text(), encoding="utf-8")
     bib = tmp_path / "asis.bib"
-    run("--bib", str(bib), "import", "--markdown", str(seed))
+    run("--bib", str(bib), "import", "--markdown", str(seed), code=1)
     out = lint(run, bib).stdout
     assert "akyurek2022towards: duplicate-arxiv: same arXiv ID 2204.12785 as lee2022plug" in out
-    assert "logan2022fruit: empty-url: link 'paper' has no URL" in out
-    assert "logan2022fruit: empty-url: link 'code' has no URL" in out
+    assert "ilharcoediting: key-no-year: key has no year" in out
+    assert "empty-url" not in out  # the import dropped the empty links, and said so
 
 
 def test_shipped_list_is_clean_and_readme_check_runs_in_a_checkout(run, tmp_path: Path):

@@ -291,9 +291,7 @@ def _root(entries: list[Entry]) -> int:
     if not paths:
         return 0
     common = 0
-    while common < min(len(p) for p in paths) and all(
-        p[common] == paths[0][common] for p in paths
-    ):
+    while common < min(len(p) for p in paths) and all(p[common] == paths[0][common] for p in paths):
         common += 1
     depth = 0
     for i, (level, name) in enumerate(paths[0][:common]):

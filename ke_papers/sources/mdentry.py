@@ -19,14 +19,12 @@ from ke_papers.entries import Extras, new_entry
 from ke_papers.identity import parse_url
 from ke_papers.model import Link, Paper
 
-_BADGE = re.compile(
-    r"\[\s*!\[(?P<label>[^\]]*)\]\([^)]*\)\s*\]\((?P<url>[^)\s]*)[^)]*\)"
-)
-_SEED_LINK = re.compile(r"\[\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]*)[^)]*\)\]")
-_LABEL_LINK = re.compile(r"\[\[(?P<label>[^\]]*)\]\]\((?P<url>[^)\s]*)[^)]*\)")
-_LINK = re.compile(
-    r"(?<!!)\[(?P<label>(?:\\.|[^\[\]\\]|\[[^\[\]]*\])*)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)"
-)
+#: A link's target: no spaces, parentheses only in balanced pairs (`...wiki/Foo_(bar)`).
+_URL = r"(?P<url>(?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"]*\")?"
+_BADGE = re.compile(rf"\[\s*!\[(?P<label>[^\]]*)\]\([^)]*\)\s*\]\({_URL}\)")
+_SEED_LINK = re.compile(rf"\[\[(?P<label>[^\]]*)\]\({_URL}\)\]")
+_LABEL_LINK = re.compile(rf"\[\[(?P<label>[^\]]*)\]\]\({_URL}\)")
+_LINK = re.compile(rf"(?<!!)\[(?P<label>(?:\\.|[^\[\]\\]|\[[^\[\]]*\])*)\]\({_URL}\)")
 _HTML_LINK = re.compile(
     r"<a\s[^>]*?href\s*=\s*[\"'](?P<url>[^\"']*)[\"'][^>]*>(?P<label>.*?)</a\s*>",
     re.IGNORECASE | re.DOTALL,
@@ -92,9 +90,6 @@ _DATE = re.compile(
 )
 _YEAR = re.compile(r"(?<![\w./-])(?P<y>(?:19|20)\d\d)(?![\w/-])")
 _SHORT_DATE = re.compile(r"^(?P<y>\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d\d)?$")
-_TITLE_VENUE = re.compile(
-    r"^(?P<title>.+?)(?:\s*,\s*|\s+[(（]\s*|\s+[-–—|]\s+)(?P<venue>[^,()（）]{2,60}?)\s*[)）]?\s*$"
-)
 _PUNCT = " \t\n.,;:|-–—"
 
 
@@ -168,7 +163,9 @@ def link_label(label: str, url: str, key: str = "") -> str:
     text = key or plain(label).strip(" []").casefold()
     if text in _PAPER_LABELS or text.startswith(("arxiv", "paper")):
         return "paper"
-    if text in _CODE_LABELS or (_CODE_HOSTS.match(url) and text in ("", "star", "stars", "github stars")):
+    if text in _CODE_LABELS or (
+        _CODE_HOSTS.match(url) and text in ("", "star", "stars", "github stars")
+    ):
         return "code"
     if not text:
         return "paper" if parse_url(url) else "link"
@@ -283,11 +280,8 @@ class _Reader:
             self.text = text[end:]
 
     def _venue_in_title(self) -> None:
-        title = self.parts.title
-        m = _TITLE_VENUE.match(title)
-        if m and _YEAR.search(m["venue"]) and venues.is_label(m["venue"]):
-            self.parts.venue = venue_of(m["venue"])
-            title = m["title"]
+        title, venue = venues.split_title(self.parts.title)
+        self.parts.venue = self.parts.venue or venue
         if title.endswith(".") and not title.endswith(".."):
             title = title[:-1].rstrip()
         self.parts.title = title
