@@ -82,10 +82,11 @@ def test_known_seed_errors_are_fixed(run):
     assert by_key["yao2023editing"]["authors"][0] == "Yunzhi Yao"
 
 
-def test_venues_as_the_seed_shows_them(run):
+def test_venues_as_the_seed_shows_them_written_one_way(run):
     venues = [p["venue"] for p in papers(run)]
     assert venues.count(None) == 25
-    assert "ACL 2022 Findings" in venues and "ACL2023 Findings" in venues
+    # The seed's `(ACL2023 Findings)` is written as import writes every label.
+    assert "ACL 2022 Findings" in venues and "ACL 2023 Findings" in venues
 
 
 def test_method_keywords_people_search_by(run):
