@@ -135,7 +135,7 @@ def normalise(label: str) -> str:
         return ""
     text = _PREFIX.sub("", _PREFIX.sub("", text))
     text = _TRACK.sub("", text).strip(" .,;:")
-    text = _GLUED.sub(_spaced, text)
+    text = re.sub(r"\b((?:19|20)\d\d)[./-]\d{1,2}\b", r"\1", _GLUED.sub(_spaced, text))
     findings = _FINDINGS_OF.match(text)
     if findings:
         text = f"{findings['rest']} Findings"

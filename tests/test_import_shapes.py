@@ -501,3 +501,62 @@ def test_json_report_and_dry_run(run, tmp_path: Path):
     ]
     again = run("--bib", str(target), "import", str(md), code=1)
     assert summary(again).startswith("2 read, 0 written, 2 already there, 0 incomplete")
+
+
+def test_nicknamed_lines_numbered_headings_with_details_and_other_tables(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        # 编辑 Reading
+
+        ## Memory
+
+        【LAT】Editing Memories in Lattices (2022.11) [[paper](https://arxiv.org/abs/2211.01234)]
+
+        [SAT] Stuff at Scale (ICML 2022.06) [[paper](https://arxiv.org/abs/2206.04321)]
+
+        ## Essential Reading
+
+        ### 1. Things: Located and Edited
+        - **File**: `things.pdf`
+        - **Authors**: Ann Lee, Bo Chen
+        - **Year**: 2022 (NeurIPS)
+        - **arXiv**: 2202.01111
+        - **Why relevant**: it started it all.
+
+        ### 2. Methods Worth Reading
+
+        - A plain bullet, not a paper.
+
+        ## Hub
+
+        | Paper | Base Model | Code | Publication | Preprint |
+        | ----- | ---------- | ---- | ----------- | -------- |
+        | Editing Hurts Things | GPT2 | [Hurt](https://github.com/h/hurt) | | [2401.04700](https://arxiv.org/abs/2401.04700) |
+        """,
+        code=1,
+    )
+    assert summary(result) == "4 read, 4 written, 0 already there, 3 incomplete, 0 lines skipped"
+    got = [
+        (p["title"], p["authors"], p["year"], p["venue"], p["arxiv"], p["keywords"], p["taxonomy"])
+        for p in papers
+    ]
+    assert got == [
+        ("Editing Memories in Lattices", [], 2022, None, "2211.01234", ["LAT"], ["Memory"]),
+        ("Stuff at Scale", [], 2022, "ICML 2022", "2206.04321", ["SAT"], ["Memory"]),
+        (
+            "Things: Located and Edited",
+            ["Ann Lee", "Bo Chen"],
+            2022,
+            "NeurIPS 2022",
+            "2202.01111",
+            [],
+            ["Essential Reading"],
+        ),
+        ("Editing Hurts Things", [], 2024, None, "2401.04700", [], ["Hub"]),
+    ]
+    assert links(papers[3]) == [
+        ("paper", "https://arxiv.org/abs/2401.04700"),
+        ("code", "https://github.com/h/hurt"),
+    ]

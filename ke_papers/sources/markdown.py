@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from ke_papers import venues
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Progress
-from ke_papers.sources.mdentry import Parts, plain, read, read_row
+from ke_papers.sources.mdentry import Parts, is_detail, plain, read, read_row
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>\d+[.)]|[-*+])(?:\s+|$)")
@@ -30,6 +30,8 @@ _BREAK_END = re.compile(r"<br\s*/?>\s*$", re.IGNORECASE)
 _BOLD_START = re.compile(r"^\s*(?:\*\*|__)(?P<inner>.+?)(?:\*\*|__)(?P<after>.?)")
 _LINK_START = re.compile(r"^\s*(?:\*\*)?\[(?!\[|!)(?P<label>[^\]]+)\]\((?P<url>[^)\s]*)")
 _HEADING_ENTRY = re.compile(r"^(?:\d+[.)]\s*)?(?:\*\*)?\[(?!!)[^\]]+\]\(https?://")
+_NUMBERED = re.compile(r"^\d+[.)]\s+\S")
+_PAPER_LINK = re.compile(r"\[\[?\s*(?:paper|pdf|arxiv|abs)\b[^\]]*\]\]?\(https?://", re.IGNORECASE)
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+")
 _NOT_SECTION = re.compile(
     r"^(?:(?:latest |recent )?news\b.*|(?:table of )?contents?|toc|citations?|how to cite.*|"
@@ -57,7 +59,7 @@ _COLUMNS = (
     ("date", re.compile(r"^(?:date|time|release(?: date)?|published date|arxiv date|month)$")),
     ("code", re.compile(r"^(?:code|codes|github|repo|repository|implementation|code link)$")),
     ("authors", re.compile(r"^authors?$")),
-    ("paper", re.compile(r"^(?:link|links|url|pdf|arxiv|paper link|paper url)$")),
+    ("paper", re.compile(r"^(?:link|links|url|pdf|arxiv|preprint|paper link|paper url)$")),
 )
 
 
@@ -122,9 +124,14 @@ def _titled_bold(line: str) -> bool:
     return bool(words) and not venues.is_label(words)
 
 
-def _starts_entry(line: str) -> bool:
-    """A list item, or a line that starts with a bold title or a linked title."""
-    return bool(_ITEM.match(line)) or _titled_bold(line) or _titled_link(line)
+def _starts_entry(line: str, paragraph: bool = False) -> bool:
+    """A list item, or a line that starts with a bold or linked title; with `paragraph`
+    (outside any entry) also a line of text that carries a paper link
+    (`【KAFT】 Title (2022.11) [[paper](url)]`)."""
+    if _ITEM.match(line) or _titled_bold(line) or _titled_link(line):
+        return True
+    starts_with_link = re.match(r"^\s*(?:\[\[|\[[^\]]*\]\(|\()", line)
+    return paragraph and bool(_PAPER_LINK.search(line)) and not starts_with_link
 
 
 def _standalone(line: str) -> bool:
@@ -184,18 +191,20 @@ class _Parser:
         lines, doc = self.doc.lines, self.doc
         line = lines[i]
         heading = _HEADING.match(line)
-        if heading and not _HEADING_ENTRY.match(heading[2]):
+        if heading and doc.hidden_below is None and _NUMBERED.match(heading[2]):
+            end = self._details_end(i + 1)
+            block = [heading[2], *lines[i + 1 : end]]
+            if _HEADING_ENTRY.match(heading[2]) or read("\n".join(block)).is_paper:
+                self._entry(i, block)
+                return end
+        if heading:
             self._heading(len(heading[1]), heading[2])
             return i + 1
         if doc.hidden_below is not None or not line.strip():
             return i + 1
-        if heading:
-            end = _block_end(lines, i, 0)
-            self._entry(i, [heading[2], *lines[i + 1 : end]])
-            return end
         if _ROW.match(line) and i + 1 < len(lines) and _RULE.match(lines[i + 1]):
             return self._table(i)
-        if not _starts_entry(line):
+        if not _starts_entry(line, paragraph=True):
             return i + 1
         item = _ITEM.match(line)
         base = _indent(line) if item else 0
@@ -203,6 +212,21 @@ class _Parser:
         end = self._with_next_paragraph(i, end)
         self._entry(i, lines[i:end])
         return end
+
+    def _details_end(self, start: int) -> int:
+        """After a heading: the end of the lines below it that describe one paper (a summary,
+        `- **Authors**: ...` items), up to a blank line before something else."""
+        lines = self.doc.lines
+        i = start
+        while i < len(lines) and not _HEADING.match(lines[i]) and not _ROW.match(lines[i]):
+            line = lines[i]
+            starts = _standalone(line) if _ITEM.match(line) else _starts_entry(line)
+            if line.strip() and starts and not is_detail(line):
+                break
+            if not lines[i].strip() and not (i + 1 < len(lines) and is_detail(lines[i + 1])):
+                break
+            i += 1
+        return i
 
     def _with_next_paragraph(self, start: int, end: int) -> int:
         """A title alone, then a blank line, then its authors and links: one entry."""

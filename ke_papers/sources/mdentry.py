@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ke_papers import names, urls, venues
 from ke_papers.entries import Extras, new_entry
 from ke_papers.identity import parse_url
-from ke_papers.model import Link, Paper
+from ke_papers.model import ARXIV_ABS, Link, Paper
 
 #: A link's target: no spaces, parentheses only in balanced pairs (`...wiki/Foo_(bar)`).
 _URL = r"(?P<url>(?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"]*\")?"
@@ -91,6 +91,9 @@ _DATE = re.compile(
 _YEAR = re.compile(r"(?<![\w./-])(?P<y>(?:19|20)\d\d)(?![\w/-])")
 _SHORT_DATE = re.compile(r"^(?P<y>\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d\d)?$")
 _PUNCT = " \t\n.,;:|-–—"
+_BARE_ID = re.compile(r"(?:arxiv:?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
+#: A nickname before the title (`【ROME】 Locating ...`, `[MEND] Fast ...`): kept as a keyword.
+_NICKNAME = re.compile(r"^\s*(?:【(?P<a>[^】]{1,40})】|\[(?P<b>[^\]\x00]{1,40})\](?!\())\s*")
 
 
 @dataclass
@@ -104,6 +107,7 @@ class Parts:
     #: Labelled links in order; the title's own link first when the title is a link.
     links: list[Link] = field(default_factory=list)
     title_link: str = ""
+    keywords: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
     @property
@@ -142,7 +146,12 @@ class Parts:
             arxiv=arxiv or "",
             year=self.year,
             url=paper_link,
-            extras=Extras(taxonomy=taxonomy, links=tuple(extra), venue=self.venue),
+            extras=Extras(
+                taxonomy=taxonomy,
+                links=tuple(extra),
+                keywords=tuple(self.keywords),
+                venue=self.venue,
+            ),
             line=line,
         )
 
@@ -161,6 +170,8 @@ def link_label(label: str, url: str, key: str = "") -> str:
     """The label a link gets in the list: `abs`, `pdf`, `arXiv`, `Paper` are the paper link,
     `GitHub` and code badges are code; others keep their own words."""
     text = key or plain(label).strip(" []").casefold()
+    if parse_url(url) and re.fullmatch(r"(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?", text):
+        return "paper"
     if text in _PAPER_LABELS or text.startswith(("arxiv", "paper")):
         return "paper"
     if text in _CODE_LABELS or (
@@ -170,6 +181,13 @@ def link_label(label: str, url: str, key: str = "") -> str:
     if not text:
         return "paper" if parse_url(url) else "link"
     return " ".join(plain(label).strip(" []").split()).replace(";", ",").replace(":", "")
+
+
+def is_detail(line: str) -> bool:
+    """A line that describes a paper (`- **Authors**: ...`, `Summary: ...`), not a new entry."""
+    m = _KEY_VALUE.match(line)
+    key = " ".join(m["key"].casefold().split()) if m else ""
+    return bool(m) and (key in _KEYS or bool(_PROSE_KEYS.match(key)))
 
 
 def year_in(text: str) -> int | None:
@@ -214,6 +232,10 @@ class _Reader:
         return plain(_SLOT.sub(" ", text))
 
     def title(self) -> None:
+        nickname = _NICKNAME.match(self.text)
+        if nickname and (nickname["a"] or nickname["b"] or "").strip():
+            self.parts.keywords.append(plain(nickname["a"] or nickname["b"] or ""))
+            self.text = self.text[nickname.end() :]
         text = self.text
         m = re.match(r"^\s*(?:\*\*|__)?\s*\x00(\d+)\x00(?:\s*(?:\*\*|__))?", text)
         if m and self._is_title_link(int(m[1])):
@@ -309,6 +331,13 @@ class _Reader:
             parts.year = parts.year or year_in(self.words(value))
         elif kind in ("year", "date"):
             parts.year = parts.year or year_in(self.words(value))
+            named = _PAREN.search(self.words(value))
+            if named and parts.year and venues.is_label(named["text"]) and not parts.venue:
+                parts.venue = venue_of(f"{named['text']} {parts.year}")
+        if kind == "paper" and not _SLOT.search(value):
+            arxiv = _BARE_ID.fullmatch(self.words(value).strip(_PUNCT))
+            if arxiv:
+                self.raw.append(("arXiv", ARXIV_ABS + arxiv[1]))
         for index in _SLOT.findall(value):
             self.kind[int(index)] = kind if kind in ("code", "paper") else ""
 
