@@ -560,3 +560,30 @@ def test_nicknamed_lines_numbered_headings_with_details_and_other_tables(run, tm
         ("paper", "https://arxiv.org/abs/2401.04700"),
         ("code", "https://github.com/h/hurt"),
     ]
+
+
+def test_citation_style_items(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        ## Papers
+        - **A Study of Things** - Ann Lee, Bo Chen. *ACL 2023*. [[paper](https://aclanthology.org/x)]
+        - Stuff We Know. Cy Dee, Dan Eng. ACL 2022. [paper](https://aclanthology.org/y)
+        - **Old Things, New Ways** (Eve Fry et al., Coling2020) [paper](https://aclanthology.org/z)
+        - 🔥 **Hot Things**, Flo Gee, J. R. Smith. EMNLP 2023. [[pdf](https://arxiv.org/pdf/2310.00001)]
+        """,
+    )
+    assert summary(result) == "4 read, 4 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert [(p["title"], p["authors"], p["year"], p["venue"]) for p in papers] == [
+        ("A Study of Things", ["Ann Lee", "Bo Chen"], 2023, "ACL 2023"),
+        ("Stuff We Know", ["Cy Dee", "Dan Eng"], 2022, "ACL 2022"),
+        ("Old Things, New Ways", ["Eve Fry", "et al."], 2020, "COLING 2020"),
+        ("Hot Things", ["Flo Gee", "J. R. Smith"], 2023, "EMNLP 2023"),
+    ]
+    assert [links(p)[0][1] for p in papers] == [
+        "https://aclanthology.org/x",
+        "https://aclanthology.org/y",
+        "https://aclanthology.org/z",
+        "https://arxiv.org/pdf/2310.00001",
+    ]

@@ -89,8 +89,11 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?<![\w./-])(?P<y>(?:19|20)\d\d)(?![\w/-])")
+_ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _SHORT_DATE = re.compile(r"^(?P<y>\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d\d)?$")
 _PUNCT = " \t\n.,;:|-–—"
+#: Where one piece of an entry's text ends: a line, a link, a sentence (`Chen. ACL 2022`).
+_PIECE = re.compile(r"\n|\x00\d+\x00|(?<=[^\W\d_]{2})\.\s+")
 _BARE_ID = re.compile(r"(?:arxiv:?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
 #: A nickname before the title (`【ROME】 Locating ...`, `[MEND] Fast ...`): kept as a keyword.
 _NICKNAME = re.compile(r"^\s*(?:【(?P<a>[^】]{1,40})】|\[(?P<b>[^\]\x00]{1,40})\](?!\())\s*")
@@ -288,7 +291,7 @@ class _Reader:
             m = pattern.search(text)
             if m:
                 ends.append(m.start())
-        paren = next((p for p in _PAREN.finditer(text) if _YEAR.search(p[0])), None)
+        paren = next((p for p in _PAREN.finditer(text) if _ANY_YEAR.search(p[0])), None)
         if paren:
             ends.append(paren.start())
         end = min(ends)
@@ -350,24 +353,37 @@ class _Reader:
                 self.kind[index] = "paper"
         self.text = _PAREN.sub(self._paren, self.text)
         self.text = _BOLD.sub(self._bold, self.text)
+        self.text = _ITALIC.sub(self._italic, self.text)
         for pattern in (_DATE, _YEAR):
             m = pattern.search(self.words(self.text))
             if m and parts.year is None:
                 parts.year = int(next(g for g in m.groups() if g))
-        for piece in re.split(r"\n|\x00\d+\x00", self.text):
+        for piece in re.split(_PIECE, self.text):
             words = self.words(piece).strip(_PUNCT)
             if not parts.venue and _YEAR.search(venue_of(words)) and venues.is_label(words):
                 parts.venue = venue_of(words)
 
     def _paren(self, m: re.Match[str]) -> str:
         words = self.words(m["text"]).strip(_PUNCT)
-        if not words or not (_YEAR.search(words) or venues.is_label(words)):
+        if not words or not (_ANY_YEAR.search(words) or venues.is_label(words)):
             return m[0]
-        if _only_date(words):
-            self.parts.year = self.parts.year or year_in(words)
-        elif not self.parts.venue:
-            self.parts.venue = venue_of(words)
+        for part in words.split(",") if "," in words else [words]:
+            part = part.strip(_PUNCT)
+            people = names.from_list(part)
+            if _only_date(part):
+                self.parts.year = self.parts.year or year_in(part)
+            elif "," in words and people and not venues.is_label(part):
+                self.parts.authors = self.parts.authors or people
+            elif not self.parts.venue:
+                self.parts.venue = venue_of(part)
         return " "
+
+    def _italic(self, m: re.Match[str]) -> str:
+        words = self.words(m["a"] or m["b"] or "").strip(_PUNCT)
+        if words and venues.is_label(words):
+            self.parts.venue = self.parts.venue or venue_of(words)
+            return " "
+        return m[0]
 
     def _bold(self, m: re.Match[str]) -> str:
         inner = m["a"] or m["b"] or ""
@@ -387,7 +403,7 @@ class _Reader:
                     parts.authors = found
                     return
         if not parts.authors:
-            for piece in re.split(r"\n|\x00\d+\x00", text):
+            for piece in re.split(_PIECE, text):
                 words = _DATE.sub(" ", self.words(piece))
                 words = _YEAR.sub(" ", words).strip(_PUNCT)
                 found = names.from_list(words) if words else []
