@@ -587,3 +587,62 @@ def test_citation_style_items(run, tmp_path: Path):
         "https://aclanthology.org/z",
         "https://arxiv.org/pdf/2310.00001",
     ]
+
+
+def test_code_span_venues_reference_style_authors_and_detail_headings(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        # Notes on Things
+
+        ## Surveys
+
+        1. **A Survey of Things.** `arXiv`
+           *Ann Lee, Bo Chen.* [[PDF](https://arxiv.org/abs/2310.11111)], 2023
+
+        2. **Dynamic Things** `ACL 2023`
+           [[paper]](https://aclanthology.org/2023.acl-long.5/)
+
+           *Cy Dee, Dan Eng, et al.*
+
+        ## Reviews
+
+        - **A Systematic Review of Things**
+          Brown, A., Roman, M., & Devereux, B., 2025, arXiv:2508.01111. [arXiv](https://doi.org/10.48550/arXiv.2508.01111)
+        - [Stuff Explained](https://arxiv.org/abs/2401.02222) — *EMNLP 2023* · a short note — [`x/stuff`](https://github.com/x/stuff)
+
+        ## Reading
+
+        ### 1. Things in Context
+
+        **Authors:** Eve Fry et al.
+        **Year:** 2024
+        **Venue:** *Findings of ACL 2024*
+        **Link:** https://aclanthology.org/2024.findings-acl.1/
+
+        **Relevance:** why it matters.
+        """,
+        code=1,
+    )
+    assert summary(result) == "5 read, 5 written, 0 already there, 1 incomplete, 0 lines skipped"
+    assert "list.md:17: anonymous2023stuff: incomplete: no authors" in result.stderr
+    got = [(p["title"], p["authors"], p["year"], p["venue"], p["arxiv"]) for p in papers]
+    assert got == [
+        ("A Survey of Things", ["Ann Lee", "Bo Chen"], 2023, None, "2310.11111"),
+        ("Dynamic Things", ["Cy Dee", "Dan Eng", "et al."], 2023, "ACL 2023", None),
+        (
+            "A Systematic Review of Things",
+            ["A. Brown", "M. Roman", "B. Devereux"],
+            2025,
+            None,
+            "2508.01111",
+        ),
+        ("Stuff Explained", [], 2023, "EMNLP 2023", "2401.02222"),
+        ("Things in Context", ["Eve Fry", "et al."], 2024, "ACL 2024 Findings", None),
+    ]
+    assert links(papers[3]) == [
+        ("paper", "https://arxiv.org/abs/2401.02222"),
+        ("code", "https://github.com/x/stuff"),
+    ]
+    assert links(papers[4]) == [("paper", "https://aclanthology.org/2024.findings-acl.1/")]

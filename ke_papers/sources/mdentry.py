@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ke_papers import names, urls, venues
 from ke_papers.entries import Extras, new_entry
-from ke_papers.identity import parse_url
+from ke_papers.identity import arxiv_of_doi, parse_url
 from ke_papers.model import ARXIV_ABS, Link, Paper
 
 #: A link's target: no spaces, parentheses only in balanced pairs (`...wiki/Foo_(bar)`).
@@ -94,6 +94,8 @@ _SHORT_DATE = re.compile(r"^(?P<y>\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d\d)?$"
 _PUNCT = " \t\n.,;:|-–—"
 #: Where one piece of an entry's text ends: a line, a link, a sentence (`Chen. ACL 2022`).
 _PIECE = re.compile(r"\n|\x00\d+\x00|(?<=[^\W\d_]{2})\.\s+")
+_CODE_SPAN = re.compile(r"`(?P<a>[^`\n]+)`(?P<b>)")
+_ARXIV_IN_TEXT = re.compile(r"\barxiv:\s*(\d{4}\.\d{4,5})(?:v\d+)?\b", re.IGNORECASE)
 _BARE_ID = re.compile(r"(?:arxiv:?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
 #: A nickname before the title (`【ROME】 Locating ...`, `[MEND] Fast ...`): kept as a keyword.
 _NICKNAME = re.compile(r"^\s*(?:【(?P<a>[^】]{1,40})】|\[(?P<b>[^\]\x00]{1,40})\](?!\())\s*")
@@ -132,14 +134,14 @@ class Parts:
         paper_link = self.title_link or next(
             (link.url for link in self.links if link.label == "paper"), ""
         )
-        arxiv = parse_url(paper_link) if paper_link else None
+        arxiv = _arxiv_of(paper_link) if paper_link else None
         for link in self.links:
-            arxiv = arxiv or (parse_url(link.url) if link.label == "paper" else None)
+            arxiv = arxiv or (_arxiv_of(link.url) if link.label == "paper" else None)
         if not paper_link and arxiv:
-            paper_link = next(link.url for link in self.links if parse_url(link.url) == arxiv)
+            paper_link = next(link.url for link in self.links if _arxiv_of(link.url) == arxiv)
         extra: list[Link] = []
         for link in self.links:
-            if link.url == paper_link or (arxiv and parse_url(link.url) == arxiv):
+            if link.url == paper_link or (arxiv and _arxiv_of(link.url) == arxiv):
                 continue
             if link not in extra:
                 extra.append(link)
@@ -159,6 +161,11 @@ class Parts:
         )
 
 
+def _arxiv_of(url: str) -> str | None:
+    """The arXiv ID an abstract, PDF or DOI link names (`doi.org/10.48550/arXiv.ID`)."""
+    return parse_url(url) or arxiv_of_doi(url) or None
+
+
 def plain(text: str) -> str:
     """Markdown inline text as plain text: escapes, entities, tags and emphasis undone;
     a LaTeX command's backslash dropped, so that no command reaches the bib file."""
@@ -170,16 +177,15 @@ def plain(text: str) -> str:
 
 
 def link_label(label: str, url: str, key: str = "") -> str:
-    """The label a link gets in the list: `abs`, `pdf`, `arXiv`, `Paper` are the paper link,
-    `GitHub` and code badges are code; others keep their own words."""
+    """The label a link gets in the list: `abs`, `pdf`, `arXiv`, `Paper` are the paper link;
+    `GitHub`, a code badge or a repository's name on a code host are code; others keep
+    their own words (`code by EleutherAI`)."""
     text = key or plain(label).strip(" []").casefold()
     if parse_url(url) and re.fullmatch(r"(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?", text):
         return "paper"
     if text in _PAPER_LABELS or text.startswith(("arxiv", "paper")):
         return "paper"
-    if text in _CODE_LABELS or (
-        _CODE_HOSTS.match(url) and text in ("", "star", "stars", "github stars")
-    ):
+    if text in _CODE_LABELS or (_CODE_HOSTS.match(url) and " " not in text.strip()):
         return "code"
     if not text:
         return "paper" if parse_url(url) else "link"
@@ -351,9 +357,11 @@ class _Reader:
             if index not in self.skip and words and venues.is_label(words):
                 parts.venue = parts.venue or venue_of(words)
                 self.kind[index] = "paper"
+        self.text = _ARXIV_IN_TEXT.sub(self._arxiv_id, self.text)
         self.text = _PAREN.sub(self._paren, self.text)
         self.text = _BOLD.sub(self._bold, self.text)
         self.text = _ITALIC.sub(self._italic, self.text)
+        self.text = _CODE_SPAN.sub(self._italic, self.text)
         for pattern in (_DATE, _YEAR):
             m = pattern.search(self.words(self.text))
             if m and parts.year is None:
@@ -378,8 +386,17 @@ class _Reader:
                 self.parts.venue = venue_of(part)
         return " "
 
+    def _arxiv_id(self, m: re.Match[str]) -> str:
+        self.raw.append(("arXiv", ARXIV_ABS + m[1]))
+        return f"\x00{len(self.raw) - 1}\x00"
+
     def _italic(self, m: re.Match[str]) -> str:
+        """An italic or `code` span that is a venue label (`*ACL 2023*`, `` `arXiv 2024` ``)."""
         words = self.words(m["a"] or m["b"] or "").strip(_PUNCT)
+        if words and venues.is_preprint(words.split()[0]):
+            year = year_in(words)
+            self.parts.year = self.parts.year or year
+            return " "
         if words and venues.is_label(words):
             self.parts.venue = self.parts.venue or venue_of(words)
             return " "
