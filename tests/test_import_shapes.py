@@ -646,3 +646,31 @@ def test_code_span_venues_reference_style_authors_and_detail_headings(run, tmp_p
         ("code", "https://github.com/x/stuff"),
     ]
     assert links(papers[4]) == [("paper", "https://aclanthology.org/2024.findings-acl.1/")]
+
+
+def test_bullets_that_group_entries_are_sections(run, tmp_path: Path):
+    result, papers = imported(
+        run,
+        tmp_path,
+        """\
+        # List
+
+        ## Papers
+
+        - **Editing**
+          - [A Study of Things](https://arxiv.org/abs/2305.01234)
+          - [Stuff in Depth](https://arxiv.org/abs/2306.04321)
+            - Ann Lee, Bo Chen
+        - Unlearning
+          - **Forgetting Things** (ICLR 2024) <br /> Cy Dee. [[paper](https://openreview.net/x)]
+        - **A Top Paper** <br /> Dan Eng. [[paper](https://arxiv.org/abs/2307.00001)]
+        """,
+        code=1,
+    )
+    assert summary(result) == "4 read, 4 written, 0 already there, 1 incomplete, 0 lines skipped"
+    assert [(p["title"], p["authors"], p["taxonomy"]) for p in papers] == [
+        ("A Study of Things", [], ["Editing"]),
+        ("Stuff in Depth", ["Ann Lee", "Bo Chen"], ["Editing"]),
+        ("Forgetting Things", ["Cy Dee"], ["Unlearning"]),
+        ("A Top Paper", ["Dan Eng"], []),
+    ]

@@ -90,7 +90,14 @@ class _Document:
     lines: list[str]
     entries: list[Entry] = field(default_factory=list)
     stack: list[tuple[int, str]] = field(default_factory=list)
+    #: Bullets that group the entries nested below them: (indent, name), sections too.
+    bullets: list[tuple[int, str]] = field(default_factory=list)
     hidden_below: int | None = None
+
+    @property
+    def path(self) -> tuple[tuple[int, str], ...]:
+        """The sections an entry here stands in: headings, then grouping bullets."""
+        return (*self.stack, *((7 + indent, name) for indent, name in self.bullets))
 
 
 def _visible_lines(text: str) -> list[str]:
@@ -208,7 +215,12 @@ class _Parser:
             return i + 1
         item = _ITEM.match(line)
         base = _indent(line) if item else 0
+        doc.bullets = [(indent, name) for indent, name in doc.bullets if indent < base]
         end = _block_end(lines, i, base)
+        nested = end < len(lines) and _ITEM.match(lines[end]) and _indent(lines[end]) > base
+        if item and nested and not read("\n".join(lines[i:end])).is_paper:
+            doc.bullets.append((base, heading_name(_ITEM.sub("", line, count=1))))
+            return end
         end = self._with_next_paragraph(i, end)
         self._entry(i, lines[i:end])
         return end
@@ -250,6 +262,7 @@ class _Parser:
             return
         doc.hidden_below = None
         doc.stack = [(lv, nm) for lv, nm in doc.stack if lv < level]
+        doc.bullets = []
         if _NOT_SECTION.match(name):
             doc.hidden_below = level
         elif name and not _DATE_HEADING.match(name):
@@ -257,9 +270,7 @@ class _Parser:
 
     def _entry(self, start: int, block: list[str]) -> None:
         text = "\n".join(block)
-        self.doc.entries.append(
-            Entry(start + 1, tuple(self.doc.stack), read(text), _paper_like(text))
-        )
+        self.doc.entries.append(Entry(start + 1, self.doc.path, read(text), _paper_like(text)))
 
     def _table(self, start: int) -> int:
         lines = self.doc.lines
@@ -272,7 +283,7 @@ class _Parser:
                 others = [c for kind, c in zip(header, cells, strict=False) if not kind]
                 text = " ".join(cells)
                 self.doc.entries.append(
-                    Entry(i + 1, tuple(self.doc.stack), read_row(row, others), _paper_like(text))
+                    Entry(i + 1, self.doc.path, read_row(row, others), _paper_like(text))
                 )
             i += 1
         return i
