@@ -31,7 +31,8 @@ _HTML_LINK = re.compile(
 )
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
 _BARE_URL = re.compile(r"<?(?P<url>https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:])>?")
-_LINK_PATTERNS = (_BADGE, _SEED_LINK, _LABEL_LINK, _HTML_LINK, _LINK, _BARE_URL)
+#: Taken out in this order, after badges (before images go) and before bare URLs.
+_LINK_PATTERNS = (_SEED_LINK, _LABEL_LINK, _HTML_LINK, _LINK, _BARE_URL)
 _SLOT = re.compile(r"\x00(\d+)\x00")
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -79,7 +80,7 @@ _PROSE_KEYS = re.compile(
     re.IGNORECASE,
 )
 _PAPER_LABELS = {"paper", "abs", "abstract", "pdf", "arxiv", "link", "url", "preprint", "html"}
-_CODE_LABELS = {"code", "github", "repo", "repository", "official code", "codes", "gitHub"}
+_CODE_LABELS = {"code", "codes", "github", "repo", "repository", "official code"}
 _CODE_HOSTS = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org)/", re.I)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
@@ -224,7 +225,7 @@ class _Reader:
         self.parts = Parts()
         text = _BADGE.sub(self._take, _BREAK.sub("\n", text))
         text = _IMAGE.sub(" ", text)
-        for pattern in _LINK_PATTERNS[1:]:
+        for pattern in _LINK_PATTERNS:
             text = pattern.sub(self._take, text)
         self.text = "\n".join(_MARKER.sub("", line, count=1) for line in text.split("\n"))
 
@@ -232,7 +233,7 @@ class _Reader:
         self.raw.append((m.groupdict().get("label") or "", m["url"].strip()))
         return f"\x00{len(self.raw) - 1}\x00"
 
-    def plain(self) -> str:
+    def all_words(self) -> str:
         """The whole text without links, as plain text."""
         return self.words(self.text)
 
@@ -287,7 +288,7 @@ class _Reader:
         if urls.problem(url) is None:
             self.parts.title_link = urls.check(url)
         else:
-            self.parts.dropped.append(f"the title's link is not an http(s) URL: '{url}'")
+            self.parts.dropped.append(f"the title's link is not an http(s) URL: '{url}': dropped")
 
     def _plain_title(self) -> None:
         """A title in plain text, before the italic authors, a bold venue, a link or a venue."""
@@ -439,17 +440,17 @@ def read_row(row: dict[str, str], others: list[str]) -> Parts:
     """One row of a paper table: cells named by their column (title, venue, year, date,
     code, authors, paper); links in other columns are kept when they are http(s)."""
     parts = read(row.get("title", ""))
-    year = {kind: year_in(_Reader(row.get(kind, "")).plain()) for kind in ("year", "date")}
+    year = {kind: year_in(_Reader(row.get(kind, "")).all_words()) for kind in ("year", "date")}
     parts.year = year["year"] or year["date"] or parts.year
     found = [link.url for link in parts.links] + [parts.title_link]
     for kind, cell in [*row.items(), *(("", c) for c in others)]:
         reader = _Reader(cell)
         if kind == "venue" and not parts.venue:
-            parts.venue = venue_of(reader.plain())
+            parts.venue = venue_of(reader.all_words())
             if parts.venue and year["year"] and not _YEAR.search(parts.venue):
                 parts.venue = f"{parts.venue} {year['year']}"
         elif kind == "authors":
-            parts.authors = names.from_list(reader.plain())
+            parts.authors = names.from_list(reader.all_words())
         if kind in ("title", "year", "date"):
             continue
         for label, url in reader.raw:
