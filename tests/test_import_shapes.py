@@ -447,7 +447,7 @@ def test_untrusted_links_and_markup_do_not_get_through(run, tmp_path: Path):
         1. **Things \\input{/etc/passwd} and $\\alpha$ <b>bold</b>** (ICML 2022) <br />
         Ann Lee, Bo Chen. [[paper](javascript:alert(1))] [[code](file:///etc/passwd)] [[page](https://example.org/p)]
         2. **Stuff** <br />
-        Cy Dee. [[paper](ftp://example.org/stuff.pdf)]
+        Cy Dee. [[paper](ftp://example.org/stuff.pdf)] [[code](https://[github.com/x)]
         """,
         code=1,
     )
@@ -461,6 +461,7 @@ def test_untrusted_links_and_markup_do_not_get_through(run, tmp_path: Path):
     assert "list.md:4: link 'paper' is not an http(s) URL: 'ftp://example.org/stuff.pdf'" in (
         result.stderr
     )
+    assert "list.md:4: link 'code' is not an http(s) URL: 'https://[github.com/x'" in result.stderr
     first, second = papers
     assert first["title"] == "Things input{/etc/passwd} and $alpha$ bold"
     assert links(first) == [("page", "https://example.org/p")] and links(second) == []

@@ -152,7 +152,7 @@ def _block_end(lines: list[str], start: int, base: int) -> int:
     i = start + 1
     while i < len(lines):
         line = lines[i]
-        if _BREAK_END.search(lines[i - 1]) and line.strip():
+        if _BREAK_END.search(lines[i - 1]) and line.strip() and not _ends_block(line, base):
             i += 1
             continue
         if not line.strip():
