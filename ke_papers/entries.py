@@ -114,8 +114,9 @@ def with_extras(paper: Paper, extras: Extras) -> Paper:
 
 def merge(first: Paper, second: Paper) -> Paper:
     """One entry from two copies of a paper in a list: the first copy's identity (arXiv ID,
-    link, section), filled in from the second: the longer author list, a venue with its
-    type, container and year, any field the first lacks, and links not already there."""
+    paper link, section), filled in from the second: the longer author list, a venue with
+    its type, container and year, any other field the first lacks, and links not already
+    there."""
     fields = dict(first.fields)
     entry_type = first.entry_type
     if len(second.names) > len(first.names):
@@ -131,8 +132,9 @@ def merge(first: Paper, second: Paper) -> Paper:
             }
         )
         entry_type = second.entry_type
+    kept = {"links", "taxonomy", "url"} if first.paper_url else {"links", "taxonomy"}
     for name, value in second.fields.items():
-        if name not in fields and name not in ("links", "taxonomy"):
+        if name not in fields and name not in kept:
             fields[name] = value
             entry_type = "article" if name == "journal" and entry_type == "misc" else entry_type
     links = first.extra_links + [

@@ -171,6 +171,11 @@ def test_blank_line_between_title_and_italic_authors(run, tmp_path: Path):
     assert links(papers[1])[1] == ("code", "https://github.com/c/d")
     assert links(papers[2]) == [("paper", "https://example.org/third.pdf")]
     assert all(p["taxonomy"] == [] and p["venue"] is None for p in papers)
+    assert [links(p) for p in papers] == [
+        [("paper", "https://arxiv.org/abs/2212.09597")],
+        [("paper", "https://arxiv.org/pdf/2105.01234v3"), ("code", "https://github.com/c/d")],
+        [("paper", "https://example.org/third.pdf")],
+    ]
 
 
 def test_authors_before_the_title(run, tmp_path: Path):
@@ -205,6 +210,14 @@ def test_authors_before_the_title(run, tmp_path: Path):
         ("paper", "https://aclanthology.org/2022.acl-long.1/"),
         ("code", "https://github.com/a/things"),
     ]
+    assert [links(p) for p in papers] == [
+        [
+            ("paper", "https://aclanthology.org/2022.acl-long.1/"),
+            ("code", "https://github.com/a/things"),
+        ],
+        [("paper", "https://openreview.net/forum?id=xyz")],
+        [("paper", "https://arxiv.org/abs/2310.01234")],
+    ]
 
 
 def test_plain_title_underscored_authors_bold_venue(run, tmp_path: Path):
@@ -230,6 +243,11 @@ def test_plain_title_underscored_authors_bold_venue(run, tmp_path: Path):
     ]
     text = (tmp_path / "out.bib").read_text(encoding="utf-8")
     assert "author        = {Lee and others}," in text
+    assert [links(p) for p in papers] == [
+        [("paper", "https://aclanthology.org/2022.naacl-main.7/")],
+        [("paper", "https://arxiv.org/abs/2106.00001"), ("code", "https://github.com/s/s")],
+        [("paper", "https://aclanthology.org/2020.acl-main.3/")],
+    ]
 
 
 def test_venue_as_the_link_label(run, tmp_path: Path):
@@ -308,6 +326,10 @@ def test_link_items_with_indented_details(run, tmp_path: Path):
     ]
     assert [p["taxonomy"] for p in papers] == [["Overview"], ["Overview"]]
     assert links(papers[0]) == [("paper", "https://arxiv.org/abs/2305.01234")]
+    assert [links(p) for p in papers] == [
+        [("paper", "https://arxiv.org/abs/2305.01234")],
+        [("paper", "https://arxiv.org/pdf/2306.04321v2")],
+    ]
 
 
 def test_numbered_headings_under_date_headings(run, tmp_path: Path):
@@ -342,6 +364,11 @@ def test_numbered_headings_under_date_headings(run, tmp_path: Path):
     ]
     assert all(p["authors"] == [] and p["abstract"] is None for p in papers)
     assert links(papers[0]) == [("paper", "https://arxiv.org/pdf/2410.18209")]
+    assert [links(p) for p in papers] == [
+        [("paper", "https://arxiv.org/pdf/2410.18209")],
+        [("paper", "https://arxiv.org/pdf/2309.02233")],
+        [("paper", "https://arxiv.org/abs/2410.00001")],
+    ]
 
 
 def test_tables_by_their_header_names(run, tmp_path: Path):
@@ -386,6 +413,11 @@ def test_tables_by_their_header_names(run, tmp_path: Path):
     assert links(papers[2]) == [
         ("paper", "https://arxiv.org/abs/2101.22222"),
         ("code", "https://github.com/b/t"),
+    ]
+    assert [links(p) for p in papers] == [
+        [("paper", "https://arxiv.org/abs/2305.11111"), ("code", "https://github.com/a/t")],
+        [("paper", "https://openreview.net/forum?id=s")],
+        [("paper", "https://arxiv.org/abs/2101.22222"), ("code", "https://github.com/b/t")],
     ]
 
 
@@ -436,6 +468,10 @@ def test_the_same_paper_twice_is_one_entry_with_the_richer_fields(run, tmp_path:
         ("Stuff Matters", "ACL 2023", 2023, "2302.00002", ["Methods"]),
     ]
     assert links(papers[0])[-1] == ("code", "https://github.com/a/t")
+    assert [links(p) for p in papers] == [
+        [("paper", "https://arxiv.org/abs/2301.00001"), ("code", "https://github.com/a/t")],
+        [("paper", "https://arxiv.org/abs/2302.00002")],
+    ]
 
 
 def test_untrusted_links_and_markup_do_not_get_through(run, tmp_path: Path):
@@ -561,6 +597,12 @@ def test_nicknamed_lines_numbered_headings_with_details_and_other_tables(run, tm
         ("paper", "https://arxiv.org/abs/2401.04700"),
         ("code", "https://github.com/h/hurt"),
     ]
+    assert [links(p) for p in papers] == [
+        [("paper", "https://arxiv.org/abs/2211.01234")],
+        [("paper", "https://arxiv.org/abs/2206.04321")],
+        [("paper", "https://arxiv.org/abs/2202.01111")],
+        [("paper", "https://arxiv.org/abs/2401.04700"), ("code", "https://github.com/h/hurt")],
+    ]
 
 
 def test_citation_style_items(run, tmp_path: Path):
@@ -674,4 +716,10 @@ def test_bullets_that_group_entries_are_sections(run, tmp_path: Path):
         ("Stuff in Depth", ["Ann Lee", "Bo Chen"], ["Editing"]),
         ("Forgetting Things", ["Cy Dee"], ["Unlearning"]),
         ("A Top Paper", ["Dan Eng"], []),
+    ]
+    assert [links(p) for p in papers] == [
+        [("paper", "https://arxiv.org/abs/2305.01234")],
+        [("paper", "https://arxiv.org/abs/2306.04321")],
+        [("paper", "https://openreview.net/x")],
+        [("paper", "https://arxiv.org/abs/2307.00001")],
     ]
