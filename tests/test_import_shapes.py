@@ -55,6 +55,15 @@ Fay Hu, Gil Ito, Hal Jo. [[arXiv](https://arxiv.org/abs/2303.00003)]
 
 ## Contributing
 - **Please** send a [pull request](https://github.com/x/y/pulls).
+
+## Table of Contents
+1. **[Locate then Edit Papers](https://example.org/toc)** (2024)
+
+## ⭐ Star History
+- **[Star History of This List](https://star-history.com/#x/y)**, 2024
+
+## Acknowledgements
+- **Thanks** to [Some One](https://example.org/someone) for the list of 2023 papers.
 """
 
 
