@@ -135,7 +135,8 @@ def import_file(
     report = Imported(target=target)
     for failure in (item for item in items if isinstance(item, Failure)):
         report.messages.append((failure.line or 0, failure.reason))
-        report.unread += not failure.part
+        if not failure.part:
+            report.unread += 1
     papers = merge_copies(papers, report)
     report.read = len(papers)
     with editing(target.path, write=not dry_run) as library:
