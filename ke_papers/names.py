@@ -143,7 +143,7 @@ _NAME_WORD = re.compile(r"^(?:[^\W\d_][\w'’.\-]*|[A-Z]\.?)$")
 def from_list(text: str) -> list[str]:
     """Names in reading form from a list as people write it: `A, B and C`, `A, B, and C`,
     `A; B`, `Lee et al.`; "et al." becomes `others`. Empty when it is not a list of names."""
-    text = " ".join(text.split()).strip(" .,;:")
+    text = re.sub(r"^by\s+", "", " ".join(text.split()).strip(" .,;:"), flags=re.IGNORECASE)
     more = bool(_ET_AL.search(text))
     text = _ET_AL.sub("", text)
     people = []

@@ -130,7 +130,8 @@ def normalise(label: str) -> str:
     """A venue label as the list writes it: `EMNLP2023` -> `EMNLP 2023`, `Findings of EMNLP
     2023` -> `EMNLP 2023 Findings`, `Neurips 2021` -> `NeurIPS 2021`, tracks dropped;
     '' for a preprint (`arXiv`)."""
-    text = " ".join(label.replace("’", "'").split()).strip(" .,;:()[]（）")
+    text = re.sub(r"\s*\(\s*(findings|workshops?)\s*\)", r" \1", label, flags=re.IGNORECASE)
+    text = " ".join(text.replace("’", "'").split()).strip(" .,;:()[]（）")
     if _PREPRINT.match(text):
         return ""
     text = _PREFIX.sub("", _PREFIX.sub("", text))

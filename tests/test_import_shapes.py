@@ -624,20 +624,23 @@ def test_citation_style_items(run, tmp_path: Path):
         - Stuff We Know. Cy Dee, Dan Eng. ACL 2022. [paper](https://aclanthology.org/y)
         - **Old Things, New Ways** (Eve Fry et al., Coling2020) [paper](https://aclanthology.org/z)
         - 🔥 **Hot Things**, Flo Gee, J. R. Smith. EMNLP 2023. [[pdf](https://arxiv.org/pdf/2310.00001)]
+        - **⭐ "Quoted" Things** by Gus Ho and Ida Iv. **NAACL 2024 (Findings)** [[paper](https://aclanthology.org/q)]
         """,
     )
-    assert summary(result) == "4 read, 4 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert summary(result) == "5 read, 5 written, 0 already there, 0 incomplete, 0 lines skipped"
     assert [(p["title"], p["authors"], p["year"], p["venue"]) for p in papers] == [
         ("A Study of Things", ["Ann Lee", "Bo Chen"], 2023, "ACL 2023"),
         ("Stuff We Know", ["Cy Dee", "Dan Eng"], 2022, "ACL 2022"),
         ("Old Things, New Ways", ["Eve Fry", "et al."], 2020, "COLING 2020"),
         ("Hot Things", ["Flo Gee", "J. R. Smith"], 2023, "EMNLP 2023"),
+        ('"Quoted" Things', ["Gus Ho", "Ida Iv"], 2024, "NAACL 2024 Findings"),
     ]
     assert [links(p)[0][1] for p in papers] == [
         "https://aclanthology.org/x",
         "https://aclanthology.org/y",
         "https://aclanthology.org/z",
         "https://arxiv.org/pdf/2310.00001",
+        "https://aclanthology.org/q",
     ]
 
 

@@ -93,6 +93,8 @@ _YEAR = re.compile(r"(?<![\w./-])(?P<y>(?:19|20)\d\d)(?![\w/-])")
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _SHORT_DATE = re.compile(r"^(?P<y>\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d\d)?$")
 _PUNCT = " \t\n.,;:|-–—"
+#: Emoji and other symbols around a title (`🔥 Title ⭐`).
+_SYMBOLS = re.compile(r"^[^\w\"'(\[“‘$]+|[^\w.?!)\]\"'”’$]+$")
 #: Where one piece of an entry's text ends: a line, a link, a sentence (`Chen. ACL 2022`).
 _PIECE = re.compile(r"\n|\x00\d+\x00|(?<=[^\W\d_]{2})\.\s+")
 _CODE_SPAN = re.compile(r"`(?P<a>[^`\n]+)`(?P<b>)")
@@ -316,7 +318,7 @@ class _Reader:
         self.parts.venue = self.parts.venue or venue
         if title.endswith(".") and not title.endswith(".."):
             title = title[:-1].rstrip()
-        self.parts.title = title
+        self.parts.title = _SYMBOLS.sub("", title)
 
     def key_values(self) -> None:
         """`Authors: ...`, `**Venue**: ...`, `Code: [link](url)`; summaries are set aside."""
