@@ -149,6 +149,7 @@ def test_seed_shape_with_every_variation(run, tmp_path: Path):
     ]
     arxiv = [p["arxiv"] for p in papers]
     assert arxiv == ["2301.00001", "2302.00002", "2303.00003", None, "2304.00004", None]
+    assert lint_rules(run, tmp_path / "out.bib") == set()  # nothing a bad import leaves
 
 
 def test_blank_line_between_title_and_italic_authors(run, tmp_path: Path):
@@ -735,3 +736,36 @@ def test_bullets_that_group_entries_are_sections(run, tmp_path: Path):
         [("paper", "https://openreview.net/x")],
         [("paper", "https://arxiv.org/abs/2307.00001")],
     ]
+
+
+SPELLINGS = {
+    "EMNLP2023": "EMNLP 2023",
+    "Findings of EMNLP 2023": "EMNLP 2023 Findings",
+    "Neurips 2021": "NeurIPS 2021",
+    "ACL'22": "ACL 2022",
+    "ACL Findings 2023": "ACL 2023 Findings",
+    "Findings of the Association for Computational Linguistics: NAACL 2024": "NAACL 2024 Findings",
+    "ICLR 2024 Spotlight": "ICLR 2024",
+    "NeurIPS 2023 (Oral)": "NeurIPS 2023",
+    "EMNLP 2023 Main Conference Paper": "EMNLP 2023",
+    "Accepted by AAAI 2025": "AAAI 2025",
+    "iclr 2022": "ICLR 2022",
+    "ICML 2022.06": "ICML 2022",
+}
+
+
+def test_venue_spellings_are_written_one_way(run, tmp_path: Path):
+    items = [
+        f"{i}. **Paper Number {i}** ({spelling}) <br />\nAnn Lee. [[paper](https://example.org/{i})]"
+        for i, spelling in enumerate(SPELLINGS, 1)
+    ]
+    result, papers = imported(run, tmp_path, "## Papers\n" + "\n".join(items) + "\n")
+    assert summary(result).startswith(f"{len(SPELLINGS)} read, {len(SPELLINGS)} written")
+    assert [p["venue"] for p in papers] == list(SPELLINGS.values())
+    assert [p["year"] for p in papers] == [int(v.split()[1]) for v in SPELLINGS.values()]
+    assert lint_rules(run, tmp_path / "out.bib") <= {"key-style"}
+
+
+def lint_rules(run, bib: Path) -> set[str]:
+    out = run("--bib", str(bib), "lint", code=None).stdout
+    return {line.split(": ")[2] for line in out.splitlines()}
