@@ -720,21 +720,39 @@ def test_bullets_that_group_entries_are_sections(run, tmp_path: Path):
         - Unlearning
           - **Forgetting Things** (ICLR 2024) <br /> Cy Dee. [[paper](https://openreview.net/x)]
         - **A Top Paper** <br /> Dan Eng. [[paper](https://arxiv.org/abs/2307.00001)]
+
+        ## More
+
+        **Memory Methods**
+        1. **Remembering Things** <br /> Eve Fry. [[paper](https://arxiv.org/abs/2308.00001)]
+
+        **Locate and Edit:**
+
+        - **Where Things Are** <br /> Flo Gee. [[paper](https://arxiv.org/abs/2309.00001)]
+
+        **2024-05**
+        - **Late Things** <br /> Gus Ho. [[paper](https://arxiv.org/abs/2405.00001)]
         """,
         code=1,
     )
-    assert summary(result) == "4 read, 4 written, 0 already there, 1 incomplete, 0 lines skipped"
+    assert summary(result) == "7 read, 7 written, 0 already there, 1 incomplete, 0 lines skipped"
     assert [(p["title"], p["authors"], p["taxonomy"]) for p in papers] == [
-        ("A Study of Things", [], ["Editing"]),
-        ("Stuff in Depth", ["Ann Lee", "Bo Chen"], ["Editing"]),
-        ("Forgetting Things", ["Cy Dee"], ["Unlearning"]),
-        ("A Top Paper", ["Dan Eng"], []),
+        ("A Study of Things", [], ["Papers", "Editing"]),
+        ("Stuff in Depth", ["Ann Lee", "Bo Chen"], ["Papers", "Editing"]),
+        ("Forgetting Things", ["Cy Dee"], ["Papers", "Unlearning"]),
+        ("A Top Paper", ["Dan Eng"], ["Papers"]),
+        ("Remembering Things", ["Eve Fry"], ["More", "Memory Methods"]),
+        ("Where Things Are", ["Flo Gee"], ["More", "Locate and Edit"]),
+        ("Late Things", ["Gus Ho"], ["More"]),
     ]
     assert [links(p) for p in papers] == [
         [("paper", "https://arxiv.org/abs/2305.01234")],
         [("paper", "https://arxiv.org/abs/2306.04321")],
         [("paper", "https://openreview.net/x")],
         [("paper", "https://arxiv.org/abs/2307.00001")],
+        [("paper", "https://arxiv.org/abs/2308.00001")],
+        [("paper", "https://arxiv.org/abs/2309.00001")],
+        [("paper", "https://arxiv.org/abs/2405.00001")],
     ]
 
 

@@ -27,6 +27,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _ROW = re.compile(r"^\s*\|.*\|\s*$")
 _RULE = re.compile(r"^\s*\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
 _BREAK_END = re.compile(r"<br\s*/?>\s*$", re.IGNORECASE)
+_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)[^*_]+(?:\*\*|__)\s*:?\s*$")
 _BOLD_START = re.compile(r"^\s*(?:\*\*|__)(?P<inner>.+?)(?:\*\*|__)(?P<after>.?)")
 _LINK_START = re.compile(r"^\s*(?:\*\*)?\[(?!\[|!)(?P<label>[^\]]+)\]\((?P<url>[^)\s]*)")
 _HEADING_ENTRY = re.compile(r"^(?:\d+[.)]\s*)?(?:\*\*)?\[(?!!)[^\]]+\]\(https?://")
@@ -211,6 +212,9 @@ class _Parser:
             return i + 1
         if _ROW.match(line) and i + 1 < len(lines) and _RULE.match(lines[i + 1]):
             return self._table(i)
+        if _BOLD_LINE.match(line) and not _titled_bold(line):
+            self._group(line)  # `**Group name:**` on a line of its own
+            return i + 1
         if not _starts_entry(line, paragraph=True):
             return i + 1
         item = _ITEM.match(line)
@@ -222,8 +226,16 @@ class _Parser:
             doc.bullets.append((base, heading_name(_ITEM.sub("", line, count=1))))
             return end
         end = self._with_next_paragraph(i, end)
+        if not item and _BOLD_LINE.match(line) and not read("\n".join(lines[i:end])).is_paper:
+            self._group(line)  # a bold line that names the entries below it
+            return end
         self._entry(i, lines[i:end])
         return end
+
+    def _group(self, line: str) -> None:
+        """A bold line of its own groups the entries below it, as a section (not a date)."""
+        name = heading_name(line)
+        self.doc.bullets = [] if _DATE_HEADING.match(name) or not name else [(-1, name)]
 
     def _details_end(self, start: int) -> int:
         """After a heading: the end of the lines below it that describe one paper (a summary,
