@@ -73,9 +73,7 @@ def test_unreadable_entries_reported_by_line(run, tmp_path: Path):
     )
     target = tmp_path / "out.bib"
     result = run("--bib", str(target), "import", "--markdown", str(md), code=1)
-    assert "list.md:9: 'A title nobody made bold' has no link, authors, venue or year" in (
-        result.stderr
-    )
+    assert "list.md:9: 'A title nobody made bold' has no link, authors or venue" in (result.stderr)
     assert "list.md:11: elseno: incomplete: no year, no link ('No links yet')" in result.stderr
     assert "list.md:1" not in result.stderr.replace("list.md:9", "").replace("list.md:11", "")
     assert "We released" not in result.stderr  # News is not a paper section

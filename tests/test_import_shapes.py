@@ -535,7 +535,7 @@ def test_json_report_and_dry_run(run, tmp_path: Path):
     ]
     assert {
         "line": 5,
-        "message": "'Bold but nothing else' has no link, authors, venue or year: skipped",
+        "message": "'Bold but nothing else' has no link, authors or venue: skipped",
     } in report["messages"]
     assert [p["key"] for p in report["papers"]] == ["lee2023study", "anonymous2023no"]
     shown = run("--bib", str(target), "import", str(md), "--dry-run", "--allow-incomplete")
@@ -787,3 +787,23 @@ def test_venue_spellings_are_written_one_way(run, tmp_path: Path):
 def lint_rules(run, bib: Path) -> set[str]:
     out = run("--bib", str(bib), "lint", code=None).stdout
     return {line.split(": ")[2] for line in out.splitlines()}
+
+
+def test_prose_and_a_stray_paper_do_not_move_the_sections(run, tmp_path: Path):
+    papers_part = "\n".join(
+        f"{i}. **Paper Number {i}** <br />\nAnn Lee. [[paper](https://arxiv.org/abs/2301.0000{i})]"
+        for i in range(1, 6)
+    )
+    text = (
+        "# A List\n\n## How to Read It\n"
+        "- entries look like `1. **Title** (2022.11) [[paper](url)]`, see `https://x.org/y`\n"
+        "- we read `Title, _Lee et al._` since 2021\n\n"
+        "## Extras\n- **A Stray Paper** <br /> Bo Chen. [[paper](https://arxiv.org/abs/2201.00001)]\n\n"
+        f"## 📜 Papers\n### Editing\n{papers_part}\n"
+    )
+    result, papers = imported(run, tmp_path, text)
+    assert summary(result) == "6 read, 6 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert [(p["title"], p["taxonomy"]) for p in papers] == [
+        ("A Stray Paper", ["Extras"]),
+        *((f"Paper Number {i}", ["Editing"]) for i in range(1, 6)),
+    ]

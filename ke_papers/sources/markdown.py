@@ -40,6 +40,8 @@ _NOT_SECTION = re.compile(
     r"licen[sc]e|contacts?(?: us)?)$",
     re.IGNORECASE,
 )
+#: The share of the papers a "Papers" heading must hold to be the list's paper area.
+MAJORITY = 0.8
 #: Names of the heading that holds a list's papers (not a section of the taxonomy).
 _HOLDER = re.compile(
     r"^(?:(?:the|all|full|selected|recent|latest|must[- ]read|research|related|curated|awesome|"
@@ -330,13 +332,17 @@ def _column(header: str) -> str:
     return found[0] if found else ""
 
 
-def _root(entries: list[Entry]) -> int:
-    """How many headings every paper stands under that are not sections: the document's
-    title and the heading that holds the papers ("Papers", "Resources", "Paper List", ...).
-    A heading below them that holds every paper is still a section."""
+Path = tuple[tuple[int, str], ...]
+
+
+def _roots(entries: list[Entry]) -> tuple[Path, Path]:
+    """Where the taxonomy starts: the headings every paper stands under that are not
+    sections (the document's title, the heading that holds the papers: "Papers",
+    "Resources", "Paper List" ...); and the paper area, which is the heading that holds
+    nearly all the papers when one does (a stray paper elsewhere does not move it)."""
     paths = [e.path for e in entries if e.parts.is_paper]
     if not paths:
-        return 0
+        return (), ()
     common = 0
     while common < min(len(p) for p in paths) and all(p[common] == paths[0][common] for p in paths):
         common += 1
@@ -344,7 +350,13 @@ def _root(entries: list[Entry]) -> int:
     for i, (level, name) in enumerate(paths[0][:common]):
         if (i == 0 and level == 1) or _HOLDER.match(name):
             depth = i + 1
-    return depth
+    base = paths[0][:depth]
+    holders = {p[: i + 1] for p in paths for i, (_, name) in enumerate(p) if _HOLDER.match(name)}
+    held = {h: sum(p[: len(h)] == h for p in paths) for h in holders}
+    best = min(held, key=lambda h: (-held[h], len(h)), default=None)
+    if best is not None and len(best) > depth and held[best] >= MAJORITY * len(paths):
+        return best, base
+    return base, base
 
 
 def _why(parts: Parts) -> str:
@@ -352,7 +364,7 @@ def _why(parts: Parts) -> str:
         return "no title found (a **bold title**, a [linked title](url) or a plain title): skipped"
     if parts.title_link and not parts.links:
         return f"'{parts.title}' links only to a code repository, not to a paper: skipped"
-    return f"'{parts.title}' has no link, authors, venue or year: skipped"
+    return f"'{parts.title}' has no link, authors or venue: skipped"
 
 
 class MarkdownSource:
@@ -363,14 +375,14 @@ class MarkdownSource:
 
     def papers(self, progress: Progress | None = None) -> Iterator[Paper | Failure]:
         entries = _Parser(self.text).parse()
-        depth = _root(entries)
-        root = next((e.path[:depth] for e in entries if e.parts.is_paper), ())
+        root, base = _roots(entries)
         for entry in entries:
             ref = f"line {entry.line}"
             if entry.parts.is_paper:
-                taxonomy = tuple(name for _, name in entry.path[depth:])
+                start = len(root) if entry.path[: len(root)] == root else len(base)
+                taxonomy = tuple(name for _, name in entry.path[start:])
                 yield entry.parts.paper(taxonomy, entry.line)
                 for message in entry.parts.dropped:
                     yield Failure(ref, message, entry.line, part="link")
-            elif entry.paper_like and entry.path[:depth] == root:
+            elif entry.paper_like and entry.path[: len(root)] == root:
                 yield Failure(ref, _why(entry.parts), entry.line)

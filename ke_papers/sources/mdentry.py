@@ -120,11 +120,11 @@ class Parts:
 
     @property
     def is_paper(self) -> bool:
-        """A title and something a paper has besides: a link, authors, a venue or a year.
+        """A title and something a paper has besides: a link, authors or a venue.
         A linked title whose only link is a code repository is a tool, not a paper."""
         if not self.title:
             return False
-        if self.authors or self.venue or self.year:
+        if self.authors or self.venue:
             return True
         found = [self.title_link] if self.title_link else []
         found += [link.url for link in self.links]
@@ -225,11 +225,19 @@ class _Reader:
         self.kind: dict[int, str] = {}
         self.skip: set[int] = set()
         self.parts = Parts()
+        self.spans: list[str] = []
+        text = _CODE_SPAN.sub(self._hide, text)
         text = _BADGE.sub(self._take, _BREAK.sub("\n", text))
         text = _IMAGE.sub(" ", text)
         for pattern in _LINK_PATTERNS:
             text = pattern.sub(self._take, text)
+        text = re.sub(r"\x01(\d+)\x01", lambda m: self.spans[int(m[1])], text)
         self.text = "\n".join(_MARKER.sub("", line, count=1) for line in text.split("\n"))
+
+    def _hide(self, m: re.Match[str]) -> str:
+        """A `code span` is text: kept out of the way while links are taken out."""
+        self.spans.append(_inert(m))
+        return f"\x01{len(self.spans) - 1}\x01"
 
     def _take(self, m: re.Match[str]) -> str:
         self.raw.append((m.groupdict().get("label") or "", m["url"].strip()))
@@ -474,6 +482,11 @@ def _add_link(parts: Parts, name: str, url: str) -> None:
         parts.dropped.append(f"link '{name}' is not an http(s) URL: '{url}': dropped")
     else:
         parts.links.append(Link(name, urls.check(url)))
+
+
+def _inert(m: re.Match[str]) -> str:
+    """A `code span` whose Markdown is text, not links or emphasis."""
+    return "`" + re.sub(r"[\[\]()（）*_<>]", " ", m["a"]) + "`"
 
 
 def _only_date(text: str) -> bool:
