@@ -2,11 +2,12 @@
 
 The list is cut into entries (list items, lines that start with a bold or linked title,
 headings like `### 1. [Title](url)`, table rows) and each is read by `mdentry`. Headings
-give the taxonomy, which starts below the heading that holds every paper, whatever it is
-called ("Papers", "Resources", or none). Headings such as News, Contents, Citation or
-Contributing are never sections and nothing under them is a paper; a date heading
-(`### 2024-10-26`) is not a section. Every entry that looks like a paper (bold text or a
-link) but cannot be read is reported with its line, never dropped in silence.
+(and bold lines or bullets that group entries) give the taxonomy, which starts below the
+heading that holds the papers, whatever it is called ("Papers", "Resources", or none).
+Headings such as News, Contents, Citation or Contributing are never sections and nothing
+under them is a paper; a date heading (`### 2024-10-26`) is not a section. Every entry
+that looks like a paper (bold text, a link, a number) but cannot be read is reported with
+its line, never dropped in silence.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from ke_papers import venues
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Progress
 from ke_papers.sources.mdentry import Parts, is_detail, plain, read, read_row
+
+#: Where an entry stands: the (level, name) of each heading above it, then its groups.
+Path = tuple[tuple[int, str], ...]
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>\d+[.)]|[-*+])(?:\s+|$)")
@@ -71,7 +75,9 @@ def heading_name(text: str) -> str:
     (`📜 Papers` -> `Papers`, `[Methods](#methods)` -> `Methods`, `2.1 Tools` -> `Tools`)."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = "".join(
-        ch for ch in plain(text) if unicodedata.category(ch) not in ("So", "Sk", "Cf", "Mn", "Co")
+        ch
+        for ch in unicodedata.normalize("NFC", plain(text))
+        if unicodedata.category(ch) not in ("So", "Sk", "Cf", "Mn", "Co")
     )
     text = re.sub(r"^[^\w(\"']+|[\s:]+$", "", text.strip())
     return " ".join(_NUMBERING.sub("", text).split())
@@ -82,7 +88,7 @@ class Entry:
     """A piece of the list that may be a paper: where it stands and what it says."""
 
     line: int
-    path: tuple[tuple[int, str], ...]
+    path: Path
     parts: Parts
     #: Looks like a paper (bold text, a link, a number): reported when it cannot be read.
     paper_like: bool
@@ -98,7 +104,7 @@ class _Document:
     hidden_below: int | None = None
 
     @property
-    def path(self) -> tuple[tuple[int, str], ...]:
+    def path(self) -> Path:
         """The sections an entry here stands in: headings, then grouping bullets."""
         return (*self.stack, *((7 + indent, name) for indent, name in self.bullets))
 
@@ -330,9 +336,6 @@ def _column(header: str) -> str:
     name = " ".join(plain(header).casefold().split()).strip(" :")
     found = [kind for kind, pattern in _COLUMNS if pattern.match(name)]
     return found[0] if found else ""
-
-
-Path = tuple[tuple[int, str], ...]
 
 
 def _roots(entries: list[Entry]) -> tuple[Path, Path]:
