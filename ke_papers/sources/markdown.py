@@ -195,6 +195,14 @@ def _paper_like(text: str) -> bool:
 class _Parser:
     def __init__(self, text: str) -> None:
         self.doc = _Document(_visible_lines(text))
+        self.seen: dict[str, Parts] = {}
+
+    def _read(self, block: list[str]) -> Parts:
+        """An entry's parts, read once however often the parser asks."""
+        text = "\n".join(block)
+        if text not in self.seen:
+            self.seen[text] = read(text)
+        return self.seen[text]
 
     def parse(self) -> list[Entry]:
         lines = self.doc.lines
@@ -210,7 +218,7 @@ class _Parser:
         if heading and doc.hidden_below is None and _NUMBERED.match(heading[2]):
             end = self._details_end(i + 1)
             block = [heading[2], *lines[i + 1 : end]]
-            if _HEADING_ENTRY.match(heading[2]) or read("\n".join(block)).is_paper:
+            if _HEADING_ENTRY.match(heading[2]) or self._read(block).is_paper:
                 self._entry(i, block)
                 return end
         if heading:
@@ -230,11 +238,11 @@ class _Parser:
         doc.bullets = [(indent, name) for indent, name in doc.bullets if indent < base]
         end = _block_end(lines, i, base)
         nested = end < len(lines) and _ITEM.match(lines[end]) and _indent(lines[end]) > base
-        if item and nested and not read("\n".join(lines[i:end])).is_paper:
+        if item and nested and not self._read(lines[i:end]).is_paper:
             doc.bullets.append((base, heading_name(_ITEM.sub("", line, count=1))))
             return end
         end = self._with_next_paragraph(i, end)
-        if not item and _BOLD_LINE.match(line) and not read("\n".join(lines[i:end])).is_paper:
+        if not item and _BOLD_LINE.match(line) and not self._read(lines[i:end]).is_paper:
             self._group(line)  # a bold line that names the entries below it
             return end
         self._entry(i, lines[i:end])
@@ -263,7 +271,7 @@ class _Parser:
     def _with_next_paragraph(self, start: int, end: int) -> int:
         """A title alone, then a blank line, then its authors and links: one entry."""
         lines = self.doc.lines
-        parts = read("\n".join(lines[start:end]))
+        parts = self._read(lines[start:end])
         if not parts.title or parts.is_paper:
             return end
         k = end
@@ -290,7 +298,9 @@ class _Parser:
 
     def _entry(self, start: int, block: list[str]) -> None:
         text = "\n".join(block)
-        self.doc.entries.append(Entry(start + 1, self.doc.path, read(text), _paper_like(text)))
+        self.doc.entries.append(
+            Entry(start + 1, self.doc.path, self._read(block), _paper_like(text))
+        )
 
     def _table(self, start: int) -> int:
         lines = self.doc.lines
