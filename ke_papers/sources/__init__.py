@@ -66,7 +66,7 @@ FILE_SOURCES: dict[str, FileSource] = {
         FileSource(
             "markdown",
             (".md", ".markdown", ".txt"),
-            "an awesome-list README (bold titles, [[label](url)] links)",
+            "an awesome-list README (items, bold or linked titles, headings, tables)",
             _markdown,
         ),
         FileSource("bib", (".bib", ".bibtex"), "a BibTeX or biblatex file", _bib),
