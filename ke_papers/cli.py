@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from typer import _click as click
 
+    from ke_papers.model import Paper
     from ke_papers.render.formats import Format, Output
     from ke_papers.sources import Progress
 
@@ -391,7 +392,7 @@ def import_(
         typer.Option(
             "--markdown",
             metavar="FILE",
-            help="An awesome-list README (numbered or bulleted bold titles, [[label](url)] links).",
+            help="An awesome-list README (items, bold or linked titles, headings, tables).",
         ),
     ] = None,
     kind: Annotated[
@@ -399,10 +400,22 @@ def import_(
         typer.Option("--format", metavar="NAME", help="markdown or bib (else FILE's suffix)."),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Report what would be imported; write nothing.")
+        bool,
+        typer.Option("--dry-run", help="Show the entries that would be written; write nothing."),
     ] = False,
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-incomplete",
+            help="Exit 0 even when entries are incomplete or lines could not be read.",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Import an awesome-list README or a bib file; papers already there are skipped."""
+    """Import an awesome-list README or a bib file; papers already there are skipped.
+
+    Exit code 1 when an entry lacks authors, a year or a link, or a line that looks like a
+    paper could not be read (what was read is written all the same)."""
     from ke_papers.usecases.importing import import_file
 
     source = markdown or file
@@ -411,14 +424,28 @@ def import_(
     report = import_file(_choice(ctx), source, "markdown" if markdown else kind, dry_run)
     if report.target.note:
         _say(report.target.note)
-    path = report.target.path
     for line, message in report.messages:
         _say(f"{display_path(source)}:{line}: {message}")
+    if as_json:
+        _emit_json(report.as_dict())
+    elif dry_run:
+        _show_entries(report.added)
     verb = "would import" if dry_run else "imported"
     _say(
-        f"{verb} {_plural(len(report.added), 'paper')} into {display_path(path)}"
-        f" ({report.skipped} already there)"
+        f"{verb} {_plural(len(report.added), 'paper')} into {display_path(report.target.path)}: "
+        f"{report.read} read, {len(report.added)} written, {report.skipped} already there, "
+        f"{len(report.incomplete)} incomplete, {report.unread} lines skipped"
+        + (f", {report.merged} duplicates merged" if report.merged else "")
     )
+    if not report.complete and not allow_incomplete:
+        raise typer.Exit(1)
+
+
+def _show_entries(papers: list[Paper]) -> None:
+    """The entries a dry run would write, in the bib file's canonical form."""
+    from ke_papers.bibtex import format_entry
+
+    typer.echo("\n\n".join(format_entry(paper) for paper in papers))
 
 
 @app.command()

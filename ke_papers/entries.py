@@ -122,3 +122,36 @@ def with_extras(paper: Paper, extras: Extras) -> Paper:
     return dataclasses.replace(
         paper.with_fields(**changes), entry_type=entry_type, key=extras.key or paper.key
     )
+
+
+def merge(first: Paper, second: Paper) -> Paper:
+    """One entry from two copies of a paper in a list: the first copy's identity (arXiv ID,
+    paper link, section), filled in from the second: the longer author list, a venue with
+    its type, container and year, any other field the first lacks, and links not already
+    there."""
+    fields = dict(first.fields)
+    entry_type = first.entry_type
+    if len(second.names) > len(first.names):
+        fields["author"] = second.fields["author"]
+    if not first.get("venue") and second.get("venue"):
+        for name in ("journal", "booktitle"):
+            fields.pop(name, None)
+        fields.update(
+            {
+                n: second.fields[n]
+                for n in ("venue", "booktitle", "journal", "year")
+                if n in second.fields
+            }
+        )
+        entry_type = second.entry_type
+    kept = {"links", "taxonomy", "url"} if first.paper_url else {"links", "taxonomy"}
+    for name, value in second.fields.items():
+        if name not in fields and name not in kept:
+            fields[name] = value
+            entry_type = "article" if name == "journal" and entry_type == "misc" else entry_type
+    links = first.extra_links + [
+        link for link in second.extra_links if link.url not in {x.url for x in first.links}
+    ]
+    if links:
+        fields["links"] = format_links(links)
+    return Paper(key="", entry_type=entry_type, fields=fields, line=first.line)

@@ -25,7 +25,7 @@ _ID = (
 )
 _BARE = re.compile(rf"^(?:arxiv:)?{_ID}$", re.IGNORECASE)
 _URL = re.compile(
-    rf"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/{_ID}(?:\.pdf)?/?(?:[?#].*)?$",
+    rf"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/{_ID}(?:\.pdf)?/?(?:[?#].*)?$",
     re.IGNORECASE,
 )
 NEW_ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")

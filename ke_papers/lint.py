@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ke_papers import cache, files, keys, store, urls, venues
+from ke_papers import cache, files, keys, names, store, urls, venues
 from ke_papers.identity import Duplicates, arxiv_base, is_arxiv_id, year_of
 from ke_papers.latex import fold
 from ke_papers.model import TAXONOMY_SEP, Paper, parse_links
@@ -142,6 +142,35 @@ def _urls(kind: str) -> Callable[[Paper, Context], Iterator[str]]:
                 )
 
     return check
+
+
+_NOT_IN_A_NAME = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?!\d)|[()\[\]<>*|#]|\\_|\bet\.?\s*al\b", re.IGNORECASE
+)
+
+
+def _bad_author(paper: Paper, ctx: Context) -> Iterator[str]:
+    for name in names.split_authors(paper.get("author")):
+        if _NOT_IN_A_NAME.search(name):
+            yield f"author name '{name}' holds a year, parentheses, 'et al.' or markup"
+
+
+def _title_venue(paper: Paper, ctx: Context) -> Iterator[str]:
+    label = venues.split_title(paper.title)[1]
+    if label:
+        yield f"title ends with the venue '{label}' (the venue field holds it)"
+
+
+def _key_year(ctx: Context) -> Iterator[Hit]:
+    """Keys with no year, in a file that mostly follows the key rule (a bad import leaves
+    `ilharcoediting`); a foreign file's own keys (`sigfridsson`) are its own business."""
+    papers = ctx.doc.papers
+    if sum(_off_key_rule(p) is None for p in papers) * 2 <= len(papers):
+        return
+    for paper in papers:
+        if not re.search(r"(?:1[0-9]|20)\d\d", paper.key):
+            message = "key has no year (a paper with no year: add it and re-key)"
+            yield paper.line or 1, paper.key, message
 
 
 def _bad_taxonomy(paper: Paper, ctx: Context) -> Iterator[str]:
@@ -312,10 +341,23 @@ RULES: list[Rule] = [
         _each(_venue_year),
     ),
     Rule(
+        "bad-author",
+        "error",
+        "an author name holding a year, parentheses, 'et al.' or markup",
+        _each(_bad_author),
+    ),
+    Rule("title-venue", "error", "a title that ends with a venue label", _each(_title_venue)),
+    Rule(
         "key-style",
         "warning",
         "a key that does not follow the key rule (in a file whose keys mostly do)",
         _key_style,
+    ),
+    Rule(
+        "key-no-year",
+        "error",
+        "a key with no year in it (in a file whose keys mostly follow the key rule)",
+        _key_year,
     ),
     Rule(
         "not-canonical",

@@ -130,3 +130,60 @@ def display_names(value: str) -> list[str]:
 def author_field(display: list[str] | tuple[str, ...]) -> str:
     """The BibTeX author field for names in reading form, escaped for LaTeX."""
     return " and ".join(escape_text(from_display(name).bibtex) for name in display)
+
+
+_LIST_SEP = re.compile(r"\s*(?:;|,\s*and\s+|,|\s+and\s+|\s*&\s*)\s*", re.IGNORECASE)
+_ET_AL = re.compile(r"\s*,?\s*\bet\.?\s*al\b\.?\s*$|\s*,?\s*\band\s+others\s*$", re.IGNORECASE)
+#: Footnote marks, affiliations and contribution notes glued to a name (`Ann Lee*1`, `Bo†`).
+_MARKS = re.compile(r"[*†‡§¶#✉\d]+$|\s*\([^()]*\)|\s*\[[^\[\]]*\]")
+_INITIALS = re.compile(r"^(?:[A-Z]\.?\s*(?:-\s*)?)+$")
+_NAME_WORD = re.compile(r"^(?:[^\W\d_][\w'’.\-]*|[A-Z]\.?)$")
+
+
+def from_list(text: str) -> list[str]:
+    """Names in reading form from a list as people write it: `A, B and C`, `A, B, and C`,
+    `A; B`, `Lee et al.`; "et al." becomes `others`. Empty when it is not a list of names."""
+    text = re.sub(r"^by\s+", "", " ".join(text.split()).strip(" .,;:"), flags=re.IGNORECASE)
+    more = bool(_ET_AL.search(text))
+    text = _ET_AL.sub("", text)
+    people = []
+    for part in _LIST_SEP.split(text):
+        name = _MARKS.sub("", part).strip(" ,;:*_[]()")
+        name = name.rstrip(".") if not _INITIALS.match(name) else name
+        if name:
+            people.append(name)
+    people = _paired(people)
+    if not people or not all(is_plausible(name) for name in people):
+        return []
+    return [*people, "others"] if more else people
+
+
+_NOT_NAMES = {
+    *("a", "an", "the", "of", "for", "to", "in", "on", "with", "is", "are", "was", "we", "our"),
+    *("this", "that", "by", "from", "via", "using", "as", "at", "into"),
+    *("paper", "papers", "model", "models", "code", "data"),
+}
+
+
+def _paired(parts: list[str]) -> list[str]:
+    """`Brown, A., Roman, M.` (family name, initials, ...) -> `A. Brown`, `M. Roman`."""
+    initials = parts[1::2]
+    if len(parts) < 2 or len(parts) % 2 or not all(_INITIALS.match(p) for p in initials):
+        return parts
+    if not any("." in p for p in initials) or any(" " in p for p in parts[::2]):
+        return parts
+    return [
+        f"{given if given.endswith('.') else given + '.'} {family}"
+        for family, given in zip(parts[::2], initials, strict=True)
+    ]
+
+
+def is_plausible(name: str) -> bool:
+    """One to six words that could be a person's name: no digits, no sentence words, and
+    not starting in lowercase (`Ting liu` passes, `the model` does not)."""
+    words = name.split()
+    if not 1 <= len(words) <= 6 or words[0][0].islower():
+        return False
+    if words[0].casefold() in _NOT_NAMES and len(words[0]) > 1:
+        return False
+    return all(_NAME_WORD.match(w) and w not in _NOT_NAMES for w in words)

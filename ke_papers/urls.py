@@ -15,7 +15,10 @@ def problem(url: str) -> str | None:
     """`empty-url`, `bad-url`, or None for a link the list may keep."""
     if not url.strip():
         return "empty-url"
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # `https://[host/...`: not a URL at all
+        return "bad-url"
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
         return "bad-url"
     return None

@@ -15,7 +15,7 @@ LAYERS = [
     {"files", "config", "taxonomy", "entries", "texrefs", "search"},
     {"store", "cache"},
     {"catalog", "library", "lint"},
-    {"sources", "sources.arxiv", "sources.markdown", "sources.bibfile"},
+    {"sources", "sources.arxiv", "sources.mdentry", "sources.markdown", "sources.bibfile"},
     {
         "render",
         "render.terminal",

@@ -82,7 +82,7 @@ def test_known_seed_errors_are_fixed(run):
     assert by_key["yao2023editing"]["authors"][0] == "Yunzhi Yao"
 
 
-def test_venues_as_the_seed_shows_them(run):
+def test_venues_as_the_seed_shows_them_written_one_way(run):
     venues = [p["venue"] for p in papers(run)]
     assert venues.count(None) == 24
     assert "ACL 2022 Findings" in venues and "ACL 2023 Findings" in venues

@@ -110,7 +110,7 @@ def test_import_survives_bad_markdown(tmp_path: Path, markdown: str):
     kept = [p for p in papers if p.key in original]
     assert [p.key for p in kept] == list(original)  # none lost, none moved
     assert all(p.fields == original[p.key] for p in kept)  # none changed
-    assert result.exit_code in (0, 2)
+    assert result.exit_code in (0, 1, 2)
 
 
 WORDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)

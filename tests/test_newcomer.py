@@ -231,7 +231,7 @@ def test_conflicting_options_are_refused(run, tmp_path: Path):
 def test_no_file_is_left_beside_the_bib(run, arxiv_server, sectioned: Path, tmp_path: Path):
     run("--bib", str(sectioned), "add", "1605.08386", "-c", "Analysis")
     run("--bib", str(sectioned), "fmt")
-    run("--bib", str(tmp_path / "new.bib"), "import", str(sectioned), "--dry-run")
+    run("--bib", str(tmp_path / "new.bib"), "import", str(sectioned), "--dry-run", code=None)
     assert sorted(p.name for p in sectioned.parent.iterdir()) == ["home", "papers.bib", "work"]
 
 

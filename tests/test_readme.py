@@ -56,7 +56,8 @@ def checkout(tmp_path: Path) -> Path:
     )
     (root / "main.aux").write_text("\\citation{meng2022mass}\n", encoding="utf-8")
     (root / "ids.txt").write_text("2305.13172  # already there\n1605.08386\n", encoding="utf-8")
-    for name in ("OTHER-LIST.md", "README-of-another-list.md"):
+    shutil.copyfile(DATA_BIB, root / "papers.bib")  # `import papers.bib`: another bib file
+    for name in ("OTHER-LIST.md", "README-of-another-list.md", "LIST.md"):
         (root / name).write_text(seed_text(), encoding="utf-8")
     return root
 

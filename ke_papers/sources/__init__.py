@@ -25,11 +25,13 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Failure:
-    """A reference (an ID, a line of a list) that did not become a paper, and why."""
+    """A reference (an ID, a line of a list) that did not become a paper, and why; or,
+    when `part` names it (a link), the part of a paper that was dropped."""
 
     ref: str
     reason: str
     line: int | None = None
+    part: str = ""
 
 
 class Source(Protocol):
@@ -64,7 +66,7 @@ FILE_SOURCES: dict[str, FileSource] = {
         FileSource(
             "markdown",
             (".md", ".markdown", ".txt"),
-            "an awesome-list README (bold titles, [[label](url)] links)",
+            "an awesome-list README (items, bold or linked titles, headings, tables)",
             _markdown,
         ),
         FileSource("bib", (".bib", ".bibtex"), "a BibTeX or biblatex file", _bib),
