@@ -57,38 +57,40 @@
 
   var ALNUM = /[\p{L}\p{N}]/u;
 
-  // Papers with `word` where `fits(text, pos, end)`, at `quality`: one hit a paper is
-  // enough, so the scan goes on at the next paper after each.
-  function pass(text, f, word, quality, best, fits) {
-    var starts = D.starts[f], pos = text.indexOf(word), i, end;
-    while (pos !== -1) {
-      end = pos + word.length;
-      if (fits(text, pos, end)) {
-        i = paperAt(f, pos);
-        if ((best.get(i) || 0) < quality) best.set(i, quality);
-        if (i + 1 >= starts.length) break;
-        end = Math.max(end, starts[i + 1]);
-      } else {
-        end = pos + 1;
-      }
-      pos = text.indexOf(word, end);
-    }
-  }
   // Python's str.isalnum, with a fast path for ASCII.
   function alnum(text, at) {
     var c = text.charCodeAt(at);
     if (c < 128) return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
     return ALNUM.test(text[at]);
   }
-  function atStart(text, pos) { return pos === 0 || !alnum(text, pos - 1); }
-  function whole(text, pos, end) {
-    return (end === text.length || !alnum(text, end)) && atStart(text, pos);
+
+  // search.py's quality of the hit of `word` at `pos`: a whole word, a word's start, or inside.
+  function quality(text, word, pos) {
+    var end = pos + word.length;
+    if (pos > 0 && alnum(text, pos - 1)) return SUBSTRING;
+    if (end === text.length || !alnum(text, end)) return EXACT;
+    return word.length >= D.prefixMin ? PREFIX : SUBSTRING;
   }
-  function anywhere() { return true; }
+
   // A one-typo word counts only whole, between characters that are not [a-z0-9].
   var WORD = /[a-z0-9]/;
-  function token(text, pos, end) {
-    return (pos === 0 || !WORD.test(text[pos - 1])) && (end === text.length || !WORD.test(text[end]));
+  function typoQuality(text, word, pos) {
+    var end = pos + word.length;
+    var whole = (pos === 0 || !WORD.test(text[pos - 1])) && (end === text.length || !WORD.test(text[end]));
+    return whole ? TYPO : 0;
+  }
+
+  // Every hit of `word` in a field, left to right without overlaps (as re.finditer), into
+  // best: paper -> its best quality. Once a paper has the best there is, on to the next.
+  function scan(text, f, word, rate, most, best) {
+    var starts = D.starts[f], n = starts.length, i = 0, top = best.get(0) || 0, end, q;
+    for (var pos = text.indexOf(word); pos !== -1; pos = text.indexOf(word, end)) {
+      while (i + 1 < n && starts[i + 1] <= pos) { i++; top = best.get(i) || 0; }
+      end = pos + word.length;
+      q = rate(text, word, pos);
+      if (q > top) { top = q; best.set(i, q); }
+      if (top >= most && i + 1 < n) end = Math.max(end, starts[i + 1]);
+    }
   }
 
   // The best quality of `word` in paper i's part of a field's text (0: none).
@@ -98,7 +100,7 @@
     var best = 0, q, end;
     for (var pos = part.indexOf(word); pos !== -1 && best < EXACT; pos = part.indexOf(word, end)) {
       end = pos + word.length;
-      q = whole(part, pos, end) ? EXACT : atStart(part, pos) && word.length >= D.prefixMin ? PREFIX : SUBSTRING;
+      q = quality(part, word, pos);
       if (q > best) best = q;
     }
     return best;
@@ -120,13 +122,9 @@
           if (q) best.set(i, q);
         });
       } else {
-        // Each pass takes at most one hit a paper, then goes on at the next paper: a whole
-        // word, then a word's start, then anywhere (search.py's EXACT, PREFIX, SUBSTRING).
-        pass(text, f, word, EXACT, best, whole);
-        if (word.length >= D.prefixMin) pass(text, f, word, PREFIX, best, atStart);
-        pass(text, f, word, SUBSTRING, best, anywhere);
+        scan(text, f, word, quality, EXACT, best);
       }
-      near.forEach(function (typo) { pass(text, f, typo, TYPO, best, token); });
+      near.forEach(function (typo) { scan(text, f, typo, typoQuality, TYPO, best); });
       best.forEach(function (quality, i) {
         var per = found.get(i);
         if (!per) found.set(i, (per = {}));
@@ -181,7 +179,7 @@
   var treeLinks = Array.from(doc.querySelectorAll("a[data-section]"));
   var section = "";
   var KEYS = ["q", "section", "from", "to", "venue", "code"];
-  var LIMIT = 100;
+  var LIMIT = 30;
   // The address follows the view once typing pauses (replaceState is slow on a big page).
   var HASH_DELAY = 250, hashTimer = 0;
 
@@ -252,18 +250,26 @@
 
   // A ranked result is a copy of the paper's entry (the list itself is never rearranged),
   // with its own ids; the first LIMIT are drawn, the rest on asking.
+  var copies = new Map();
   function copyOf(i) {
-    var li = items[i].cloneNode(true);
+    var li = copies.get(i);
+    if (li) return li;
+    li = items[i].cloneNode(true);
     li.removeAttribute("id");
     li.hidden = false;
     li.querySelector(".title").id = "r" + i;
     li.querySelector("button.copy").setAttribute("aria-describedby", "r" + i);
+    copies.set(i, li);
     return li;
+  }
+
+  function show(el, on) {
+    if (el.hidden === on) el.hidden = !on;
   }
 
   function drawResults(count) {
     results.replaceChildren.apply(results, ranked.slice(0, count).map(copyOf));
-    more.hidden = ranked.length <= count;
+    show(more, ranked.length > count);
     more.textContent = "Show all " + ranked.length + " matches";
   }
 
@@ -290,11 +296,11 @@
       ranked = rank(words, allowed);
       drawResults(LIMIT);
       shown = ranked.length;
-      list.hidden = true;
-      results.hidden = false;
+      show(list, false);
+      show(results, true);
     } else {
-      results.hidden = true;
-      more.hidden = true;
+      show(results, false);
+      show(more, false);
       results.replaceChildren();
       var key = allowed.join("");
       if (key !== listed) {
@@ -302,7 +308,7 @@
         showList(allowed);
       }
       shown = allowed.reduce(function (a, b) { return a + b; }, 0);
-      list.hidden = false;
+      show(list, true);
     }
     status.textContent = (shown === N ? "" : shown + " of ") + N + (N === 1 ? " paper" : " papers") +
       (words.length ? ", best match first" : "");
