@@ -537,3 +537,30 @@ def test_many_matches_show_thirty_then_all(site, tmp_path: Path):
              return ids.filter((id, n) => ids.indexOf(id) !== n); }"""
     )
     assert duplicates == []
+
+
+def test_pages_workflow_checks_the_list_and_builds_the_page(run, tmp_path: Path):
+    """The workflow README offers runs lint and the README check, then builds the page."""
+    import shlex
+
+    workflow = (REPO / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
+    commands = [
+        shlex.split(line.strip().removeprefix("run: "))
+        for line in workflow.splitlines()
+        if line.strip().removeprefix("run: ").startswith("ke-papers ")
+    ]
+    assert [c[:2] for c in commands] == [
+        ["ke-papers", "lint"],
+        ["ke-papers", "export"],
+        ["ke-papers", "export"],
+    ]
+    assert "--readme" in commands[1] and "--check" in commands[1] and "--html" in commands[2]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "papers.bib").write_bytes(DATA_BIB.read_bytes())
+    (tmp_path / "README.md").write_bytes((REPO / "README.md").read_bytes())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)  # as in the workflow's checkout
+        for command in commands:
+            run(*command[1:])
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<title>Knowledge Editing for LLMs Papers</title>" in page and len(page) < 300_000

@@ -1,7 +1,7 @@
 """The list as one self-contained web page: search, filters, a chart, copyable citations.
 
 The whole list is in the HTML, so the page reads with scripts off; `page.js` only
-filters and reorders it. Its search is the CLI's: the page carries `search.Index`'s
+hides what the filters leave out and, for a query, shows copies of the best matches. Its search is the CLI's: the page carries `search.Index`'s
 folded field texts and weights, and the script ranks them the same way, keeping the
 papers that match every word. Every value is HTML-escaped; the data for the script is
 JSON with `<`, `>`, `&` and the line separators escaped, so that no title can close the
@@ -42,6 +42,7 @@ _PALETTE = 8
 
 
 def _e(text: object) -> str:
+    """Text or an attribute value, HTML-escaped (quotes too): data never becomes markup."""
     return escape(str(text), quote=True)
 
 
