@@ -367,7 +367,9 @@ def _show_diff(old: str, new: str, name: str) -> None:
             old.splitlines(), new.splitlines(), f"{name} (now)", f"{name} (generated)", "", "", n=1
         )
     )
+    cut = 200  # a web page's lines can be long: show each changed line's start
     shown = [line.rstrip("\n") for line in diff[:40]]
+    shown = [line if len(line) <= cut else line[:cut] + " ..." for line in shown]
     if len(diff) > len(shown):
         shown.append(f"... {len(diff) - len(shown)} more diff lines")
     _say("\n".join(shown))

@@ -143,11 +143,12 @@ def _list(section: Section, ids: _Ids, rendered: Sequence[str]) -> str:
             f'<h{level}>{_e(section.name)} <span class="n">({section.count()})</span></h{level}>'
         )
     if section.papers:
-        parts.append('<ol class="papers">' + "".join(rendered[i] for i in section.papers) + "</ol>")
+        papers = "".join(f"\n{rendered[i]}" for i in section.papers)
+        parts.append(f'<ol class="papers">{papers}\n</ol>')
     parts.extend(_list(child, ids, rendered) for child in section.children)
     if section.path:
         parts.append("</section>")
-    return "".join(parts)
+    return "\n".join(parts)
 
 
 def _tree(section: Section, ids: _Ids) -> str:
