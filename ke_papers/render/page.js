@@ -311,7 +311,7 @@
       show(list, true);
     }
     status.textContent = (shown === N ? "" : shown + " of ") + N + (N === 1 ? " paper" : " papers") +
-      (words.length ? ", best match first" : "");
+      (words.length && shown > 1 ? ", best match first" : "");
     clearTimeout(hashTimer);
     hashTimer = setTimeout(toHash, HASH_DELAY, s);
   }
