@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ke_papers import files, taxonomy
 from ke_papers.catalog import Catalog
-from ke_papers.errors import KePapersError
+from ke_papers.errors import KePapersError, display_path
 from ke_papers.render import markdown
 from ke_papers.render.formats import Format, Output
 from ke_papers.usecases.reading import open_catalog
@@ -87,9 +87,12 @@ def export(
 def _today() -> date:
     """The day a page is dated: $SOURCE_DATE_EPOCH's (reproducible builds), else today."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if not epoch:
+        return date.today()
+    try:
         return datetime.fromtimestamp(int(epoch), timezone.utc).date()
-    return date.today()
+    except (ValueError, OverflowError, OSError):
+        raise KePapersError(f"SOURCE_DATE_EPOCH='{epoch}' is not a time in seconds") from None
 
 
 def _keep_date(text: str, output: Path | None) -> str:
@@ -113,7 +116,10 @@ def _keep_date(text: str, output: Path | None) -> str:
 def _to_file(target: Path, text: str, readme: bool, check: bool) -> Exported:
     """Write (or with `check` compare) under the target's lock; a README gets only its list."""
     if not check:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise KePapersError(f"{display_path(target)}: cannot write: {exc.strerror}") from None
     with contextlib.nullcontext() if check else files.locked(target):
         current = files.read_text(target) if target.exists() or readme else None
         if readme:
