@@ -540,7 +540,9 @@ def _show_diff(old: str, new: str, name: str) -> None:
             old.splitlines(), new.splitlines(), f"{name} (now)", f"{name} (generated)", "", "", n=1
         )
     )
+    cut = 200  # a web page's lines can be long: show each changed line's start
     shown = [line.rstrip("\n") for line in diff[:40]]
+    shown = [line if len(line) <= cut else line[:cut] + " ..." for line in shown]
     if len(diff) > len(shown):
         shown.append(f"... {len(diff) - len(shown)} more diff lines")
     _say("\n".join(shown))
@@ -563,6 +565,12 @@ def export(
     bibtex: Annotated[
         bool, typer.Option("--bibtex", help="Clean BibTeX entries for LaTeX.")
     ] = False,
+    as_html: Annotated[
+        bool, typer.Option("--html", help="One web page with search and filters (use -o).")
+    ] = False,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="With --html: the page's title.")
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
@@ -586,11 +594,18 @@ def export(
         int | None, typer.Option("--since", metavar="YEAR", help="Only papers from YEAR on.")
     ] = None,
 ) -> None:
-    """Export the list: Markdown for the README, or JSON, CSV, BibTeX (see --format)."""
+    """Export the list: Markdown for the README, a web page, or JSON, CSV, BibTeX (see --format)."""
     from ke_papers.usecases.exporting import export as run_export
 
     chosen = _choose(
-        "export", fmt, "markdown", markdown=markdown, json=as_json, csv=as_csv, bibtex=bibtex
+        "export",
+        fmt,
+        "markdown",
+        markdown=markdown,
+        json=as_json,
+        csv=as_csv,
+        bibtex=bibtex,
+        html=as_html,
     )
     done = run_export(
         _reading(ctx),
@@ -601,6 +616,7 @@ def export(
         output=output,
         readme=readme,
         check=check,
+        title=title,
     )
     _report_export(done, readme is not None)
 

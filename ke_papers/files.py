@@ -228,6 +228,8 @@ def locked(path: Path) -> Iterator[None]:
     import time
 
     target = real_path(path)
+    if not target.parent.is_dir():
+        raise KePapersError(f"{display_path(path)}: cannot write: no folder {target.parent}")
     try:
         import fcntl  # noqa: F401
     except ImportError:  # not POSIX: a lock file beside the target

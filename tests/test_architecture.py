@@ -24,6 +24,7 @@ LAYERS = [
         "render.tabular",
         "render.formats",
         "render.findings",
+        "render.html",
     },
     {
         "usecases",

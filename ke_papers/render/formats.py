@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ke_papers.model import Paper
 
 COMMANDS = frozenset({"list", "search", "export", "cite"})
+EXPORT = frozenset({"export"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Output:
     grouped: bool = False
     #: The terminal's width, for formats drawn with rich.
     width: int = 80
+    #: For the web page: its title and the date in its footer (YYYY-MM-DD).
+    title: str | None = None
+    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,12 @@ def _cite_command(out: Output) -> str:
     return cite.cite_command(keys, out.cite_command) + "\n" if keys else ""
 
 
+def _html(out: Output) -> str:
+    from ke_papers.render import html
+
+    return html.page(out.papers, out.title or html.DEFAULT_TITLE, out.date)
+
+
 def _table_text(out: Output) -> str:
     from ke_papers.render import terminal
 
@@ -137,6 +147,7 @@ FORMATS: dict[str, Format] = {
         Format("markdown", "the awesome list (with cite: one Markdown citation a line)", _markdown),
         Format("text", "ACL-style references in plain text", _lines(_text)),
         Format("key", "one \\cite{...} command for all the keys", _cite_command),
+        Format("html", "one self-contained web page: search, filters, chart", _html, EXPORT),
     )
 }
 

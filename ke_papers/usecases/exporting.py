@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from ke_papers import files, taxonomy
@@ -55,20 +57,60 @@ def export(
     output: Path | None = None,
     readme: Path | None = None,
     check: bool = False,
+    title: str | None = None,
+    today: date | None = None,
 ) -> Exported:
+    """`today` dates a web page (default: $SOURCE_DATE_EPOCH's day, else the clock's)."""
     if readme and (output or fmt.name != "markdown"):
         raise KePapersError("--readme takes the Markdown list alone (no --output)")
     if check and not (output or readme):
         raise KePapersError("--check needs --output or --readme")
     if grouped and fmt.name != "json":
         raise KePapersError("--grouped goes with --format json")
+    if title is not None and fmt.name != "html":
+        raise KePapersError("--title goes with --html")
     catalog = open_catalog(path)
     section = taxonomy.resolve(catalog.tree(), category) if category else None
-    text = render(catalog, fmt, "export", catalog.select(section, since), grouped=grouped)
+    positions = catalog.select(section, since)
+    if fmt.name == "html":
+        day = (today or _today()).isoformat()
+        text = render(catalog, fmt, "export", positions, title=title, date=day)
+        text = _keep_date(text, output)
+    else:
+        text = render(catalog, fmt, "export", positions, grouped=grouped)
     target = readme or output
     if target is None:
         return Exported(text, "printed")
     return _to_file(target, text, bool(readme), check)
+
+
+def _today() -> date:
+    """The day a page is dated: $SOURCE_DATE_EPOCH's (reproducible builds), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return date.today()
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc).date()
+    except (ValueError, OverflowError, OSError):
+        raise KePapersError(f"SOURCE_DATE_EPOCH='{epoch}' is not a time in seconds") from None
+
+
+def _keep_date(text: str, output: Path | None) -> str:
+    """The page keeps the date of the file it replaces when nothing else in it changed.
+
+    So the footer says when the list last changed, and `--check` does not call a page
+    stale only because a day has passed.
+    """
+    from ke_papers.render import html
+
+    if output is None or not output.is_file():
+        return text
+    with contextlib.suppress(KePapersError):
+        current = files.read_text(output)
+        day = html.page_date(current)
+        if day is not None and html.redate(text, day) == current:
+            return current
+    return text
 
 
 def _to_file(target: Path, text: str, readme: bool, check: bool) -> Exported:
