@@ -18,6 +18,23 @@ SEED = FIXTURES_ROOT / "seed" / "003_c8186008f181cc06.txt"
 FIXTURES = FIXTURES_ROOT / "arxiv"
 
 
+def bib_in_git(tmp_path: Path, source: Path = DATA_BIB) -> Path:
+    """A copy of `source` committed in a git repository of its own, for `git diff` checks."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    bib = repo / "papers.bib"
+    bib.write_bytes(source.read_bytes())
+    for cmd in (
+        ["init", "-q"],
+        ["add", "papers.bib"],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "list"],
+    ):
+        subprocess.run(["git", *cmd], cwd=repo, check=True)
+    return bib
+
+
 def seed_text() -> str:
     """The seed list with its Mac Roman encoding damage repaired (see DESIGN.md)."""
     raw = SEED.read_text(encoding="utf-8")

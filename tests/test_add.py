@@ -6,22 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import bib_in_git
 
 from ke_papers.usecases.reading import open_catalog
-
-
-def bib_in_git(tmp_path: Path, source: Path) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    bib = repo / "papers.bib"
-    bib.write_bytes(source.read_bytes())
-    for cmd in (
-        ["init", "-q"],
-        ["add", "papers.bib"],
-        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "list"],
-    ):
-        subprocess.run(["git", *cmd], cwd=repo, check=True)
-    return bib
 
 
 def numstat(bib: Path) -> tuple[int, int]:

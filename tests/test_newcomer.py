@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA_BIB
+from conftest import DATA_BIB, bib_in_git
 
 from ke_papers.usecases.reading import open_catalog
 
@@ -286,20 +286,6 @@ def test_the_first_write_outside_a_checkout_says_where_it_goes(run, tmp_path: Pa
 # --- editing the list from the command line ----------------------------------------------
 
 
-def git_bib(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    bib = repo / "papers.bib"
-    bib.write_bytes(DATA_BIB.read_bytes())
-    for cmd in (
-        ["init", "-q"],
-        ["add", "papers.bib"],
-        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "list"],
-    ):
-        subprocess.run(["git", *cmd], cwd=repo, check=True)
-    return bib
-
-
 def changed_lines(bib: Path) -> list[str]:
     diff = subprocess.run(
         ["git", "diff", "-U0", "papers.bib"], cwd=bib.parent, capture_output=True, text=True
@@ -308,7 +294,7 @@ def changed_lines(bib: Path) -> list[str]:
 
 
 def test_edit_with_set_and_unset_changes_only_those_lines(run, tmp_path: Path):
-    bib = git_bib(tmp_path)
+    bib = bib_in_git(tmp_path)
     run("--bib", str(bib), "edit", "meng2022locating", "--set", "note=Oral", "--unset", "keywords")
     assert sorted(changed_lines(bib)) == sorted(
         ["+  note          = {Oral},", "-  keywords      = {ROME, CounterFact, causal tracing},"]
@@ -321,7 +307,7 @@ def test_edit_with_set_and_unset_changes_only_those_lines(run, tmp_path: Path):
 def test_edit_in_an_editor_refuses_a_broken_entry_and_offers_it_again(
     run, tmp_path: Path, monkeypatch
 ):
-    bib = git_bib(tmp_path)
+    bib = bib_in_git(tmp_path)
     script = tmp_path / "editor.py"
     script.write_text(
         "import pathlib, re, sys\n"
@@ -345,7 +331,7 @@ def test_edit_in_an_editor_refuses_a_broken_entry_and_offers_it_again(
 
 
 def test_move_rename_remove(run, tmp_path: Path):
-    bib = git_bib(tmp_path)
+    bib = bib_in_git(tmp_path)
     run(
         "--bib",
         str(bib),
