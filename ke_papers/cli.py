@@ -411,6 +411,9 @@ def import_(
         ),
     ] = False,
     as_json: JsonOpt = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the summary line, no line per paper.")
+    ] = False,
 ) -> None:
     """Import an awesome-list README or a bib file; papers already there are skipped.
 
@@ -424,7 +427,7 @@ def import_(
     report = import_file(_choice(ctx), source, "markdown" if markdown else kind, dry_run)
     if report.target.note:
         _say(report.target.note)
-    for line, message in report.messages:
+    for line, message in [] if quiet else report.messages:
         _say(f"{display_path(source)}:{line}: {message}")
     if as_json:
         _emit_json(report.as_dict())

@@ -363,3 +363,18 @@ def test_move_rename_remove(run, tmp_path: Path):
     run("--bib", str(bib), "remove", "mitchell2022mend", "--yes")
     assert open_catalog(bib).get("mitchell2022mend") is None
     run("--bib", str(bib), "lint")
+
+
+def test_import_quiet_says_one_line(run, tmp_path: Path):
+    listing = tmp_path / "list.md"
+    listing.write_text(
+        "## Papers\n### A\n1. **Locating and Editing Factual Associations in GPT** <br />\n"
+        "Kevin Meng.\n[[paper](https://arxiv.org/abs/2202.05262)]\n",
+        encoding="utf-8",
+    )
+    bib = tmp_path / "papers.bib"
+    bib.write_bytes(DATA_BIB.read_bytes())
+    loud = run("--bib", str(bib), "import", str(listing), code=None).stderr
+    assert "already in the list as meng2022locating" in loud
+    quiet = run("--bib", str(bib), "import", str(listing), "--quiet", code=None).stderr
+    assert quiet.count("\n") == 1 and "1 already there" in quiet
