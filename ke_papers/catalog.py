@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
-from ke_papers import cache, files, identity, store, taxonomy
+from ke_papers import cache, files, identity, taxonomy
 from ke_papers.errors import NotFound, display_path
 from ke_papers.latex import fold
 from ke_papers.model import Paper
@@ -110,6 +110,8 @@ def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, bytes]:
     def build() -> dict[str, Any]:
         # Lenient: a duplicate key must not stop reading (the first entry wins, with a
         # warning); writes parse the file themselves, strictly, and refuse it.
+        from ke_papers import store  # only a cache miss parses
+
         text, encoding = store.load_text(data, path)
         doc = store.parse(text, path, encoding=encoding, duplicates_ok=True)
         parts = _parts(doc.papers, derived)
@@ -127,7 +129,10 @@ class Catalog:
         self.path = path
         self._reader = reader
         self.meta: dict[str, Any] = reader.get("meta")
-        store.note_encoding(path, self.meta["encoding"])
+        if self.meta["encoding"] != "utf-8":
+            from ke_papers import store
+
+            store.note_encoding(path, self.meta["encoding"])
         self.papers = LazyPapers(reader.get("records"), self.meta["offsets"])
         self._positions: dict[str, int] | None = None
 

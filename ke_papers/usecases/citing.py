@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ke_papers import files, store, taxonomy, texrefs
+from ke_papers import files, taxonomy, texrefs
 from ke_papers.catalog import Catalog, suggest_key
 from ke_papers.errors import KePapersError, display_path
 from ke_papers.model import Paper
@@ -130,6 +130,7 @@ def cite(
 
 def _merge(path: Path, papers: list[Paper], full: bool, ascii_only: bool, biblatex: bool) -> int:
     """Append the entries `path` lacks (by key), through the bib file's one write path."""
+    from ke_papers import store  # only a merge writes a bib file
     from ke_papers.render.cite import clean
 
     with store.transaction(path) as edit:

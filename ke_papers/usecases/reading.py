@@ -6,11 +6,14 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ke_papers import config, library
+from ke_papers import config
 from ke_papers.catalog import Catalog, Derived
 from ke_papers.model import Paper
+
+if TYPE_CHECKING:
+    from ke_papers.library import Library
 
 
 def _markdown_bodies(papers: Sequence[Paper]) -> list[str]:
@@ -62,8 +65,10 @@ def warnings(path: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def editing(path: Path, write: bool = True) -> Iterator[library.Library]:
+def editing(path: Path, write: bool = True) -> Iterator[Library]:
     """The library at `path` to change; written back when the block ends without error."""
+    from ke_papers import library  # reads never need the edit model or the store
+
     with library.edit(path, write) as lib:
         yield lib
 
