@@ -25,7 +25,7 @@ _FEED = """<?xml version="1.0" encoding="UTF-8"?>
   <id>https://arxiv.org/api/local</id>
   <title>arXiv Query</title>
   <updated>2026-11-24T00:00:00Z</updated>
-  <link href="https://arxiv.org/api/query" type="application/atom+xml"/>
+  <link href="http://127.0.0.1/api/query" type="application/atom+xml"/>
   <opensearch:itemsPerPage>{n}</opensearch:itemsPerPage>
   <opensearch:totalResults>{n}</opensearch:totalResults>
   <opensearch:startIndex>0</opensearch:startIndex>

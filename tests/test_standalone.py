@@ -1,4 +1,4 @@
-"""A fresh clone runs its tests with nothing beside it: nothing in the repo reads ../shared."""
+"""A fresh clone runs its tests with nothing beside it: nothing in the repo reads the shared folder."""
 
 from __future__ import annotations
 
