@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
-VERSION = 8
+VERSION = 9
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as raw bytes and memory-mapped rather than unmarshalled.
 BLOB = "records"
@@ -41,10 +41,47 @@ def cache_file(path: Path, part: str) -> Path:
     return config.cache_dir() / "parsed" / f"{name}.{part}"
 
 
-def _stamp(path: Path, data: bytes) -> tuple[Any, ...]:
+def _stamp(path: Path, data: bytes | None = None) -> tuple[Any, ...]:
+    """What a part is trusted for: the file's path, size, mtime and content hash (of
+    `data`, the bytes a build read, or else of the file, read a slice at a time)."""
+    if data is None:
+        digest = files.digest(path)[0]  # first: a missing or odd file is a one-line error
+    else:
+        digest = hashlib.blake2b(data, digest_size=20).digest()
     st = path.stat()
-    digest = hashlib.blake2b(data, digest_size=20).hexdigest()
-    return (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns, digest)
+    return (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns, digest.hex())
+
+
+def enabled() -> bool:
+    return not os.environ.get(ENV_DISABLE)
+
+
+def _stamp_in(target: Path) -> tuple[Any, ...]:
+    """The stamp a part was written for (only its header is read)."""
+    try:
+        with target.open("rb") as fh:
+            (size,) = struct.unpack("<Q", fh.read(8))
+            stamp = marshal.loads(fh.read(size))[0]
+    except Exception:
+        raise _Miss from None
+    if not isinstance(stamp, tuple):
+        raise _Miss
+    return stamp
+
+
+def previous(path: Path, parts: list[str]) -> dict[str, Any] | None:
+    """The parts of the last build of `path`, whatever the file held then: all written
+    by that one build and intact, or None. A build reuses what they say of the pieces
+    of the file that did not change."""
+    if not enabled() or not parts:
+        return None
+    try:
+        stamp = _stamp_in(cache_file(path, parts[0]))
+        if stamp[:2] != (VERSION, str(path.resolve())):
+            return None
+        return {part: _load(cache_file(path, part), stamp, part) for part in parts}
+    except _Miss:
+        return None
 
 
 def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
@@ -73,24 +110,35 @@ def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
         raise _Miss from None
 
 
-def _dump(stamp: tuple[Any, ...], part: str, value: Any) -> bytes:
-    payload = bytes(value) if part == BLOB else marshal.dumps(value)
-    head = marshal.dumps((stamp, len(payload), zlib.crc32(payload)))
-    return struct.pack("<Q", len(head)) + head + payload
+def _dump(stamp: tuple[Any, ...], part: str, value: Any) -> list[bytes | memoryview]:
+    """A part as the buffers to write; the records part may be given as buffers itself."""
+    if part != BLOB:
+        payload: list[bytes | memoryview] = [marshal.dumps(value)]
+    else:
+        payload = [value] if isinstance(value, (bytes, memoryview)) else list(value)
+    crc = 0
+    for buffer in payload:
+        crc = zlib.crc32(buffer, crc)
+    length = sum(len(buffer) for buffer in payload)
+    head = marshal.dumps((stamp, length, crc))
+    return [struct.pack("<Q", len(head)) + head, *payload]
 
 
 class Reader:
     """The cached parts of one file's content, each loaded when first asked for.
 
-    On any miss everything is built once (`build()`), every part written, and the
-    parts served from memory for the rest of the process.
+    On any miss the file is read and everything built once (`build(data)`), every part
+    written, and the parts served from memory for the rest of the process. Given `data`
+    (bytes read under a write's lock), the parts are those of exactly these bytes.
     """
 
-    def __init__(self, path: Path, data: bytes, build: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self, path: Path, build: Callable[[bytes], dict[str, Any]], data: bytes | None = None
+    ) -> None:
         self.path = path
         self.build = build
-        self.disabled = bool(os.environ.get(ENV_DISABLE))
-        self.stamp = None if self.disabled else _stamp(path, data)
+        self.data = data
+        self.stamp = _stamp(path, data) if enabled() else None
         self.parts: dict[str, Any] = {}
 
     def get(self, part: str) -> Any:
@@ -99,14 +147,25 @@ class Reader:
                 with contextlib.suppress(_Miss):
                     self.parts[part] = _load(cache_file(self.path, part), self.stamp, part)
                     return self.parts[part]
-            built = self.build()
-            if self.stamp is not None:
-                for name, value in built.items():
-                    files.write_quietly(cache_file(self.path, name), _dump(self.stamp, name, value))
-            self.parts.update(built)
+            self._build()
         return self.parts[part]
 
+    def _build(self) -> None:
+        data = files.read_bytes(self.path) if self.data is None else self.data
+        built = self.build(data)
+        if self.stamp is not None:
+            self.stamp = _stamp(self.path, data)
+            for name, value in built.items():
+                files.write_quietly(cache_file(self.path, name), _dump(self.stamp, name, value))
+        if BLOB in built and not isinstance(built[BLOB], (bytes, memoryview)):
+            blob: Any = None
+            if self.stamp is not None:  # served from the file just written, not a copy
+                with contextlib.suppress(_Miss):
+                    blob = _load(cache_file(self.path, BLOB), self.stamp, BLOB)
+            built[BLOB] = b"".join(built[BLOB]) if blob is None else blob
+        self.parts.update(built)
 
-def cached(path: Path, data: bytes, part: str, build: Callable[[], T]) -> T:
+
+def cached(path: Path, part: str, build: Callable[[bytes], T]) -> T:
     """One part on its own, for results that need a parse of their own (lint)."""
-    return Reader(path, data, lambda: {part: build()}).get(part)
+    return Reader(path, lambda data: {part: build(data)}).get(part)

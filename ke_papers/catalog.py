@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
-from ke_papers import cache, files, identity, taxonomy
+from ke_papers import cache, identity, taxonomy
 from ke_papers.errors import NotFound, display_path
-from ke_papers.latex import fold
 from ke_papers.model import Paper
 
-#: Parts the layers above derive from the papers, by name, cached beside the parse.
-Derived = Mapping[str, Callable[[Sequence[Paper]], Any]]
+#: Parts the layers above derive from the papers, one value per paper, by name, cached
+#: beside the parse.
+Derived = Mapping[str, Callable[[Sequence[Paper]], list[Any]]]
 
 
 class _View(Sequence[Paper]):
@@ -47,9 +47,10 @@ class _View(Sequence[Paper]):
 class LazyPapers(_View):
     """Papers from the parse cache, each built from its record only when first asked for."""
 
-    def __init__(self, blob: bytes | memoryview, offsets: bytes) -> None:
+    def __init__(self, blob: bytes | memoryview, offsets: bytes, lines: list[int]) -> None:
         self.blob = blob
         self.offsets = array("q", offsets)
+        self.lines = lines
         self.built: dict[int, Paper] = {}
 
     def __len__(self) -> int:
@@ -59,7 +60,7 @@ class LazyPapers(_View):
         paper = self.built.get(i)
         if paper is None:
             record = bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
-            paper = self.built[i] = Paper.from_record(record)
+            paper = self.built[i] = Paper.from_record(record, self.lines[i])
         return paper
 
 
@@ -75,51 +76,16 @@ class _Chosen(_View):
         return self.papers[self.positions[i]]
 
 
-def _parts(papers: Sequence[Paper], derived: Derived) -> dict[str, Any]:
-    """What the parse cache keeps of a file, in parts that commands load separately."""
-    from ke_papers.search import Index
+def _reader(path: Path, derived: Derived) -> cache.Reader:
+    """The parse cache of a file; a miss builds every part, reusing the last build's
+    parts for the pieces of the file it has seen (`parts.build`)."""
 
-    records = [p.record().encode("utf-8") for p in papers]
-    offsets = array("q", [0])
-    for record in records:
-        offsets.append(offsets[-1] + len(record))
-    ids = [identity.Keys.of(p) for p in papers]
-    meta = {
-        "keys": [p.key for p in papers],
-        "years": [p.year or 0 for p in papers],
-        "taxonomy": [p.taxonomy for p in papers],
-        "folded_taxonomy": [fold(" / ".join(p.taxonomy)) for p in papers],
-        "code": bytes(p.has_code for p in papers),
-        "arxiv": [i.arxiv for i in ids],
-        "doi": [i.doi for i in ids],
-        "title": [i.title for i in ids],
-        "offsets": offsets.tobytes(),
-    }
-    built = {"meta": meta, "records": b"".join(records), "index": Index.build(papers)}
-    built.update((name, build(papers)) for name, build in derived.items())
-    return built
+    def build(data: bytes) -> dict[str, Any]:
+        from ke_papers import parts  # only a cache miss parses
 
+        return parts.build(path, data, derived)
 
-def _reader(path: Path, derived: Derived) -> tuple[cache.Reader, bytes]:
-    """The parse cache of a file; a miss parses it once and builds every part.
-
-    The text is decoded only on a miss: a read from the cache needs no text.
-    """
-    data = files.read_bytes(path)
-
-    def build() -> dict[str, Any]:
-        # Lenient: a duplicate key must not stop reading (the first entry wins, with a
-        # warning); writes parse the file themselves, strictly, and refuse it.
-        from ke_papers import store  # only a cache miss parses
-
-        text, encoding = store.load_text(data, path)
-        doc = store.parse(text, path, encoding=encoding, duplicates_ok=True)
-        parts = _parts(doc.papers, derived)
-        parts["meta"]["duplicate_keys"] = doc.duplicate_keys
-        parts["meta"]["encoding"] = encoding
-        return parts
-
-    return cache.Reader(path, data, build), data
+    return cache.Reader(path, build)
 
 
 class Catalog:
@@ -133,12 +99,12 @@ class Catalog:
             from ke_papers import store
 
             store.note_encoding(path, self.meta["encoding"])
-        self.papers = LazyPapers(reader.get("records"), self.meta["offsets"])
+        self.papers = LazyPapers(reader.get("records"), self.meta["offsets"], self.meta["lines"])
         self._positions: dict[str, int] | None = None
 
     @classmethod
     def open(cls, path: Path, derived: Derived) -> Catalog:
-        return cls(path, _reader(path, derived)[0])
+        return cls(path, _reader(path, derived))
 
     @property
     def warnings(self) -> list[str]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from ke_papers.errors import KePapersError, display_path
 
@@ -34,6 +35,26 @@ def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
     A device (`/dev/zero`), a pipe (which would block) or a huge file is refused before
     a byte is read.
     """
+    with _regular(path, limit) as fh:
+        return fh.read(limit + 1)[:limit]
+
+
+def digest(path: Path, limit: int = MAX_READ) -> tuple[bytes, int]:
+    """A hash of a regular file's bytes (BLAKE2b) and their count, read a slice at a time
+    (the file is never in memory whole); refused as `read_bytes` refuses."""
+    import hashlib
+
+    with _regular(path, limit) as fh:
+        state, size = hashlib.blake2b(digest_size=20), 0
+        while chunk := fh.read(1 << 20):
+            state.update(chunk)
+            size += len(chunk)
+    return state.digest(), size
+
+
+@contextlib.contextmanager
+def _regular(path: Path, limit: int) -> Iterator[BinaryIO]:
+    """An open regular file of at most `limit` bytes; anything else is a one-line error."""
     import stat
 
     try:
@@ -48,7 +69,7 @@ def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
                     f"{display_path(path)}: {st.st_size:,} bytes is more than ke-papers reads "
                     f"({limit:,})"
                 )
-            return fh.read(limit + 1)[:limit]
+            yield fh
     except FileNotFoundError:
         raise KePapersError(f"{display_path(path)}: no such file") from None
     except IsADirectoryError:
@@ -79,12 +100,17 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace `path` with `data` so that a crash leaves either the old or the new file."""
+def write_atomic(
+    path: Path, data: str | bytes | Sequence[bytes | memoryview], durable: bool = True
+) -> None:
+    """Replace `path` with `data` (text, bytes, or buffers written one after another) so
+    that a crash leaves either the old or the new file. `durable=False` (for caches,
+    which check what they read) skips waiting for the disk."""
     import tempfile
 
     target = real_path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    buffers = [payload] if isinstance(payload, bytes) else payload
     try:
         old = target.stat()
     except FileNotFoundError:
@@ -102,9 +128,11 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for buffer in buffers:
+                fh.write(buffer)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if old is None:
             os.chmod(tmp, _new_file_mode())
         else:
@@ -119,6 +147,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         if isinstance(exc, OSError):
             raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
         raise
+    if not durable:
+        return
     with contextlib.suppress(OSError):
         dir_fd = os.open(target.parent, os.O_RDONLY)
         try:
@@ -171,11 +201,11 @@ def _check_replaceable(path: Path, old: os.stat_result) -> None:
         )
 
 
-def write_quietly(path: Path, data: bytes) -> bool:
+def write_quietly(path: Path, data: bytes | Sequence[bytes | memoryview]) -> bool:
     """For caches: write atomically, creating the folder; False (no error) when it cannot."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data)
+        write_atomic(path, data, durable=False)
     except (OSError, KePapersError):
         return False
     return True

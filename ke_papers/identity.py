@@ -172,13 +172,18 @@ class Match:
 class Duplicates:
     """Papers by each identity, kept current as papers are added: the one duplicate finder."""
 
-    def __init__(self, papers: Iterable[Paper] = ()) -> None:
+    def __init__(self, papers: Iterable[Paper] = (), ids: Iterable[Keys] | None = None) -> None:
+        """`ids`, when given, are the papers' identities, already known (from the cache)."""
         self.by: dict[str, dict[str, list[Paper]]] = {kind: {} for kind in KINDS}
-        for paper in papers:
-            self.add(paper)
+        if ids is None:
+            for paper in papers:
+                self.add(paper)
+        else:
+            for paper, known in zip(papers, ids, strict=True):
+                self.add(paper, known)
 
-    def add(self, paper: Paper) -> None:
-        ids = Keys.of(paper)
+    def add(self, paper: Paper, ids: Keys | None = None) -> None:
+        ids = ids or Keys.of(paper)
         for kind in KINDS:
             value = getattr(ids, kind)
             if value:

@@ -11,18 +11,19 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from ke_papers import keys, store, taxonomy
-from ke_papers.catalog import suggest_key
+from ke_papers import files, keys, parts, store, taxonomy
+from ke_papers.catalog import Derived, suggest_key
 from ke_papers.errors import KePapersError, NotFound
-from ke_papers.identity import Duplicates, Match
+from ke_papers.identity import Duplicates, Keys, Match
 from ke_papers.model import Paper
 
 
 class Library:
     """The papers in file order, with a key index and a duplicate finder kept up to date."""
 
-    def __init__(self, papers: list[Paper]) -> None:
+    def __init__(self, papers: list[Paper], ids: list[Keys] | None = None) -> None:
         self.papers = papers
+        self._ids = ids
         self._by_key: dict[str, Paper] = {}
         for paper in reversed(papers):
             self._by_key[paper.key] = paper
@@ -52,7 +53,7 @@ class Library:
     @property
     def duplicates(self) -> Duplicates:
         if self._duplicates is None:
-            self._duplicates = Duplicates(self.papers)
+            self._duplicates = Duplicates(self.papers, self._ids)
         return self._duplicates
 
     def duplicate_of(self, paper: Paper) -> Match | None:
@@ -116,11 +117,16 @@ class Library:
 
 
 @contextlib.contextmanager
-def edit(path: Path, write: bool = True) -> Iterator[Library]:
+def edit(path: Path, write: bool = True, derived: Derived | None = None) -> Iterator[Library]:
     """A library to change, written back (checked, atomically, under the lock) if all went well.
 
-    The write is planned from the file's bytes read under the lock, never from a cache.
-    With `write=False` (a dry run) the edits are made and then dropped.
+    The write is planned from the file's bytes read under the lock: the parse cache of
+    exactly those bytes places every block and parses only the entries the change reads
+    (`parts.document`). With `write=False` (a dry run) the edits are made and then dropped.
     """
-    with store.transaction(path, write=write) as change:
-        yield Library(change.papers)
+
+    def load(target: Path) -> store.Document:
+        return parts.document(target, files.read_bytes(target), derived or {})
+
+    with store.transaction(path, write=write, load=load) as change:
+        yield Library(change.papers, change.doc.ids)

@@ -393,19 +393,18 @@ def check(ctx: Context, rules: Iterable[Rule] | None = None) -> list[Finding]:
 
 def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
     """The findings for a bib file; those that depend only on its bytes come from the parse cache."""
-    data = files.read_bytes(path)
     own = [r for r in RULES if not r.needs_readme]
     ids = [r.id for r in own] + [_rules_digest()]
 
-    def build() -> dict[str, Any]:
+    def build(data: bytes) -> dict[str, Any]:
         text, encoding = store.load_text(data)
         doc = store.parse(text, path, lenient=True, encoding=encoding)
         rows = [dataclasses.astuple(f) for f in check(Context(doc, _year()), own)]
         return {"rules": ids, "rows": rows, "encoding": encoding}
 
-    cached = cache.cached(path, data, "lint", build)
+    cached = cache.cached(path, "lint", build)
     if cached["rules"] != ids:  # rules changed since the cache was written
-        cached = build()
+        cached = build(files.read_bytes(path))
     store.note_encoding(path, cached["encoding"])
     findings = [Finding(*row) for row in cached["rows"]]
     others = [r for r in RULES if r.needs_readme]

@@ -202,12 +202,13 @@ class Paper:
         return paper + self.extra_links
 
     def record(self) -> str:
-        """The paper as one JSON string for the parse cache, its derived values included."""
+        """The paper as one JSON string for the parse cache, its derived values included.
+
+        Its line is kept apart (it moves when an entry above it changes)."""
         return json.dumps(
             [
                 self.key,
                 self.entry_type,
-                self.line,
                 self.fields,
                 self.inherited,
                 self.comments,
@@ -224,9 +225,9 @@ class Paper:
         )
 
     @classmethod
-    def from_record(cls, record: str) -> Paper:
+    def from_record(cls, record: str, line: int | None = None) -> Paper:
         """A paper from `record()`, with its derived values already in place (no re-parsing)."""
-        key, entry_type, line, fields, inherited, comments, *derived = json.loads(record)
+        key, entry_type, fields, inherited, comments, *derived = json.loads(record)
         paper = cls(key, entry_type, fields, line=line, inherited=inherited, comments=comments)
         title, authors, year, venue, taxonomy, arxiv, keywords, links = derived
         paper.__dict__.update(

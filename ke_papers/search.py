@@ -66,6 +66,29 @@ def paper_fields(paper: Paper) -> dict[str, str]:
     }
 
 
+def field_values(paper: Paper) -> tuple[str, ...]:
+    """A paper's searchable texts in the order of WEIGHTS, each on one line."""
+    return tuple(" ".join(text.split()) for text in paper_fields(paper).values())
+
+
+def token_count(value: str) -> int:
+    return len(_TOKEN.findall(value))
+
+
+def index_tokens(text: str) -> list[str]:
+    """The tokens of index text (already folded), each as often as it occurs."""
+    return _TOKEN.findall(text)
+
+
+def value_starts(values: Iterable[str]) -> array[int]:
+    """Where each value starts in the values joined by newlines."""
+    starts, pos = array("q"), 0
+    for value in values:
+        starts.append(pos)
+        pos += len(value) + 1
+    return starts
+
+
 class Filters(NamedTuple):
     author: str | None = None
     year: int | None = None
@@ -137,24 +160,32 @@ class Index:
     @staticmethod
     def build(papers: Sequence[Paper]) -> dict[str, Any]:
         """The index data (plain types, so that the cache can marshal it)."""
-        texts: dict[str, list[str]] = {f: [] for f in WEIGHTS}
-        for paper in papers:
-            for field, text in paper_fields(paper).items():
-                texts[field].append(" ".join(text.split()))
-        data: dict[str, Any] = {"text": {}, "starts": {}, "lengths": {}}
+        values = [field_values(p) for p in papers]
+        texts = {f: "\n".join(v[k] for v in values) for k, f in enumerate(WEIGHTS)}
+        starts = {f: value_starts(v[k] for v in values) for k, f in enumerate(WEIGHTS)}
+        lengths = {
+            f: array("l", (token_count(v[k]) for v in values)) for k, f in enumerate(WEIGHTS)
+        }
         vocabulary: set[str] = set()
-        for field, values in texts.items():
-            big = "\n".join(values)
-            starts, pos = array("q"), 0
-            for value in values:
-                starts.append(pos)
-                pos += len(value) + 1
-            data["text"][field] = big
-            data["starts"][field] = starts.tobytes()
-            data["lengths"][field] = array("l", (len(_TOKEN.findall(v)) for v in values)).tobytes()
-            vocabulary.update(_TOKEN.findall(big))
-        data["vocabulary"] = " ".join(sorted(vocabulary))
-        return data
+        for text in texts.values():
+            vocabulary.update(_TOKEN.findall(text))
+        return Index.assemble(texts, starts, lengths, vocabulary)
+
+    @staticmethod
+    def assemble(
+        texts: dict[str, str],
+        starts: dict[str, array[int]],
+        lengths: dict[str, array[int]],
+        vocabulary: Iterable[str],
+    ) -> dict[str, Any]:
+        """The index data from each field's joined text, the offsets and token counts of
+        its values, and every token (the parse cache assembles these from reused parts)."""
+        return {
+            "text": texts,
+            "starts": {f: starts[f].tobytes() for f in WEIGHTS},
+            "lengths": {f: lengths[f].tobytes() for f in WEIGHTS},
+            "vocabulary": " ".join(sorted(vocabulary)),
+        }
 
     @property
     def vocabulary(self) -> set[str]:

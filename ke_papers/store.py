@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from ke_papers import fields as bibfields
 from ke_papers import files
 from ke_papers.bibtex import format_entry
 from ke_papers.errors import BibError, EncodingNote, KePapersError, display_path
+from ke_papers.identity import Keys
 from ke_papers.model import END, Paper
 
 _MONTHS = {m: m for m in bibfields.MONTHS}
@@ -62,6 +63,10 @@ class Document:
     stray: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     #: How the file's bytes are decoded, and so how a write encodes them.
     encoding: str = "utf-8"
+    #: (line, name) of every @string block, as written.
+    defined: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    #: Each paper's identities, when the parse cache already knows them.
+    ids: list[Keys] | None = None
 
 
 def _block_error(path: Path | str, block: object) -> BibError:
@@ -95,17 +100,37 @@ def _block_error(path: Path | str, block: object) -> BibError:
 def _unquote(raw: str, strings: dict[str, str]) -> str:
     """The value BibTeX sees for a raw field value: enclosing stripped, macros expanded."""
     raw = raw.strip()
-    if raw.startswith("{") and raw.endswith("}"):
-        return raw[1:-1]
-    if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
-        return raw[1:-1]
-    if raw.isdigit():
-        return raw
+    if _literal(raw):
+        return raw if raw.isdigit() else raw[1:-1]
     parts = _split_concat(raw)
     if len(parts) == 1:
-        name = raw.casefold()
-        return strings.get(name, _MONTHS.get(name, raw))
+        return expand(raw, strings)
     return "".join(_unquote(p, strings) for p in parts)
+
+
+def expand(name: str, strings: dict[str, str]) -> str:
+    """What a bare word in a value stands for: an @string, a month, else itself."""
+    folded = name.casefold()
+    return strings.get(folded, _MONTHS.get(folded, name))
+
+
+def macros(raw: str) -> list[str]:
+    """The bare words (macro names) whose meaning `_unquote` looks up for this raw value."""
+    raw = raw.strip()
+    if _literal(raw):
+        return []
+    parts = _split_concat(raw)
+    if len(parts) == 1:
+        return [raw]
+    return [name for p in parts for name in macros(p)]
+
+
+def _literal(raw: str) -> bool:
+    return (
+        (raw.startswith("{") and raw.endswith("}"))
+        or (raw.startswith('"') and raw.endswith('"') and len(raw) >= 2)
+        or raw.isdigit()
+    )
 
 
 def _split_concat(raw: str) -> list[str]:
@@ -183,17 +208,22 @@ def _quiet_logs() -> None:
         log.setLevel(logging.CRITICAL + 1)
 
 
-def _resolve(papers: list[Paper]) -> None:
-    """Give each crossref/xref/xdata child the fields its parents hold and it lacks."""
-    children = [p for p in papers if {"crossref", "xdata"} & p.fields.keys()]
+def is_child(paper: Paper) -> bool:
+    """Whether the paper reads fields from other entries (crossref, xdata)."""
+    return "crossref" in paper.fields or "xdata" in paper.fields
+
+
+def resolve_crossrefs(children: Iterable[Paper], find: Callable[[str], Paper | None]) -> None:
+    """Give each crossref/xdata child among `children` the fields its parents hold and it
+    lacks; `find` gives the entry of a case-folded key (the last one of that key)."""
+    children = [p for p in children if is_child(p)]
     if not children:
         return
-    by_key = {p.key.casefold(): p for p in papers}
 
     def parents(paper: Paper) -> Iterator[Paper]:
         names = [paper.fields.get("crossref", ""), *paper.fields.get("xdata", "").split(",")]
         for name in names:
-            parent = by_key.get(name.strip().casefold())
+            parent = find(name.strip().casefold())
             if parent is not None and parent is not paper:
                 yield parent
 
@@ -258,12 +288,16 @@ def parse(
     lenient: bool = False,
     encoding: str = "utf-8",
     duplicates_ok: bool = False,
+    strings: dict[str, str] | None = None,
+    resolve: bool = True,
 ) -> Document:
     """Parse bib text; the first unreadable block raises BibError with its line.
 
     `lenient` (for lint) keeps an entry whose key is taken, and text between entries
     that reads like fields, and notes them, instead of failing; `duplicates_ok` (for
-    reading) keeps and notes only entries whose key is taken.
+    reading) keeps and notes only entries whose key is taken. A part of a file is
+    parsed with the @strings defined above it (`strings`), and without `resolve`
+    its crossref children wait for the parents in the rest of the file (`resolve`).
     """
     import bibtexparser
     from bibtexparser import model as bm
@@ -287,7 +321,8 @@ def parse(
         raise _block_error(path, min(failed, key=lambda b: b.start_line or 0))
     chunks: list[Chunk] = []
     papers: list[Paper] = []
-    strings: dict[str, str] = {}
+    strings = dict(strings or {})
+    defined: list[tuple[int, str]] = []
     duplicate_keys: list[tuple[int, str]] = []
     stray: list[tuple[int, str]] = []
     newlines = [i for i, ch in enumerate(text) if ch == "\n"] if spans else []
@@ -329,6 +364,7 @@ def parse(
             kind = "entry"
         elif isinstance(block, bm.String):
             strings[block.key.casefold()] = _unquote(block.value, strings)
+            defined.append((line, block.key))
             kind = "string"
         elif isinstance(block, bm.Preamble):
             kind = "preamble"
@@ -340,9 +376,10 @@ def parse(
                     stray.append(found_stray)
         previous = block
         chunks.append(Chunk(start, end, kind, line))
-    _resolve(papers)
+    if resolve and any(map(is_child, papers)):
+        resolve_crossrefs(papers, {p.key.casefold(): p for p in papers}.get)
     return Document(
-        Path(path), text, chunks, papers, strings, duplicate_keys, stray, encoding=encoding
+        Path(path), text, chunks, papers, strings, duplicate_keys, stray, encoding, defined
     )
 
 
@@ -363,6 +400,11 @@ def load_text(data: bytes, path: Path | None = None) -> tuple[str, str]:
             note_encoding(path, encoding)
         return text, encoding
     raise AssertionError("latin-1 decodes any bytes")
+
+
+def encoding_of(data: bytes, path: Path | None = None) -> str:
+    """The encoding `load_text` reads these bytes in (noted, as there, with `path`)."""
+    return "utf-8" if data.isascii() else load_text(data, path)[1]
 
 
 def note_encoding(path: Path, encoding: str) -> None:
@@ -407,20 +449,25 @@ def canonical(doc: Document) -> str:
 
 @dataclass(frozen=True)
 class Segment:
-    """Where an entry stands in a spliced text: copied from `chunk`, or `paper` written anew."""
+    """Where text stands in a spliced file: old text `old` (start, end) copied verbatim,
+    holding blocks `chunks` (first, last; none when it is only space), or `paper` written
+    anew."""
 
     start: int
     end: int
-    chunk: int | None
-    paper: Paper | None
+    paper: Paper | None = None
+    old: tuple[int, int] | None = None
+    chunks: tuple[int, int] | None = None
 
 
 def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
-    """The new file text, and where its blocks stand: untouched entries byte for byte,
+    """The new file text, and where its parts stand: untouched entries byte for byte,
     changed and new ones canonical.
 
     A paper read from the file keeps its place (its `chunk`); a new paper follows
-    the paper before it in `papers`; a paper missing from `papers` is removed.
+    the paper before it in `papers`; a paper missing from `papers` is removed. Old text
+    that stays as it was is copied in runs as long as possible, so a change to a big
+    file costs about as much as its size, not its number of entries.
     """
     original = {id(p) for p in doc.papers}
     placed: dict[int, Paper] = {}
@@ -436,51 +483,73 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
     out: list[str] = []
     segments: list[Segment] = []
     size = 0
+    run: list[Any] = []  # old text being copied: [start, end, first chunk, last chunk]
 
-    def emit(text: str, chunk: int | None = None, paper: Paper | None = None) -> None:
+    def emit(text: str, paper: Paper | None = None) -> None:
         nonlocal size
-        if chunk is not None or paper is not None:
-            segments.append(Segment(size, size + len(text), chunk, paper))
+        flush()
+        if paper is not None:
+            segments.append(Segment(size, size + len(text), paper))
         out.append(text)
         size += len(text)
+
+    def flush() -> None:
+        nonlocal size
+        if run:
+            start, end, first, last = run
+            chunks = None if first is None else (first, last)
+            segments.append(Segment(size, size + end - start, old=(start, end), chunks=chunks))
+            out.append(doc.text[start:end])
+            size += end - start
+            run.clear()
+
+    def copy(start: int, end: int, chunk: int | None = None) -> None:
+        if run and run[1] == start:
+            run[1] = end
+        else:
+            flush()
+            run[:] = [start, end, None, None]
+        if chunk is not None:
+            run[2] = chunk if run[2] is None else run[2]
+            run[3] = chunk
 
     pos = 0
     leading = followers.pop(None, [])
     for i, chunk in enumerate(doc.chunks):
-        gap = doc.text[pos : chunk.start]
+        gap = (pos, chunk.start)
         pos = chunk.end
         if chunk.kind != "entry":
-            emit(gap)
-            emit(doc.text[chunk.start : chunk.end], chunk=i)
+            copy(*gap)
+            copy(chunk.start, chunk.end, i)
             continue
         kept = placed.get(i)
         if kept is None:
             continue
-        paper = kept
-        emit(gap)
+        copy(*gap)
         for new in leading:
-            emit(format_entry(new), paper=new)
+            emit(format_entry(new), new)
             emit("\n\n")
         leading = []
-        if id(paper) in original:
-            emit(doc.text[chunk.start : chunk.end], chunk=i)
+        if id(kept) in original:
+            copy(chunk.start, chunk.end, i)
         else:
-            emit(format_entry(paper), paper=paper)
+            emit(format_entry(kept), kept)
         for new in followers.get(i, []):
             emit("\n\n")
-            emit(format_entry(new), paper=new)
+            emit(format_entry(new), new)
+    flush()
     if leading:
         body = "".join(out)
         out, segments, size = [], [s for s in segments if s.end <= len(body.rstrip())], 0
         emit(body.rstrip() + "\n\n" if body.strip() else "")
         for j, new in enumerate(leading):
             emit("\n\n" if j else "")
-            emit(format_entry(new), paper=new)
+            emit(format_entry(new), new)
         emit("\n")
         return "".join(out), segments
-    tail = doc.text[pos:]
-    if out or tail.strip():
-        emit(tail)
+    if out or doc.text[pos:].strip():
+        copy(pos, len(doc.text))
+        flush()
     return "".join(out), segments
 
 
@@ -489,7 +558,7 @@ def check_splice(
 ) -> None:
     """Refuse a spliced write unless it holds exactly the intended entries.
 
-    Copied blocks must be the old bytes, in order; each entry written anew must parse,
+    Copied text must be the old bytes, in order; each entry written anew must parse,
     alone (with the file's @strings), into exactly the paper intended; and the entries
     must be `papers`, in order. This costs a comparison, not a parse of the whole file.
     """
@@ -503,12 +572,12 @@ def check_splice(
     by_chunk = {p.chunk: p for p in doc.papers}
     entries = []
     for seg in segments:
-        if seg.chunk is not None:
-            chunk = doc.chunks[seg.chunk]
-            if text[seg.start : seg.end] != doc.text[chunk.start : chunk.end]:
+        if seg.old is not None:
+            if text[seg.start : seg.end] != doc.text[seg.old[0] : seg.old[1]]:
                 raise refuse("a block it was not asked to touch would change")
-            if chunk.kind == "entry":
-                entries.append(by_chunk[seg.chunk])
+            if seg.chunks is not None:
+                first, last = seg.chunks
+                entries += [by_chunk[i] for i in range(first, last + 1) if i in by_chunk]
             continue
         assert seg.paper is not None
         try:

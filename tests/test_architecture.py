@@ -13,8 +13,8 @@ PACKAGE = REPO / "ke_papers"
 LAYERS = [
     {"errors", "latex", "names", "keys", "venues", "urls", "fields", "identity", "model", "bibtex"},
     {"files", "config", "taxonomy", "entries", "texrefs", "search"},
-    {"store", "cache"},
-    {"catalog", "library", "lint"},
+    {"store", "cache", "blocks"},
+    {"catalog", "parts", "library", "lint"},
     {"sources", "sources.arxiv", "sources.mdentry", "sources.markdown", "sources.bibfile"},
     {
         "render",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA_BIB
 
-from ke_papers import cache, store
+from ke_papers import cache, parts, store
 from ke_papers.usecases.reading import open_catalog
 
 
@@ -27,6 +27,20 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return seen
 
 
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every build of the parse cache's parts (a parse of the changed pieces, or none)."""
+    seen: list[Path] = []
+    real = parts.build
+
+    def counting(path: Path, *args, **kwargs):
+        seen.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(parts, "build", counting)
+    return seen
+
+
 def titles(bib: Path) -> list[str]:
     return [p.title for p in open_catalog(bib).papers]
 
@@ -41,7 +55,7 @@ def test_second_read_comes_from_the_cache(bib_copy: Path, parses: list[Path]):
     assert titles(bib_copy) == first and len(parses) == 1
 
 
-def test_every_kind_of_change_invalidates(bib_copy: Path, parses: list[Path]):
+def test_every_kind_of_change_invalidates(bib_copy: Path, builds: list[Path]):
     titles(bib_copy)
     stat = bib_copy.stat()
     # Same size, same modification time, other content: the hash catches it.
@@ -52,23 +66,36 @@ def test_every_kind_of_change_invalidates(bib_copy: Path, parses: list[Path]):
     os.utime(bib_copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert bib_copy.stat().st_size == stat.st_size
     assert "Locating and Editink Factual Associations in GPT" in titles(bib_copy)
-    assert len(parses) == 2
+    assert len(builds) == 2
     # Only the modification time changes.
     os.utime(bib_copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     titles(bib_copy)
-    assert len(parses) == 3
+    assert len(builds) == 3
     # The size changes.
     bib_copy.write_text(text + "\n", encoding="utf-8")
     titles(bib_copy)
-    assert len(parses) == 4
+    assert len(builds) == 4
     # Another path with the same bytes has its own entry.
     other = bib_copy.with_name("copy.bib")
     other.write_bytes(bib_copy.read_bytes())
     titles(other)
-    assert len(parses) == 5
+    assert len(builds) == 5
     titles(bib_copy)
     titles(other)
-    assert len(parses) == 5
+    assert len(builds) == 5
+
+
+def test_a_change_parses_only_the_changed_piece(bib_copy: Path, parses: list[Path]):
+    titles(bib_copy)
+    before = len(parses)
+    stat = bib_copy.stat()
+    os.utime(bib_copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    titles(bib_copy)  # same bytes: rebuilt from the last build's parts, nothing parsed
+    assert len(parses) == before
+    text = bib_copy.read_text(encoding="utf-8")
+    bib_copy.write_text(text.replace("Locating and Editing", "Locating and Editink"), "utf-8")
+    assert "Locating and Editink Factual Associations in GPT" in titles(bib_copy)
+    assert len(parses) == before + 1
 
 
 @pytest.mark.parametrize("part", ["meta", "records"])

@@ -69,7 +69,7 @@ def editing(path: Path, write: bool = True) -> Iterator[Library]:
     """The library at `path` to change; written back when the block ends without error."""
     from ke_papers import library  # reads never need the edit model or the store
 
-    with library.edit(path, write) as lib:
+    with library.edit(path, write, DERIVED) as lib:
         yield lib
 
 

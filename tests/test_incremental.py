@@ -1,0 +1,219 @@
+"""After a change to one block, the parse cache reuses the rest and every command says
+exactly what a read without the cache says (KE_PAPERS_NO_CACHE=1)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import DATA_BIB
+
+from ke_papers import cache, store
+
+EXTRA = r"""
+@string{venuea = "Conference on Editing"}
+
+@inproceedings{parent2020proc,
+  title     = {Proceedings of Editing},
+  booktitle = venuea,
+  year      = {2020},
+  editor    = {Itor, Ed}
+}
+
+@inproceedings{child2020paper,
+  title     = {A Child Paper on Editing},
+  author    = {Doe, Jane},
+  crossref  = {parent2020proc},
+  taxonomy  = {Methods > Preserve Parameters > Add extra parameters}
+}
+
+@misc{macro2021use,
+  title        = {Macro Using Paper},
+  author       = {Roe, Rick and M{\"u}ller, J{\"o}rg},
+  % a comment line inside the entry
+  howpublished = venuea # " and more",
+  year         = 2021,
+  month        = mar,
+  taxonomy     = {Analysis}
+}
+@misc{first2022line, title = {Two Blocks on One Line}, year = {2022}} @misc{second2022line, title = {Second of the Line}, year = {2022}, taxonomy = {Analysis}}
+"""
+
+COMMANDS = [
+    ["list", "--json"],
+    ["search", "editing", "--json", "--limit", "0"],
+    ["search", "--author", "Doe", "--json"],
+    ["search", "--venue", "editing", "--keys"],
+    ["show", "child2020paper", "macro2021use", "meng2022locating", "--json"],
+    ["cite", "child2020paper", "macro2021use", "second2022line"],
+    ["export", "--markdown"],
+    ["taxonomy", "--json"],
+    ["lint"],
+]
+
+
+def span(text: str, key: str) -> tuple[int, int]:
+    """Where the entry `key` stands: from its `@` to the next line that starts a block."""
+    start = re.search(r"^@\w+\{" + re.escape(key) + ",", text, re.MULTILINE)
+    assert start, key
+    end = re.compile(r"^@", re.MULTILINE).search(text, start.end())
+    return start.start(), end.start() if end else len(text)
+
+
+def cut(text: str, key: str) -> tuple[str, str]:
+    """The text without the entry, and the entry."""
+    a, b = span(text, key)
+    return text[:a] + text[b:], text[a:b]
+
+
+def before(text: str, key: str, block: str) -> str:
+    a, _ = span(text, key)
+    return text[:a] + block + text[a:]
+
+
+def swapped(text: str, one: str, other: str) -> str:
+    rest, first = cut(text, one)
+    rest, second = cut(rest, other)
+    a, _ = span(text, one)
+    b, _ = span(text, other)
+    if a < b:
+        return before(before(rest, next_key(text, other), first), next_key(text, one), second)
+    return before(before(rest, next_key(text, one), second), next_key(text, other), first)
+
+
+def next_key(text: str, key: str) -> str:
+    """The key of the entry after `key`."""
+    _, b = span(text, key)
+    found = re.compile(r"^@\w+\{([^,]+),", re.MULTILINE).search(text, b)
+    assert found
+    return found[1]
+
+
+def moved(text: str) -> str:
+    rest, block = cut(text, "meng2022locating")
+    return rest.rstrip("\n") + "\n\n" + block
+
+
+def removed(text: str) -> str:
+    return cut(text, "mitchell2022fast")[0]
+
+
+def inserted(text: str) -> str:
+    new = (
+        "@article{newton2024inserted,\n  title = {An Inserted Paper on Editing},\n"
+        "  author = {Newton, Ada},\n  journal = venuea,\n  year = {2024},\n"
+        "  taxonomy = {Analysis}\n}\n\n"
+    )
+    return before(text, "meng2022mass", new)
+
+
+CHANGES: dict[str, Callable[[str], str]] = {
+    "edited": lambda t: t.replace("Locating and Editing", "Locating and Editink"),
+    "inserted": inserted,
+    "removed": removed,
+    "moved": moved,
+    "swapped": lambda t: swapped(t, "meng2022locating", "macro2021use"),
+    "string changed": lambda t: t.replace('"Conference on Editing"', '"Meeting on Revising"'),
+    "parent changed": lambda t: t.replace("{2020},\n  editor", "{2019},\n  editor"),
+    "string added": lambda t: before(t, "parent2020proc", '@string{mar = "Marchtember"}\n\n'),
+    "duplicate key": lambda t: before(t, "meng2022mass", cut(t, "child2020paper")[1]),
+    "block split": lambda t: t.replace("{2022}} @misc{second", "{2022}}\n@misc{second"),
+    "broken entry": lambda t: t.replace("  year      = {2020},\n", "  year      = {2020\n"),
+    "not UTF-8": lambda t: t.replace("Rick", "Ric\xe9"),
+}
+
+
+def outputs(run, bib: Path) -> list[tuple[int, str, str]]:
+    results = [run("--bib", str(bib), *args, code=None) for args in COMMANDS]
+    return [(r.exit_code, r.stdout, r.stderr) for r in results]
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    bib = tmp_path / "papers.bib"
+    bib.write_text(DATA_BIB.read_text(encoding="utf-8") + EXTRA, encoding="utf-8")
+    return bib
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_one_changed_block_reads_as_without_the_cache(run, base: Path, monkeypatch, change):
+    outputs(run, base)  # the cache now holds the base file
+    text = CHANGES[change](base.read_text(encoding="utf-8"))
+    assert text != base.read_text(encoding="utf-8")
+    encoding = "cp1252" if change == "not UTF-8" else "utf-8"
+    base.write_bytes(text.encode(encoding))
+    cached = outputs(run, base)
+    assert cached == outputs(run, base)  # and the rebuilt cache is trusted
+    monkeypatch.setenv(cache.ENV_DISABLE, "1")
+    assert cached == outputs(run, base)
+
+
+def test_only_changed_pieces_are_parsed(run, base: Path, monkeypatch):
+    parsed: list[str] = []
+    real = store.parse
+
+    def recording(text: str, *args, **kwargs):
+        parsed.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(store, "parse", recording)
+    run("--bib", str(base), "list", "--json")
+    parsed.clear()
+    base.write_text(CHANGES["edited"](base.read_text(encoding="utf-8")), encoding="utf-8")
+    run("--bib", str(base), "list", "--json")
+    # The changed entry; @strings and crossref children are parsed every time.
+    heads = sorted(t.split(",", 1)[0] for t in parsed)
+    assert heads == [
+        "@inproceedings{child2020paper",
+        "@inproceedings{meng2022locating",
+        '@string{venuea = "Conference on Editing"}\n\n',
+    ]
+
+
+WRITES = [
+    ["edit", "meng2022mass", "--set", "note=Edited by hand"],
+    ["move", "macro2021use", "-c", "Analysis", "--after", "second2022line"],
+    ["remove", "mitchell2022fast", "--yes"],
+    ["rename", "first2022line", "first2022renamed"],
+    ["edit", "child2020paper", "--unset", "taxonomy"],
+]
+
+
+@pytest.mark.parametrize("change", ["edited", "inserted", "string changed", "swapped"])
+def test_writes_after_a_change_write_what_a_full_parse_writes(
+    run, base: Path, tmp_path: Path, monkeypatch, change
+):
+    """A write places blocks from the parse cache's layout and parses only what it
+    changes; the bytes it writes are those a write without the cache writes."""
+    outputs(run, base)
+    changed = CHANGES[change](base.read_text(encoding="utf-8"))
+    base.write_text(changed, encoding="utf-8")
+    run("--bib", str(base), "list", "--json")  # the cache follows the change
+    plain = tmp_path / "plain.bib"
+    plain.write_text(changed, encoding="utf-8")
+    for args in WRITES:
+        monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+        with_cache = run("--bib", str(base), *args, code=None)
+        monkeypatch.setenv(cache.ENV_DISABLE, "1")
+        without = run("--bib", str(plain), *args, code=None)
+        assert (with_cache.exit_code, with_cache.stdout) == (without.exit_code, without.stdout)
+        assert base.read_bytes() == plain.read_bytes(), args
+    assert re.search(r"note += \{Edited by hand\}", base.read_text(encoding="utf-8"))
+
+
+def test_a_write_parses_only_the_entries_it_changes(run, base: Path, monkeypatch):
+    run("--bib", str(base), "list", "--json")
+    parsed: list[str] = []
+    real = store.parse
+
+    def recording(text: str, *args, **kwargs):
+        parsed.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(store, "parse", recording)
+    run("--bib", str(base), "edit", "meng2022mass", "--set", "note=Edited by hand")
+    heads = [m[0] for t in parsed for m in re.finditer(r"^@(?!string)\w+\{[^,]*", t, re.M)]
+    # The entry read to change it, and the new text checked before it is written.
+    assert heads == ["@inproceedings{meng2022mass"] * 2
