@@ -11,11 +11,17 @@ whole, so that its error and line are the ones a full parse gives.
 
 from __future__ import annotations
 
+import marshal
+import operator
+import os
+import re
+import threading
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,21 +38,26 @@ LISTS = ("keys", "years", "taxonomy", "folded_taxonomy", "arxiv", "doi", "title"
 FIELDS = tuple(search.WEIGHTS)
 
 
+#: What the cache keeps per piece: the macros its values use and what they meant, its
+#: number of entries, whether it is parsed every time, its start line, its length in
+#: characters, and its blocks (start, end, kind, line from its start), so that a write
+#: can place every block without a parse.
+PER_PIECE = ("uses", "counts", "volatile", "lines", "chars", "layout")
+_ARRAYS = {"counts": "l", "volatile": "b", "lines": "q", "chars": "q"}
+
+
 @dataclass
 class _Run:
-    """Consecutive papers of the new file: reused from the last build (`old` range of its
-    papers), or parsed now (`papers`)."""
+    """Consecutive pieces of the new file: the last build's pieces `old` (a range of its
+    pieces, now `shift` lines further down), or pieces parsed now (their `papers`, and
+    per piece what the cache keeps of it in `each`)."""
 
-    lines: list[int]
-    uses: list[Any]
-    counts: list[int]
-    volatile: list[int]
-    #: Per piece: its length in characters, and its blocks (start, end, kind, line) from
-    #: its start, so that a write can place every block without a parse.
-    chars: list[int] = field(default_factory=list)
-    layout: list[Any] = field(default_factory=list)
     old: tuple[int, int] | None = None
+    shift: int = 0
     papers: list[Paper] = field(default_factory=list)
+    #: The columns of pieces another process parsed, read when the run is assembled.
+    later: Callable[[], dict[str, Any]] | None = None
+    each: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in PER_PIECE})
 
 
 class _Old:
@@ -55,9 +66,11 @@ class _Old:
     def __init__(self, parts: dict[str, Any]) -> None:
         self.parts = parts
         self.pieces: dict[str, Any] = parts["pieces"]
-        self.first = [0, *accumulate(array("l", self.pieces["counts"]))]
-        self.rel = array("l", self.pieces["rel"])
-        self.chars = array("q", self.pieces["chars"])
+        self.each: dict[str, Any] = {
+            k: array(_ARRAYS[k], self.pieces[k]) if k in _ARRAYS else self.pieces[k]
+            for k in PER_PIECE
+        }
+        self.first = [0, *accumulate(self.each["counts"])]
         self.offsets = array("q", parts["meta"]["offsets"])
         index = parts["index"]
         self.starts = {f: array("q", index["starts"][f]) for f in FIELDS}
@@ -90,12 +103,12 @@ def build(path: Path, data: bytes, derived: Derived) -> dict[str, Any]:
     pieces = blocks.cut(data)
     old = _Old.load(path, derived)
     try:
-        runs, defined = _runs(path, data, encoding, pieces, old)
+        runs, defined = _runs(path, data, encoding, pieces, old, derived)
     except BibError:
         # The error a reader sees is the whole file's: same message, same line.
         text = store.load_text(data)[0]
         doc = store.parse(text, path, encoding=encoding, duplicates_ok=True)
-        whole = _Run([p.line or 0 for p in doc.papers], [], [], [], papers=doc.papers)
+        whole = _Run(papers=doc.papers)
         runs, defined, pieces, old = [whole], doc.defined, blocks.cut(b""), None
     _resolve(runs, old)
     parts = _assemble(runs, old, derived, pieces)
@@ -105,7 +118,12 @@ def build(path: Path, data: bytes, derived: Derived) -> dict[str, Any]:
 
 
 def _runs(
-    path: Path, data: bytes, encoding: str, pieces: blocks.Pieces, old: _Old | None
+    path: Path,
+    data: bytes,
+    encoding: str,
+    pieces: blocks.Pieces,
+    old: _Old | None,
+    derived: Derived,
 ) -> tuple[list[_Run], list[tuple[int, str]]]:
     """The file as runs of reused and parsed pieces, and the @strings it defines."""
     where = old.where() if old else {}
@@ -113,16 +131,25 @@ def _runs(
     runs: list[_Run] = []
     defined: list[tuple[int, str]] = []
     pending: list[int] = []
+    meant: dict[Any, bool] = {}  # uses -> whether they still mean the same, for this table
 
     def parse_pending() -> None:
         nonlocal table
         if pending:
+            meant.clear()
+        if len(pending) >= PARALLEL_AT and _may_fork(data):
+            half = len(pending) // 2
+            later = _elsewhere(path, data, encoding, pieces, pending[half:], table, derived)
+            table = _parse(path, data, encoding, pieces, pending[:half], table, runs, defined)
+            runs.append(_Run(later=later))
+            pending.clear()
+        elif pending:
             table = _parse(path, data, encoding, pieces, pending, table, runs, defined)
             pending.clear()
 
     for i in range(len(pieces)):
         j = where.get(pieces.digests[i]) if i not in pieces.strings else None
-        if j is None or old is None or old.pieces["volatile"][j]:
+        if j is None or old is None or old.each["volatile"][j]:
             if i in pieces.strings:  # parsed alone: the strings below it depend on it
                 parse_pending()
                 pending.append(i)
@@ -131,32 +158,17 @@ def _runs(
                 pending.append(i)
             continue
         parse_pending()
-        uses = old.pieces["uses"][j]
-        if any(store.expand(name, table) != value for name, value in uses):
+        uses = old.each["uses"][j]
+        if uses and not _still(uses, table, meant):
             pending.append(i)
             continue
-        _reuse(runs, old, j, pieces.lines[i])
+        last = runs[-1] if runs else None
+        if last is not None and last.old is not None and last.old[1] == j:
+            last.old = (last.old[0], j + 1)  # the next piece of the old file, lines alike
+        else:
+            runs.append(_Run(old=(j, j + 1), shift=pieces.lines[i] - old.each["lines"][j]))
     parse_pending()
     return runs, defined
-
-
-def _reuse(runs: list[_Run], old: _Old, j: int, line: int) -> None:
-    """Add old piece `j`, now starting at `line`, to the runs (joined to a reused run
-    right before it in the old file)."""
-    a, b = old.first[j], old.first[j + 1]
-    lines = [line + old.rel[k] for k in range(a, b)]
-    last = runs[-1] if runs else None
-    if last is not None and last.old is not None and last.old[1] == a:
-        last.old = (last.old[0], b)
-    else:
-        last = _Run([], [], [], [], old=(a, b))
-        runs.append(last)
-    last.chars.append(old.chars[j])
-    last.layout.append(old.pieces["layout"][j])
-    last.lines += lines
-    last.uses.append(old.pieces["uses"][j])
-    last.counts.append(b - a)
-    last.volatile.append(0)
 
 
 def _parse(
@@ -189,20 +201,97 @@ def _parse(
         paper.chunk = None
         by_piece[k].append(paper)
     defined += [(first + line - 1, key) for line, key in doc.defined]
-    if not runs or runs[-1].old is not None:
-        runs.append(_Run([], [], [], []))
+    if not runs or runs[-1].old is not None or runs[-1].later is not None:
+        runs.append(_Run())
     run = runs[-1]
     for k, i in enumerate(indices):
         papers = by_piece[k]
         volatile = i in pieces.strings or any(map(store.is_child, papers))
         run.papers += papers
-        run.chars.append(len(texts[k]))
-        run.layout.append(tuple(layout[k]))
-        run.lines += [p.line or 0 for p in papers]
-        run.uses.append(() if volatile else _uses(papers, table))
-        run.counts.append(len(papers))
-        run.volatile.append(int(volatile))
+        each = run.each
+        each["uses"].append(() if volatile else _uses(papers, table))
+        each["counts"].append(len(papers))
+        each["volatile"].append(int(volatile))
+        each["lines"].append(pieces.lines[i])
+        each["chars"].append(len(texts[k]))
+        each["layout"].append(tuple(layout[k]))
     return doc.strings
+
+
+#: Pieces to parse at once from which a second process takes half (on a first read).
+PARALLEL_AT = 2000
+#: An entry that reads another entry's fields: its parent may be in the other half.
+_READS_OTHERS = re.compile(rb"(?i)(crossref|xdata)[ \t]*=")
+
+
+def _may_fork(data: bytes) -> bool:
+    """Whether half of a big parse can go to a second process: there is a second core,
+    this process runs no other thread, and no entry reads fields of another."""
+    return (
+        hasattr(os, "fork")
+        and (os.cpu_count() or 1) > 1
+        and threading.active_count() == 1
+        and not _READS_OTHERS.search(data)
+    )
+
+
+def _elsewhere(
+    path: Path,
+    data: bytes,
+    encoding: str,
+    pieces: blocks.Pieces,
+    indices: list[int],
+    table: dict[str, str],
+    derived: Derived,
+) -> Callable[[], dict[str, Any]]:
+    """Parse pieces and derive their columns in a child process; the result, read later,
+    is a run's columns and per-piece values (a BibError if they do not parse)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, and leave without running any cleanup
+        status = 0
+        try:
+            os.close(read)
+            runs: list[_Run] = []
+            _parse(path, data, encoding, pieces, indices, table, runs, [])
+            columns = _new_columns(runs[0].papers, derived)
+            columns["lines"] = [p.line or 0 for p in runs[0].papers]
+            columns["each"] = runs[0].each
+            payload = marshal.dumps(
+                {k: v.tobytes() if isinstance(v, array) else v for k, v in columns.items()}
+            )
+        except BibError:
+            payload = marshal.dumps(None)
+        except BaseException:
+            payload, status = marshal.dumps(None), 1
+        with os.fdopen(write, "wb") as out:
+            out.write(payload)
+        os._exit(status)
+    os.close(write)
+
+    def receive() -> dict[str, Any]:
+        with os.fdopen(read, "rb") as fh:
+            payload = fh.read()
+        os.waitpid(pid, 0)
+        columns = marshal.loads(payload) if payload else None
+        if columns is None:
+            raise BibError(path, None, "cannot parse this file")
+        for key in ("ends", *(f"{k}:{f}" for k in ("starts", "lengths") for f in FIELDS)):
+            columns[key] = array(
+                "q" if key == "ends" or key.startswith("starts") else "l", columns[key]
+            )
+        return columns
+
+    return receive
+
+
+def _still(
+    uses: tuple[tuple[str, str], ...], table: dict[str, str], meant: dict[Any, bool]
+) -> bool:
+    """Whether every macro in `uses` still means what it meant (remembered per uses)."""
+    if uses not in meant:
+        meant[uses] = all(store.expand(name, table) == value for name, value in uses)
+    return meant[uses]
 
 
 def _uses(papers: list[Paper], table: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -225,7 +314,7 @@ def _resolve(runs: list[_Run], old: _Old | None) -> None:
         return
     where: dict[str, tuple[_Run, int]] = {}
     for run in runs:
-        keys = old.parts["meta"]["keys"][slice(*run.old)] if run.old and old else None
+        keys = old.parts["meta"]["keys"][slice(*_papers_of(run, old))] if run.old and old else None
         for k in range(len(keys) if keys is not None else len(run.papers)):
             key = keys[k] if keys is not None else run.papers[k].key
             where[key.casefold()] = (run, k)
@@ -239,10 +328,16 @@ def _resolve(runs: list[_Run], old: _Old | None) -> None:
             return run.papers[k]
         at = (id(run), k)
         if at not in built:
-            built[at] = _old_paper(old, run.old[0] + k)
+            built[at] = _old_paper(old, _papers_of(run, old)[0] + k)
         return built[at]
 
     store.resolve_crossrefs(children, find)
+
+
+def _papers_of(run: _Run, old: _Old) -> tuple[int, int]:
+    """The range of the old file's papers a reused run holds."""
+    assert run.old is not None
+    return old.first[run.old[0]], old.first[run.old[1]]
 
 
 def _old_paper(old: _Old, i: int) -> Paper:
@@ -276,17 +371,26 @@ def _new_columns(papers: list[Paper], derived: Derived) -> dict[str, Any]:
     return columns
 
 
-def _old_columns(old: _Old, a: int, b: int, derived: Derived) -> dict[str, Any]:
-    """The per-paper columns of the last build's papers a..b, as slices of its parts."""
+def _moved(numbers: Iterable[int], by: int) -> Iterator[int]:
+    """Each number plus `by` (positions and lines of reused parts), at C speed."""
+    return map(operator.add, numbers, repeat(by))
+
+
+def _old_columns(
+    old: _Old, a: int, b: int, derived: Derived, shift: int, bases: dict[str, int]
+) -> dict[str, Any]:
+    """The per-paper columns of the last build's papers a..b, as slices of its parts;
+    lines moved by `shift`, positions in the index texts moved to `bases`."""
     meta, offsets = old.parts["meta"], old.offsets
     columns: dict[str, Any] = {name: meta[name][a:b] for name in LISTS}
+    columns["lines"] = _moved(meta["lines"][a:b], shift)
     columns["code"] = meta["code"][a:b]
     columns["records"] = old.parts["records"][offsets[a] : offsets[b]]
-    columns["ends"] = array("q", (o - offsets[a] for o in offsets[a + 1 : b + 1]))
+    columns["sizes"] = (offsets[a], offsets[a + 1 : b + 1])
     for f, text in old.texts(a, b).items():
-        first = old.starts[f][a]
+        move = bases[f] - old.starts[f][a]
         columns["text:" + f] = text
-        columns["starts:" + f] = array("q", (s - first for s in old.starts[f][a:b]))
+        columns["starts:" + f] = array("q", _moved(old.starts[f][a:b], move))
         columns["lengths:" + f] = old.lengths[f][a:b]
     columns.update((name, old.parts[name][a:b]) for name in derived)
     return columns
@@ -298,43 +402,66 @@ class _Vocabulary:
 
     def __init__(self, old: _Old | None) -> None:
         self.old = old
-        self.counts: Counter[str] = Counter(old.pieces["vocabulary"] if old else {})
-        self.kept = bytearray(len(old.parts["meta"]["keys"]) if old else 0)
+        self.size = len(old.parts["meta"]["keys"]) if old else 0
+        self.kept: list[tuple[int, int]] = []
         self.new: list[str] = []
 
-    def keep(self, a: int, b: int) -> None:
-        for i in range(a, b):
-            self.kept[i] = min(255, self.kept[i] + 1)
-
-    def tokens(self, joined: dict[str, str]) -> Counter[str]:
-        """The counts for the new index (only tokens that occur)."""
+    def tokens(self, joined: dict[str, str]) -> tuple[dict[str, int], str]:
+        """The counts for the new index, and its vocabulary (sorted, space-separated)."""
         old = self.old
-        if old is None or self.kept.count(1) * 4 < len(self.kept) * 3:
-            self.counts = Counter()
+        times = array("l", [0]) * (self.size + 1)
+        for a, b in self.kept:  # how often each old paper is in the new file
+            times[a] += 1
+            times[b] -= 1
+        times = array("l", accumulate(times))
+        if old is None or times.count(1) * 4 < self.size * 3:
+            fresh: Counter[str] = Counter()
             for text in joined.values():
-                _count(self.counts, text)
-            return self.counts
+                _count(fresh, text)
+            return fresh, " ".join(sorted(fresh))
+        change: Counter[str] = Counter()
         for text in self.new:
-            _count(self.counts, text)
-        gone: Counter[str] = Counter()
-        for i, times in enumerate(self.kept):
-            for _ in range(times - 1):  # a piece that now stands twice counts twice
+            _count(change, text)
+        for i in range(self.size):
+            if times[i] != 1:
                 for text in old.texts(i, i + 1).values():
-                    _count(self.counts, text)
-            if not times:
-                for text in old.texts(i, i + 1).values():
-                    _count(gone, text)
-        self.counts.subtract(gone)
-        return +self.counts
+                    for _ in range(abs(times[i] - 1)):  # gone, or standing twice now
+                        _count(change, text, sign=1 if times[i] else -1)
+        counts: dict[str, int] = old.pieces["vocabulary"]
+        words = old.parts["index"]["vocabulary"]
+        gone, come = [], []
+        for token, n in change.items():
+            before = counts.get(token, 0)
+            after = before + n
+            if after > 0:
+                counts[token] = after
+            else:
+                counts.pop(token, None)
+            if before > 0 >= after:
+                gone.append(token)
+            elif after > 0 >= before:
+                come.append(token)
+        if gone or come:
+            listed = words.split()
+            for token in gone:
+                del listed[bisect_left(listed, token)]
+            for token in come:
+                insort(listed, token)
+            words = " ".join(listed)
+        return counts, words
 
 
-def _count(counts: Counter[str], text: str, size: int = 1 << 20) -> None:
+def _count(counts: Counter[str], text: str, size: int = 1 << 20, sign: int = 1) -> None:
     """Count the tokens of `text` a slice at a time (memory stays flat on a big file)."""
     start = 0
     while start < len(text):
         end = text.find("\n", start + size)
         end = len(text) if end < 0 else end
-        counts.update(search.index_tokens(text[start:end]))
+        found = search.index_tokens(text[start:end])
+        if sign > 0:
+            counts.update(found)
+        else:
+            counts.subtract(found)
         start = end + 1
 
 
@@ -350,60 +477,61 @@ def _assemble(
     bases = dict.fromkeys(FIELDS, 0)
     others: dict[str, list[Any]] = {name: [] for name in derived}
     vocabulary = _Vocabulary(old)
-    uses: list[Any] = []
-    layout: list[Any] = []
-    counts, volatile, rel, chars = array("l"), bytearray(), array("l"), array("q")
-    piece = 0
+    each: dict[str, Any] = {k: array(_ARRAYS[k]) if k in _ARRAYS else [] for k in PER_PIECE}
     for run in runs:
-        uses += run.uses
-        layout += run.layout
-        chars.extend(run.chars)
-        counts.extend(run.counts)
-        volatile += bytes(run.volatile)
-        k = 0
-        for n in run.counts:  # each paper's line from the start of its piece
-            rel.extend(line - pieces.lines[piece] for line in run.lines[k : k + n])
-            k, piece = k + n, piece + 1
-        if not run.lines:
-            continue
         if run.old is not None and old is not None:
-            columns = _old_columns(old, *run.old, derived)
-            vocabulary.keep(*run.old)
+            j0, j1 = run.old
+            for k in PER_PIECE:
+                each[k] += old.each[k][j0:j1]
+            each["lines"][-(j1 - j0) :] = array("q", _moved(old.each["lines"][j0:j1], run.shift))
+            a, b = _papers_of(run, old)
+            if a == b:
+                continue
+            vocabulary.kept.append((a, b))
+            columns = _old_columns(old, a, b, derived, run.shift, bases)
+            first, ends = columns["sizes"]
+            base = offsets[-1] - first
+            offsets.extend(_moved(ends, base))
         else:
-            columns = _new_columns(run.papers, derived)
+            if run.later is not None:
+                columns = run.later()
+                run.each = columns["each"]
+            elif run.papers:
+                columns = _new_columns(run.papers, derived)
+                columns["lines"] = [p.line or 0 for p in run.papers]
+            for k in PER_PIECE:
+                each[k] += array(_ARRAYS[k], run.each[k]) if k in _ARRAYS else run.each[k]
+            if not run.papers and run.later is None:
+                continue
             vocabulary.new += [columns["text:" + f] for f in FIELDS]
-        for name in LISTS:
+            base = offsets[-1]
+            offsets.extend(_moved(columns["ends"], base))
+            for f in FIELDS:
+                columns["starts:" + f] = array("q", _moved(columns["starts:" + f], bases[f]))
+        for name in (*LISTS, "lines"):
             meta[name] += columns[name]
-        meta["lines"] += run.lines
         code += columns["code"]
         records.append(columns["records"])
-        base = offsets[-1]
-        offsets.extend(base + end for end in columns["ends"])
         for f in FIELDS:
             texts[f].append(columns["text:" + f])
-            starts[f].extend(bases[f] + s for s in columns["starts:" + f])
+            starts[f] += columns["starts:" + f]
             bases[f] += len(texts[f][-1]) + 1
-            lengths[f].extend(columns["lengths:" + f])
+            lengths[f] += columns["lengths:" + f]
         for name in derived:
             others[name] += columns[name]
     meta["code"] = bytes(code)
     meta["offsets"] = offsets.tobytes()
     joined = {f: "\n".join(parts) for f, parts in texts.items()}
-    tokens = vocabulary.tokens(joined)
+    counts, words = vocabulary.tokens(joined)
     return {
         "pieces": {
             "digests": b"".join(pieces.digests),
-            "counts": counts.tobytes(),
-            "volatile": bytes(volatile),
-            "uses": uses,
-            "rel": rel.tobytes(),
-            "chars": chars.tobytes(),
-            "layout": layout,
-            "vocabulary": dict(tokens),
+            **{k: each[k].tobytes() if k in _ARRAYS else each[k] for k in PER_PIECE},
+            "vocabulary": dict(counts),
         },
         "meta": meta,
         "records": records,  # buffers: the cache writes them one after another
-        "index": search.Index.assemble(joined, starts, lengths, tokens),
+        "index": search.Index.assemble(joined, starts, lengths, words),
         **others,
     }
 

@@ -169,22 +169,23 @@ class Index:
         vocabulary: set[str] = set()
         for text in texts.values():
             vocabulary.update(_TOKEN.findall(text))
-        return Index.assemble(texts, starts, lengths, vocabulary)
+        return Index.assemble(texts, starts, lengths, " ".join(sorted(vocabulary)))
 
     @staticmethod
     def assemble(
         texts: dict[str, str],
         starts: dict[str, array[int]],
         lengths: dict[str, array[int]],
-        vocabulary: Iterable[str],
+        vocabulary: str,
     ) -> dict[str, Any]:
         """The index data from each field's joined text, the offsets and token counts of
-        its values, and every token (the parse cache assembles these from reused parts)."""
+        its values, and every token, sorted and space-separated (the parse cache
+        assembles these from reused parts)."""
         return {
             "text": texts,
             "starts": {f: starts[f].tobytes() for f in WEIGHTS},
             "lengths": {f: lengths[f].tobytes() for f in WEIGHTS},
-            "vocabulary": " ".join(sorted(vocabulary)),
+            "vocabulary": vocabulary,
         }
 
     @property

@@ -11,6 +11,9 @@ import pytest
 from conftest import DATA_BIB
 
 from ke_papers import cache, store
+from ke_papers.catalog import Catalog
+from ke_papers.errors import KePapersError
+from ke_papers.usecases.reading import DERIVED
 
 EXTRA = r"""
 @string{venuea = "Conference on Editing"}
@@ -146,8 +149,20 @@ def test_one_changed_block_reads_as_without_the_cache(run, base: Path, monkeypat
     base.write_bytes(text.encode(encoding))
     cached = outputs(run, base)
     assert cached == outputs(run, base)  # and the rebuilt cache is trusted
+    kept = built(base)
     monkeypatch.setenv(cache.ENV_DISABLE, "1")
     assert cached == outputs(run, base)
+    assert kept == built(base)  # every part, the search vocabulary included
+
+
+def built(bib: Path) -> dict[str, object] | None:
+    """Every part the parse cache keeps for the file, as plain values (None: unreadable)."""
+    try:
+        catalog = Catalog.open(bib, DERIVED)
+    except KePapersError:
+        return None
+    parts = {name: catalog.part(name) for name in ("meta", "index", *DERIVED)}
+    return {**parts, "records": bytes(catalog.part("records"))}
 
 
 def test_only_changed_pieces_are_parsed(run, base: Path, monkeypatch):
