@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
-VERSION = 9
+VERSION = 10
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as raw bytes and memory-mapped rather than unmarshalled.
 BLOB = "records"

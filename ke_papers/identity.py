@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ke_papers.errors import KePapersError
 from ke_papers.latex import fold, to_text
@@ -142,8 +142,7 @@ def normal_title(title: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", fold(to_text(title)))
 
 
-@dataclass(frozen=True)
-class Keys:
+class Keys(NamedTuple):
     """What identifies one paper: its arXiv ID (no version), DOI and title, normalised."""
 
     arxiv: str

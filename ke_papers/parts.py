@@ -11,6 +11,8 @@ whole, so that its error and line are the ones a full parse gives.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import marshal
 import operator
 import os
@@ -102,6 +104,18 @@ def build(path: Path, data: bytes, derived: Derived) -> dict[str, Any]:
     encoding = store.encoding_of(data, path)
     pieces = blocks.cut(data)
     old = _Old.load(path, derived)
+    with _collector_paused():
+        return _build(path, data, derived, encoding, pieces, old)
+
+
+def _build(
+    path: Path,
+    data: bytes,
+    derived: Derived,
+    encoding: str,
+    pieces: blocks.Pieces,
+    old: _Old | None,
+) -> dict[str, Any]:
     try:
         runs, defined = _runs(path, data, encoding, pieces, old, derived)
     except BibError:
@@ -541,12 +555,30 @@ class _Standin(Paper):
     anything else parses its block (alone, with the @strings above it)."""
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or "_load" not in self.__dict__:
+        if name.startswith("__") or "_from" not in self.__dict__:
             raise AttributeError(name)
-        real = self.__dict__.pop("_load")()
+        source, table = self.__dict__.pop("_from")
+        real = source.parse(self, table)
         for attribute, value in real.__dict__.items():
             self.__dict__.setdefault(attribute, value)
         return getattr(self, name)
+
+
+@dataclass
+class _Source:
+    """What a stand-in needs to parse its block: the file's text and its entries by key."""
+
+    path: Path
+    text: str
+    chunks: list[store.Chunk]
+    by_key: dict[str, Paper]
+
+    def parse(self, paper: Paper, table: dict[str, str]) -> Paper:
+        chunk = self.chunks[paper.chunk or 0]
+        real = store.parse(self.text[chunk.start : chunk.end], self.path, strings=table).papers[0]
+        if store.is_child(real):
+            store.resolve_crossrefs([real], self.by_key.get)
+        return real
 
 
 def document(path: Path, data: bytes, derived: Derived) -> store.Document:
@@ -560,56 +592,57 @@ def document(path: Path, data: bytes, derived: Derived) -> store.Document:
     chars = array("q", pieces["chars"])
     if meta["duplicate_keys"] or encoding != meta["encoding"] or sum(chars) != len(text):
         return store.parse(text, path, encoding=encoding)  # its error, or what it reads
-    chunks: list[store.Chunk] = []
-    papers: list[Paper] = []
-    tables: list[tuple[int, dict[str, str]]] = [(-1, {})]
-    pos, line = 0, 1
-    for size, blocks_of_piece in zip(chars, pieces["layout"], strict=True):
-        for start, end, kind, rel in blocks_of_piece:
-            chunk = store.Chunk(pos + start, pos + end, kind, line + rel)
-            if kind == "string":
-                table = store.parse(text[chunk.start : chunk.end], strings=tables[-1][1]).strings
-                tables.append((len(chunks), table))
-            elif kind == "entry":
-                papers.append(_standin(path, text, chunk, len(chunks), meta, len(papers), tables))
-            chunks.append(chunk)
-        line += text.count("\n", pos, pos + size)
-        pos += size
-    ids = [
-        identity.Keys(*row) for row in zip(meta["arxiv"], meta["doi"], meta["title"], strict=True)
-    ]
-    by_key = {p.key.casefold(): p for p in papers}
-    for paper in papers:
-        paper.__dict__["_find"] = by_key.get
-    return store.Document(path, text, chunks, papers, tables[-1][1], encoding=encoding, ids=ids)
+    with _collector_paused():
+        return _document(path, text, encoding, meta, pieces, chars)
 
 
-def _standin(
+def _document(
     path: Path,
     text: str,
-    chunk: store.Chunk,
-    place: int,
+    encoding: str,
     meta: dict[str, Any],
-    i: int,
-    tables: list[tuple[int, dict[str, str]]],
-) -> Paper:
-    paper = _Standin.__new__(_Standin)
-    table = tables[-1][1]
+    pieces: dict[str, Any],
+    chars: array[int],
+) -> store.Document:
+    chunks: list[store.Chunk] = []
+    papers: list[Paper] = []
+    source = _Source(path, text, chunks, {})
+    table: dict[str, str] = {}
+    keys, lines, taxonomy = meta["keys"], meta["lines"], meta["taxonomy"]
+    Chunk, new, standin = store.Chunk, _Standin.__new__, _Standin
+    pos = 0
+    starts = array("q", pieces["lines"])
+    for size, line, blocks_of_piece in zip(chars, starts, pieces["layout"], strict=True):
+        for start, end, kind, rel in blocks_of_piece:
+            chunk = Chunk(pos + start, pos + end, kind, line + rel)
+            if kind == "entry":
+                i = len(papers)
+                paper = new(standin)
+                paper.__dict__.update(
+                    key=keys[i], line=lines[i], chunk=len(chunks), taxonomy=taxonomy[i]
+                )
+                paper.__dict__["_from"] = (source, table)
+                papers.append(paper)
+            elif kind == "string":
+                table = store.parse(text[chunk.start : chunk.end], strings=table).strings
+            chunks.append(chunk)
+        pos += size
+    source.by_key.update((p.key.casefold(), p) for p in papers)
+    ids = list(map(identity.Keys, meta["arxiv"], meta["doi"], meta["title"]))
+    return store.Document(path, text, chunks, papers, table, encoding=encoding, ids=ids)
 
-    def load() -> Paper:
-        real = store.parse(text[chunk.start : chunk.end], path, strings=table).papers[0]
-        if store.is_child(real):
-            store.resolve_crossrefs([real], paper.__dict__["_find"])
-        return real
 
-    paper.__dict__.update(
-        key=meta["keys"][i],
-        line=meta["lines"][i],
-        chunk=place,
-        taxonomy=meta["taxonomy"][i],
-        _load=load,
-    )
-    return paper
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Building objects by the hundred thousand, none of them garbage: the cycle
+    collector would only walk them over and over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _duplicates(meta: dict[str, Any], defined: list[tuple[int, str]]) -> list[tuple[int, str]]:

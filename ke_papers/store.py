@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ke_papers import fields as bibfields
 from ke_papers import files
@@ -38,9 +38,9 @@ _NAMED_KEY = re.compile(r"after entry key `([^`]+)`")
 _FIELD_LIKE = re.compile(r'^[ \t]*,?[ \t]*[A-Za-z][\w.:+-]*[ \t]*=[ \t]*[{"\w]', re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """One top-level block of the file: where it stands and what it is."""
+class Chunk(NamedTuple):
+    """One top-level block of the file: where it stands and what it is (a tuple: a big
+    file has many)."""
 
     start: int
     end: int
@@ -515,13 +515,24 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
 
     pos = 0
     leading = followers.pop(None, [])
-    for i, chunk in enumerate(doc.chunks):
+    chunks = doc.chunks
+    # Only entries removed, rewritten or followed by new ones need a look of their own;
+    # the old text between them is copied whole.
+    entries = [i for i, c in enumerate(chunks) if c.kind == "entry"]
+    touched = {i for i in entries if i not in placed or id(placed[i]) not in original}
+    touched.update(i for i in followers if i is not None)
+    if leading and placed:
+        touched.add(min(placed))  # new papers go before the first entry kept
+    done = -1
+    for i in sorted(touched):
+        if i > done + 1:  # the blocks between, and the space before each
+            copy(pos, chunks[i - 1].end, done + 1)
+            run[3] = i - 1
+            pos = chunks[i - 1].end
+        done = i
+        chunk = chunks[i]
         gap = (pos, chunk.start)
         pos = chunk.end
-        if chunk.kind != "entry":
-            copy(*gap)
-            copy(chunk.start, chunk.end, i)
-            continue
         kept = placed.get(i)
         if kept is None:
             continue
@@ -537,6 +548,10 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
         for new in followers.get(i, []):
             emit("\n\n")
             emit(format_entry(new), new)
+    if done + 1 < len(chunks):
+        copy(pos, chunks[-1].end, done + 1)
+        run[3] = len(chunks) - 1
+        pos = chunks[-1].end
     flush()
     if leading:
         body = "".join(out)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA_BIB
 
-from ke_papers import cache, store
+from ke_papers import cache, parts, store
 from ke_papers.catalog import Catalog
 from ke_papers.errors import KePapersError
 from ke_papers.usecases.reading import DERIVED
@@ -232,3 +232,39 @@ def test_a_write_parses_only_the_entries_it_changes(run, base: Path, monkeypatch
     heads = [m[0] for t in parsed for m in re.finditer(r"^@(?!string)\w+\{[^,]*", t, re.M)]
     # The entry read to change it, and the new text checked before it is written.
     assert heads == ["@inproceedings{meng2022mass"] * 2
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_a_first_read_split_between_two_processes_reads_the_same(
+    tmp_path: Path, monkeypatch, broken: bool
+):
+    """Half of a big first parse goes to a second process; what it reads is the same as
+    one process reads, and a file that does not parse gives the same error."""
+    text = DATA_BIB.read_text(encoding="utf-8")
+    if broken:
+        a, _ = span(text, "mitchell2022fast")
+        text = text[:a] + text[a:].replace("\n}\n", "\n\n", 1)  # an entry never closed
+    bib = tmp_path / "papers.bib"
+    bib.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(cache.ENV_DISABLE, "1")
+
+    def read() -> tuple[object, str | None]:
+        try:
+            Catalog.open(bib, DERIVED)
+        except KePapersError as exc:
+            return None, str(exc)
+        return built(bib), None
+
+    alone = read()
+    forks: list[int] = []
+    real = parts._elsewhere
+
+    def spied(*args, **kwargs):
+        forks.append(len(args[4]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parts, "PARALLEL_AT", 8)
+    monkeypatch.setattr(parts, "_elsewhere", spied)
+    assert read() == alone
+    assert forks and forks[0] >= 4
+    assert (alone[1] is not None) == broken
