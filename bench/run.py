@@ -75,6 +75,7 @@ def commands(bib: Path, key: str) -> list[tuple[str, list[str]]]:
         ),
         ("show KEY", [*ke, "show", key]),
         ("export --markdown", [*ke, "export", "--markdown"]),
+        ("export --bibtex", [*ke, "export", "--bibtex"]),
         ("cite KEY", [*ke, "cite", key]),
         ("lint", [*ke, "lint"]),
     ]
@@ -90,7 +91,48 @@ def measure_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float
         bib.write_bytes(original)
         os.utime(bib, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
-    cmd = [
+    try:
+        return measure(add_command(bib), runs, env, before=restore)
+    finally:
+        restore()
+
+
+def measure_changed(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """A read (`search rome`) right after one entry in the middle was changed by hand:
+    its title alternates between two spellings, so each run finds the file changed."""
+    original = bib.read_bytes()
+    middle = original.index(b"title", len(original) // 2)
+    spellings = [original, original[:middle] + b"title = {Edited}, note" + original[middle + 5 :]]
+    turn = [0]
+
+    def change() -> None:
+        turn[0] += 1
+        bib.write_bytes(spellings[turn[0] % 2])
+
+    cmd = [sys.executable, "-m", "ke_papers", "--bib", str(bib), "search", "rome"]
+    try:
+        return measure(cmd, runs, env, before=change)
+    finally:
+        bib.write_bytes(original)
+
+
+def measure_after_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """A read (`search rome`) right after `add` wrote a paper (the add itself untimed)."""
+    original = bib.read_bytes()
+
+    def add() -> None:
+        bib.write_bytes(original)
+        subprocess.run(add_command(bib), env=env, check=True, capture_output=True)
+
+    cmd = [sys.executable, "-m", "ke_papers", "--bib", str(bib), "search", "rome"]
+    try:
+        return measure(cmd, runs, env, before=add)
+    finally:
+        bib.write_bytes(original)
+
+
+def add_command(bib: Path) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "ke_papers",
@@ -102,10 +144,6 @@ def measure_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float
         "-c",
         "Analysis",
     ]
-    try:
-        return measure(cmd, runs, env, before=restore)
-    finally:
-        restore()
 
 
 def middle_key(bib: Path) -> str:
@@ -165,10 +203,12 @@ def main() -> None:
             cold = measure(
                 [sys.executable, "-m", "ke_papers", "--bib", str(bib), "info"], 1, env, warmup=False
             )
-            measured.append(("(first read: cache)", *cold))
+            measured.append(("first read (no cache)", *cold))
             for name, cmd in commands(bib, key):
                 measured.append((name, *measure(cmd, args.runs, env)))
             measured.append(("add (local arXiv)", *measure_add(bib, args.runs, env)))
+            measured.append(("read, 1 entry changed", *measure_changed(bib, args.runs, env)))
+            measured.append(("read right after add", *measure_after_add(bib, args.runs, env)))
             for name, seconds, peak in measured:
                 rows.append((label, name, seconds, seconds / floor, peak))
     finally:

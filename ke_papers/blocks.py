@@ -25,19 +25,32 @@ _STRING = re.compile(rb"@string[ \t]*[{(]", re.IGNORECASE)
 DIGEST_SIZE = 16
 
 
-@dataclass(frozen=True)
+@dataclass
 class Pieces:
-    """Where each piece starts (bytes), the line it starts on, its fingerprint, and
-    which pieces may define @strings."""
+    """Where each piece starts (bytes), its fingerprint, which pieces may define
+    @strings, and the line each starts on (counted only where asked)."""
 
+    data: bytes
     starts: list[int]
-    lines: list[int]
     digests: list[bytes]
-    size: int
     strings: frozenset[int]
+    _counted: tuple[int, int] = (0, 1)  # a piece, and its line
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def line(self, i: int) -> int:
+        """The line piece `i` starts on (asked in order, the file is counted once)."""
+        known, line = self._counted if self._counted[0] <= i else (0, 1)
+        line += self.data.count(
+            b"\n", self.starts[known] if known < len(self) else 0, self.starts[i]
+        )
+        self._counted = (i, line)
+        return line
 
     def span(self, i: int) -> tuple[int, int]:
         end = self.starts[i + 1] if i + 1 < len(self.starts) else self.size
@@ -47,7 +60,7 @@ class Pieces:
 def cut(data: bytes) -> Pieces:
     """The pieces of a file's bytes (none for an empty file)."""
     if not data:
-        return Pieces([], [], [], 0, frozenset())
+        return Pieces(data, [], [], frozenset())
     starts = [0, *(m.end() for m in _CUT.finditer(data))]
     ends = [*starts[1:], len(data)]
     view, blake = memoryview(data), hashlib.blake2b
@@ -55,9 +68,5 @@ def cut(data: bytes) -> Pieces:
         blake(view[s:e], digest_size=DIGEST_SIZE).digest()
         for s, e in zip(starts, ends, strict=True)
     ]
-    lines, line = [], 1
-    for s, e in zip(starts, ends, strict=True):
-        lines.append(line)
-        line += data.count(b"\n", s, e)
     strings = frozenset(bisect_right(starts, m.start()) - 1 for m in _STRING.finditer(data))
-    return Pieces(starts, lines, digests, len(data), strings)
+    return Pieces(data, starts, digests, strings)

@@ -41,13 +41,9 @@ def cache_file(path: Path, part: str) -> Path:
     return config.cache_dir() / "parsed" / f"{name}.{part}"
 
 
-def _stamp(path: Path, data: bytes | None = None) -> tuple[Any, ...]:
-    """What a part is trusted for: the file's path, size, mtime and content hash (of
-    `data`, the bytes a build read, or else of the file, read a slice at a time)."""
-    if data is None:
-        digest = files.digest(path)[0]  # first: a missing or odd file is a one-line error
-    else:
-        digest = hashlib.blake2b(data, digest_size=20).digest()
+def _stamp(path: Path, data: bytes) -> tuple[Any, ...]:
+    """What a part is trusted for: the file's path, size, mtime and content hash."""
+    digest = hashlib.blake2b(data, digest_size=20).digest()
     st = path.stat()
     return (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns, digest.hex())
 
@@ -138,23 +134,33 @@ class Reader:
         self.path = path
         self.build = build
         self.data = data
-        self.stamp = _stamp(path, data) if enabled() else None
+        self.stamp: tuple[Any, ...] | None = None
         self.parts: dict[str, Any] = {}
+        if enabled():
+            self.data = files.read_bytes(path) if data is None else data
+            self.stamp = _stamp(path, self.data)
 
     def get(self, part: str) -> Any:
         if part not in self.parts:
             if self.stamp is not None:
+                target = cache_file(self.path, part)
                 with contextlib.suppress(_Miss):
-                    self.parts[part] = _load(cache_file(self.path, part), self.stamp, part)
+                    if self.data is not None and _stamp_in(target) == self.stamp:
+                        self.data = None  # the cache holds these bytes: no build needs them
+                    self.parts[part] = _load(target, self.stamp, part)
                     return self.parts[part]
             self._build()
         return self.parts[part]
 
     def _build(self) -> None:
-        data = files.read_bytes(self.path) if self.data is None else self.data
+        data = self.data
+        if data is None:  # dropped after a hit: read again, and stamp what is read
+            data = files.read_bytes(self.path)
+            if self.stamp is not None:
+                self.stamp = _stamp(self.path, data)
         built = self.build(data)
+        self.data = None
         if self.stamp is not None:
-            self.stamp = _stamp(self.path, data)
             for name, value in built.items():
                 files.write_quietly(cache_file(self.path, name), _dump(self.stamp, name, value))
         if BLOB in built and not isinstance(built[BLOB], (bytes, memoryview)):

@@ -39,19 +39,6 @@ def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
         return fh.read(limit + 1)[:limit]
 
 
-def digest(path: Path, limit: int = MAX_READ) -> tuple[bytes, int]:
-    """A hash of a regular file's bytes (BLAKE2b) and their count, read a slice at a time
-    (the file is never in memory whole); refused as `read_bytes` refuses."""
-    import hashlib
-
-    with _regular(path, limit) as fh:
-        state, size = hashlib.blake2b(digest_size=20), 0
-        while chunk := fh.read(1 << 20):
-            state.update(chunk)
-            size += len(chunk)
-    return state.digest(), size
-
-
 @contextlib.contextmanager
 def _regular(path: Path, limit: int) -> Iterator[BinaryIO]:
     """An open regular file of at most `limit` bytes; anything else is a one-line error."""

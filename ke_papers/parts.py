@@ -19,7 +19,7 @@ import os
 import re
 import threading
 from array import array
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -180,7 +180,7 @@ def _runs(
         if last is not None and last.old is not None and last.old[1] == j:
             last.old = (last.old[0], j + 1)  # the next piece of the old file, lines alike
         else:
-            runs.append(_Run(old=(j, j + 1), shift=pieces.lines[i] - old.each["lines"][j]))
+            runs.append(_Run(old=(j, j + 1), shift=pieces.line(i) - old.each["lines"][j]))
     parse_pending()
     return runs, defined
 
@@ -202,12 +202,12 @@ def _parse(
     doc = store.parse(
         "".join(texts), path, encoding=encoding, duplicates_ok=True, strings=table, resolve=False
     )
-    first = pieces.lines[indices[0]]
+    first = pieces.line(indices[0])
     by_piece: list[list[Paper]] = [[] for _ in indices]
     layout: list[list[tuple[int, int, str, int]]] = [[] for _ in indices]
     for chunk in doc.chunks:
         k = bisect_right(starts, chunk.start) - 1
-        line = first + chunk.line - 1 - pieces.lines[indices[k]]
+        line = first + chunk.line - 1 - pieces.line(indices[k])
         layout[k].append((chunk.start - starts[k], chunk.end - starts[k], chunk.kind, line))
     for paper in doc.papers:
         k = bisect_right(starts, doc.chunks[paper.chunk or 0].start) - 1
@@ -226,7 +226,7 @@ def _parse(
         each["uses"].append(() if volatile else _uses(papers, table))
         each["counts"].append(len(papers))
         each["volatile"].append(int(volatile))
-        each["lines"].append(pieces.lines[i])
+        each["lines"].append(pieces.line(i))
         each["chars"].append(len(texts[k]))
         each["layout"].append(tuple(layout[k]))
     return doc.strings
@@ -420,8 +420,9 @@ class _Vocabulary:
         self.kept: list[tuple[int, int]] = []
         self.new: list[str] = []
 
-    def tokens(self, joined: dict[str, str]) -> tuple[dict[str, int], str]:
-        """The counts for the new index, and its vocabulary (sorted, space-separated)."""
+    def tokens(self, joined: dict[str, str]) -> tuple[array[int], str]:
+        """The new index's vocabulary (sorted, space-separated), and how often each of
+        its tokens occurs, in the same order."""
         old = self.old
         times = array("l", [0]) * (self.size + 1)
         for a, b in self.kept:  # how often each old paper is in the new file
@@ -432,7 +433,8 @@ class _Vocabulary:
             fresh: Counter[str] = Counter()
             for text in joined.values():
                 _count(fresh, text)
-            return fresh, " ".join(sorted(fresh))
+            words = sorted(fresh)
+            return array("q", map(fresh.__getitem__, words)), " ".join(words)
         change: Counter[str] = Counter()
         for text in self.new:
             _count(change, text)
@@ -441,28 +443,22 @@ class _Vocabulary:
                 for text in old.texts(i, i + 1).values():
                     for _ in range(abs(times[i] - 1)):  # gone, or standing twice now
                         _count(change, text, sign=1 if times[i] else -1)
-        counts: dict[str, int] = old.pieces["vocabulary"]
-        words = old.parts["index"]["vocabulary"]
-        gone, come = [], []
-        for token, n in change.items():
-            before = counts.get(token, 0)
-            after = before + n
-            if after > 0:
-                counts[token] = after
-            else:
-                counts.pop(token, None)
-            if before > 0 >= after:
-                gone.append(token)
-            elif after > 0 >= before:
-                come.append(token)
-        if gone or come:
-            listed = words.split()
-            for token in gone:
-                del listed[bisect_left(listed, token)]
-            for token in come:
-                insort(listed, token)
-            words = " ".join(listed)
-        return counts, words
+        vocabulary: str = old.parts["index"]["vocabulary"]
+        counts = array("q", old.pieces["counted"])
+        change = Counter({token: n for token, n in change.items() if n})
+        if not change:
+            return counts, vocabulary
+        words = vocabulary.split()
+        for token, n in sorted(change.items()):
+            at = bisect_left(words, token)
+            if at < len(words) and words[at] == token:
+                counts[at] += n
+                if counts[at] <= 0:
+                    del words[at], counts[at]
+            elif n > 0:
+                words.insert(at, token)
+                counts.insert(at, n)
+        return counts, " ".join(words)
 
 
 def _count(counts: Counter[str], text: str, size: int = 1 << 20, sign: int = 1) -> None:
@@ -535,13 +531,19 @@ def _assemble(
             others[name] += columns[name]
     meta["code"] = bytes(code)
     meta["offsets"] = offsets.tobytes()
+    # Equal values as one object: the cache stores each once and loads it once.
+    paths: dict[tuple[str, ...], list[str]] = {}
+    meta["taxonomy"] = [paths.setdefault(tuple(t), t) for t in meta["taxonomy"]]
+    for name, values in (("folded_taxonomy", meta), ("uses", each)):
+        same: dict[Any, Any] = {}
+        values[name] = [same.setdefault(v, v) for v in values[name]]
     joined = {f: "\n".join(parts) for f, parts in texts.items()}
-    counts, words = vocabulary.tokens(joined)
+    counted, words = vocabulary.tokens(joined)
     return {
         "pieces": {
             "digests": b"".join(pieces.digests),
             **{k: each[k].tobytes() if k in _ARRAYS else each[k] for k in PER_PIECE},
-            "vocabulary": dict(counts),
+            "counted": counted.tobytes(),  # how often each token of the vocabulary occurs
         },
         "meta": meta,
         "records": records,  # buffers: the cache writes them one after another
