@@ -92,11 +92,12 @@ class _Old:
 
     def texts(self, a: int, b: int) -> dict[str, str]:
         """The index text of papers a..b, per field (values joined by newlines)."""
-        out = {}
-        for f in FIELDS:
-            text, starts = self.parts["index"]["text"][f], self.starts[f]
-            out[f] = text[starts[a] : starts[b] - 1 if b < len(starts) else len(text)]
-        return out
+        return {f: self.parts["index"]["text"][f][slice(*self.span(f, a, b))] for f in FIELDS}
+
+    def span(self, f: str, a: int, b: int) -> tuple[int, int]:
+        """Where the values of papers a..b stand in a field's index text."""
+        starts = self.starts[f]
+        return starts[a], starts[b] - 1 if b < len(starts) else len(self.parts["index"]["text"][f])
 
 
 def build(path: Path, data: bytes, derived: Derived) -> dict[str, Any]:
@@ -401,9 +402,9 @@ def _old_columns(
     columns["code"] = meta["code"][a:b]
     columns["records"] = old.parts["records"][offsets[a] : offsets[b]]
     columns["sizes"] = (offsets[a], offsets[a + 1 : b + 1])
-    for f, text in old.texts(a, b).items():
+    for f in FIELDS:
         move = bases[f] - old.starts[f][a]
-        columns["text:" + f] = text
+        columns["text:" + f] = old.span(f, a, b)  # sliced when the field is joined
         columns["starts:" + f] = array("q", _moved(old.starts[f][a:b], move))
         columns["lengths:" + f] = old.lengths[f][a:b]
     columns.update((name, old.parts[name][a:b]) for name in derived)
@@ -481,7 +482,7 @@ def _assemble(
     """The parts of the new file, run by run: slices of the old parts, columns of the new."""
     meta: dict[str, Any] = {name: [] for name in (*LISTS, "lines")}
     code, records, offsets = bytearray(), [], array("q", [0])
-    texts: dict[str, list[str]] = {f: [] for f in FIELDS}
+    texts: dict[str, list[str | tuple[int, int]]] = {f: [] for f in FIELDS}
     starts = {f: array("q") for f in FIELDS}
     lengths = {f: array("l") for f in FIELDS}
     bases = dict.fromkeys(FIELDS, 0)
@@ -523,9 +524,10 @@ def _assemble(
         code += columns["code"]
         records.append(columns["records"])
         for f in FIELDS:
-            texts[f].append(columns["text:" + f])
+            text = columns["text:" + f]
+            texts[f].append(text)
             starts[f] += columns["starts:" + f]
-            bases[f] += len(texts[f][-1]) + 1
+            bases[f] += (len(text) if isinstance(text, str) else text[1] - text[0]) + 1
             lengths[f] += columns["lengths:" + f]
         for name in derived:
             others[name] += columns[name]
@@ -537,7 +539,12 @@ def _assemble(
     for name, values in (("folded_taxonomy", meta), ("uses", each)):
         same: dict[Any, Any] = {}
         values[name] = [same.setdefault(v, v) for v in values[name]]
-    joined = {f: "\n".join(parts) for f, parts in texts.items()}
+    joined = {}
+    for f in FIELDS:  # a field at a time: only one field's slices are ever in memory
+        old_text = old.parts["index"]["text"][f] if old else ""
+        joined[f] = "\n".join(
+            t if isinstance(t, str) else old_text[t[0] : t[1]] for t in texts.pop(f)
+        )
     counted, words = vocabulary.tokens(joined)
     return {
         "pieces": {
