@@ -57,8 +57,9 @@ class _Run:
     old: tuple[int, int] | None = None
     shift: int = 0
     papers: list[Paper] = field(default_factory=list)
-    #: The columns of pieces another process parsed, read when the run is assembled.
-    later: Callable[[], dict[str, Any]] | None = None
+    #: The columns of pieces parsed now, already derived (their papers let go), in
+    #: batches: each with its pieces' values under "each".
+    batches: list[dict[str, Any]] | None = None
     each: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in PER_PIECE})
 
 
@@ -148,19 +149,29 @@ def _runs(
     pending: list[int] = []
     meant: dict[Any, bool] = {}  # uses -> whether they still mean the same, for this table
 
+    eager = not _READS_OTHERS.search(data)  # no entry reads another: derive as we go
+
     def parse_pending() -> None:
         nonlocal table
-        if pending:
-            meant.clear()
-        if len(pending) >= PARALLEL_AT and _may_fork(data):
+        if not pending:
+            return
+        meant.clear()
+        if eager and len(pending) >= PARALLEL_AT and _may_fork():
             half = len(pending) // 2
-            later = _elsewhere(path, data, encoding, pieces, pending[half:], table, derived)
-            table = _parse(path, data, encoding, pieces, pending[:half], table, runs, defined)
-            runs.append(_Run(later=later))
-            pending.clear()
-        elif pending:
+            receive = _elsewhere(path, data, encoding, pieces, pending[half:], table, derived)
+            try:
+                first, table = _batches(
+                    path, data, encoding, pieces, pending[:half], table, defined, derived
+                )
+            finally:
+                rest = receive()  # the child is waited for, whatever happened here
+            runs.append(_Run(batches=first + rest))
+        elif eager:
+            done, table = _batches(path, data, encoding, pieces, pending, table, defined, derived)
+            runs.append(_Run(batches=done))
+        else:
             table = _parse(path, data, encoding, pieces, pending, table, runs, defined)
-            pending.clear()
+        pending.clear()
 
     for i in range(len(pieces)):
         j = where.get(pieces.digests[i]) if i not in pieces.strings else None
@@ -216,9 +227,8 @@ def _parse(
         paper.chunk = None
         by_piece[k].append(paper)
     defined += [(first + line - 1, key) for line, key in doc.defined]
-    if not runs or runs[-1].old is not None or runs[-1].later is not None:
-        runs.append(_Run())
-    run = runs[-1]
+    run = _Run()
+    runs.append(run)
     for k, i in enumerate(indices):
         papers = by_piece[k]
         volatile = i in pieces.strings or any(map(store.is_child, papers))
@@ -235,19 +245,44 @@ def _parse(
 
 #: Pieces to parse at once from which a second process takes half (on a first read).
 PARALLEL_AT = 2000
+#: Pieces parsed together, their papers turned into columns and let go before the next.
+BATCH = 4000
 #: An entry that reads another entry's fields: its parent may be in the other half.
-_READS_OTHERS = re.compile(rb"(?i)(crossref|xdata)[ \t]*=")
+_READS_OTHERS = re.compile(rb"(?i)(crossref|xdata)\s*=")
 
 
-def _may_fork(data: bytes) -> bool:
-    """Whether half of a big parse can go to a second process: there is a second core,
-    this process runs no other thread, and no entry reads fields of another."""
-    return (
-        hasattr(os, "fork")
-        and (os.cpu_count() or 1) > 1
-        and threading.active_count() == 1
-        and not _READS_OTHERS.search(data)
-    )
+def _may_fork() -> bool:
+    """Whether half of a big parse can go to a second process: there is a second core
+    and this process runs no other thread."""
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+
+
+def _batches(
+    path: Path,
+    data: bytes,
+    encoding: str,
+    pieces: blocks.Pieces,
+    indices: list[int],
+    table: dict[str, str],
+    defined: list[tuple[int, str]],
+    derived: Derived,
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Parse pieces a batch at a time, each batch's papers turned into columns at once
+    (memory holds the columns, not the papers). Returns them and the @strings after."""
+    done = []
+    for k in range(0, len(indices), BATCH):
+        runs: list[_Run] = []
+        table = _parse(path, data, encoding, pieces, indices[k : k + BATCH], table, runs, defined)
+        done.append(_batch(runs[0], derived))
+    return done, table
+
+
+def _batch(run: _Run, derived: Derived) -> dict[str, Any]:
+    """The columns of a run of parsed pieces, with the pieces' own values under "each"."""
+    columns = _new_columns(run.papers, derived)
+    columns["lines"] = [p.line or 0 for p in run.papers]
+    columns["each"] = run.each
+    return columns
 
 
 def _elsewhere(
@@ -258,22 +293,21 @@ def _elsewhere(
     indices: list[int],
     table: dict[str, str],
     derived: Derived,
-) -> Callable[[], dict[str, Any]]:
+) -> Callable[[], list[dict[str, Any]]]:
     """Parse pieces and derive their columns in a child process; the result, read later,
-    is a run's columns and per-piece values (a BibError if they do not parse)."""
+    is their batches of columns (a BibError if they do not parse)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, and leave without running any cleanup
         status = 0
         try:
             os.close(read)
-            runs: list[_Run] = []
-            _parse(path, data, encoding, pieces, indices, table, runs, [])
-            columns = _new_columns(runs[0].papers, derived)
-            columns["lines"] = [p.line or 0 for p in runs[0].papers]
-            columns["each"] = runs[0].each
+            done = _batches(path, data, encoding, pieces, indices, table, [], derived)[0]
             payload = marshal.dumps(
-                {k: v.tobytes() if isinstance(v, array) else v for k, v in columns.items()}
+                [
+                    {k: v.tobytes() if isinstance(v, array) else v for k, v in c.items()}
+                    for c in done
+                ]
             )
         except BibError:
             payload = marshal.dumps(None)
@@ -284,18 +318,18 @@ def _elsewhere(
         os._exit(status)
     os.close(write)
 
-    def receive() -> dict[str, Any]:
+    def receive() -> list[dict[str, Any]]:
         with os.fdopen(read, "rb") as fh:
             payload = fh.read()
         os.waitpid(pid, 0)
-        columns = marshal.loads(payload) if payload else None
-        if columns is None:
+        done = marshal.loads(payload) if payload else None
+        if done is None:
             raise BibError(path, None, "cannot parse this file")
-        for key in ("ends", *(f"{k}:{f}" for k in ("starts", "lengths") for f in FIELDS)):
-            columns[key] = array(
-                "q" if key == "ends" or key.startswith("starts") else "l", columns[key]
-            )
-        return columns
+        for columns in done:
+            for key in ("ends", *(f"{k}:{f}" for k in ("starts", "lengths") for f in FIELDS)):
+                kind = "q" if key == "ends" or key.startswith("starts") else "l"
+                columns[key] = array(kind, columns[key])
+        return done
 
     return receive
 
@@ -401,7 +435,7 @@ def _old_columns(
     columns["lines"] = _moved(meta["lines"][a:b], shift)
     columns["code"] = meta["code"][a:b]
     columns["records"] = old.parts["records"][offsets[a] : offsets[b]]
-    columns["sizes"] = (offsets[a], offsets[a + 1 : b + 1])
+    columns["ends"] = offsets[a + 1 : b + 1]  # from the old start: `take` moves them
     for f in FIELDS:
         move = bases[f] - old.starts[f][a]
         columns["text:" + f] = old.span(f, a, b)  # sliced when the field is joined
@@ -489,40 +523,14 @@ def _assemble(
     others: dict[str, list[Any]] = {name: [] for name in derived}
     vocabulary = _Vocabulary(old)
     each: dict[str, Any] = {k: array(_ARRAYS[k]) if k in _ARRAYS else [] for k in PER_PIECE}
-    for run in runs:
-        if run.old is not None and old is not None:
-            j0, j1 = run.old
-            for k in PER_PIECE:
-                each[k] += old.each[k][j0:j1]
-            each["lines"][-(j1 - j0) :] = array("q", _moved(old.each["lines"][j0:j1], run.shift))
-            a, b = _papers_of(run, old)
-            if a == b:
-                continue
-            vocabulary.kept.append((a, b))
-            columns = _old_columns(old, a, b, derived, run.shift, bases)
-            first, ends = columns["sizes"]
-            base = offsets[-1] - first
-            offsets.extend(_moved(ends, base))
-        else:
-            if run.later is not None:
-                columns = run.later()
-                run.each = columns["each"]
-            elif run.papers:
-                columns = _new_columns(run.papers, derived)
-                columns["lines"] = [p.line or 0 for p in run.papers]
-            for k in PER_PIECE:
-                each[k] += array(_ARRAYS[k], run.each[k]) if k in _ARRAYS else run.each[k]
-            if not run.papers and run.later is None:
-                continue
-            vocabulary.new += [columns["text:" + f] for f in FIELDS]
-            base = offsets[-1]
-            offsets.extend(_moved(columns["ends"], base))
-            for f in FIELDS:
-                columns["starts:" + f] = array("q", _moved(columns["starts:" + f], bases[f]))
+
+    def take(columns: dict[str, Any], first_offset: int = 0) -> None:
+        """Append one block of columns (reused or new) to the parts being built."""
         for name in (*LISTS, "lines"):
             meta[name] += columns[name]
-        code += columns["code"]
+        code.extend(columns["code"])
         records.append(columns["records"])
+        offsets.extend(_moved(columns["ends"], offsets[-1] - first_offset))
         for f in FIELDS:
             text = columns["text:" + f]
             texts[f].append(text)
@@ -531,6 +539,29 @@ def _assemble(
             lengths[f] += columns["lengths:" + f]
         for name in derived:
             others[name] += columns[name]
+
+    for run in runs:
+        if run.old is not None and old is not None:
+            j0, j1 = run.old
+            for k in PER_PIECE:
+                each[k] += old.each[k][j0:j1]
+            each["lines"][-(j1 - j0) :] = array("q", _moved(old.each["lines"][j0:j1], run.shift))
+            a, b = _papers_of(run, old)
+            if a < b:
+                vocabulary.kept.append((a, b))
+                columns = _old_columns(old, a, b, derived, run.shift, bases)
+                take(columns, old.offsets[a])
+            continue
+        for columns in run.batches if run.batches is not None else [_batch(run, derived)]:
+            for k in PER_PIECE:
+                each[k] += (
+                    array(_ARRAYS[k], columns["each"][k]) if k in _ARRAYS else columns["each"][k]
+                )
+            if columns["keys"]:
+                vocabulary.new += [columns["text:" + f] for f in FIELDS]
+                for f in FIELDS:
+                    columns["starts:" + f] = array("q", _moved(columns["starts:" + f], bases[f]))
+                take(columns)
     meta["code"] = bytes(code)
     meta["offsets"] = offsets.tobytes()
     # Equal values as one object: the cache stores each once and loads it once.
