@@ -172,11 +172,16 @@ def _defanged(m: re.Match[str]) -> str:
 def escape_text(text: str) -> str:
     """BibTeX value for plain text: LaTeX specials and braces escaped."""
     if "{" in text or "}" in text:
-        text = _BRACE.sub(r"\\\1", text)
+        text = _BRACE.sub(_backslashed, text)
     return escape(text)
 
 
-_BRACE = re.compile(r"(?<!\\)([{}])")
+_BRACE = re.compile(r"(?<!\\)[{}]")
+
+
+def _backslashed(m: re.Match[str]) -> str:
+    """`\\` and the match: a function, as a template would be expanded in Python per match."""
+    return "\\" + m[0]
 
 
 def from_text(text: str) -> str:
