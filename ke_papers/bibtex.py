@@ -6,6 +6,8 @@ a value written with `@string` macros or `#` concatenation keeps its raw form.
 
 from __future__ import annotations
 
+import functools
+
 from ke_papers.model import END, Paper
 
 #: Canonical field order; fields not named here follow in the order they were written.
@@ -41,6 +43,12 @@ _RANK = {name: i for i, name in enumerate(FIELD_ORDER)}
 NAME_WIDTH = 13
 
 
+@functools.lru_cache(maxsize=256)
+def _ordered(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Field names in canonical order; entries of one list mostly share a few sets of fields."""
+    return tuple(sorted(names, key=lambda n: _RANK.get(n, len(_RANK))))
+
+
 def _field_value(paper: Paper, name: str) -> str:
     raw = paper.raw.get(name)
     if raw is None:
@@ -58,14 +66,15 @@ def format_entry(paper: Paper) -> str:
 
     A `% comment` line written inside the entry stays, word for word, before its field.
     """
-    names = sorted(paper.fields, key=lambda n: _RANK.get(n, len(_RANK)))
+    names = _ordered(tuple(paper.fields))
     lines = [f"@{paper.entry_type}{{{paper.key},"]
     comments = paper.comments
+    last = len(names) - 1
     for i, name in enumerate(names):
         if name in comments:
             lines += ["  " + c for c in comments[name].split("\n")]
-        comma = "," if i < len(names) - 1 else ""
-        lines.append(f"  {name:<{NAME_WIDTH}} = {_field_value(paper, name)}{comma}")
+        comma = "," if i < last else ""
+        lines.append(f"  {name.ljust(NAME_WIDTH)} = {_field_value(paper, name)}{comma}")
     if END in comments:
         lines += ["  " + c for c in comments[END].split("\n")]
     lines.append("}")

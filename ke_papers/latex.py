@@ -75,48 +75,60 @@ def _accent(mark: str, letter: str) -> str:
 
 def to_text(value: str) -> str:
     """Plain Unicode text of a BibTeX value: no braces, no commands, one space between words."""
-    if "\\" in value or "{" in value or "~" in value:
-        value = _ACCENT_CMD.sub(
-            lambda m: _accent(m[1] or m[4], m[2] or m[3] or m[5] or m[6]), value
-        )
-        value = _LETTER_CMD.sub(lambda m: _LETTERS[m[1]], value)
+    if "\\" in value:
+        value = _ACCENT_CMD.sub(_accented, value)
+        value = _LETTER_CMD.sub(_letter, value)
         value = _TEXT_CMD.sub("", value)
         value = value.replace("\\\\", " ").replace("~", "\u00a0").replace("\\ ", " ")
         # Escaped specials hide in private-use characters while braces and commands go.
-        value = _ESCAPED.sub(lambda m: chr(_PRIVATE + ord(m[1])), value)
+        value = _ESCAPED.sub(_hidden, value)
         value = _OTHER_CMD.sub("", value)
-        value = value.replace("{", "").replace("}", "").replace("\u00a0", " ")
-        value = _HIDDEN.sub(lambda m: chr(ord(m[0]) - _PRIVATE), value)
+    elif "{" in value or "~" in value:  # no command to read: only ties and braces go
+        value = value.replace("~", "\u00a0")
+    else:
+        return " ".join(value.split())
+    value = value.replace("{", "").replace("}", "").replace("\u00a0", " ")
+    value = _HIDDEN.sub(_shown, value)
     return " ".join(value.split())
+
+
+def _accented(m: re.Match[str]) -> str:
+    return _accent(m[1] or m[4], m[2] or m[3] or m[5] or m[6])
+
+
+def _letter(m: re.Match[str]) -> str:
+    return _LETTERS[m[1]]
+
+
+def _hidden(m: re.Match[str]) -> str:
+    return chr(_PRIVATE + ord(m[1]))
+
+
+def _shown(m: re.Match[str]) -> str:
+    return chr(ord(m[0]) - _PRIVATE)
 
 
 def escape(text: str) -> str:
     """Escape LaTeX specials in plain text, leaving what is already escaped and `$math$` alone."""
-    out: list[str] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n:
-            out.append(text[i : i + 2])
-            i += 2
-            continue
-        if ch == "\\":  # a lone backslash at the end would escape the value's closing brace
-            out.append("\\textbackslash{}")
-            i += 1
-            continue
-        if ch == "$":
-            end = text.find("$", i + 1)
-            if end > i + 1 and not text[end - 1].isspace() and not text[i + 1].isspace():
-                out.append(text[i : end + 1])
-                i = end + 1
-                continue
-        if ch in SPECIALS:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    return _ESCAPE_TOKEN.sub(_escaped, text)
+
+
+_NEEDS_ESCAPE = re.compile(r"[\\&%#_$]")
+#: What `escape` changes or keeps, left to right: a backslash and the character after it, a
+#: backslash that ends the text, `$math$` (no `$` inside, no space just inside either `$`),
+#: and a special.
+_ESCAPE_TOKEN = re.compile(r"\\[\s\S]|\\\Z|\$[^\s$](?:[^$]*[^\s$])?\$|[&%#_$]")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    token = m[0]
+    if token == "\\":  # a lone backslash at the end would escape the value's closing brace
+        return "\\textbackslash{}"
+    if len(token) > 1:  # already escaped, or math
+        return token
+    return "\\" + token
 
 
 #: Commands titles, names and abstracts really use: accents, letters, text styles, logos
@@ -148,14 +160,28 @@ def defang(value: str) -> str:
     value = value.replace(
         "^^", "\\textasciicircum{}\\textasciicircum{}"
     )  # TeX's ^^5c is a backslash
-    return _COMMAND.sub(
-        lambda m: m[0] if m[1] in SAFE_COMMANDS else "\\textbackslash{}" + m[1], value
-    )
+    if "\\" not in value:
+        return value
+    return _COMMAND.sub(_defanged, value)
+
+
+def _defanged(m: re.Match[str]) -> str:
+    return m[0] if m[1] in SAFE_COMMANDS else "\\textbackslash{}" + m[1]
 
 
 def escape_text(text: str) -> str:
     """BibTeX value for plain text: LaTeX specials and braces escaped."""
-    return escape(re.sub(r"(?<!\\)([{}])", r"\\\1", text))
+    if "{" in text or "}" in text:
+        text = _BRACE.sub(_backslashed, text)
+    return escape(text)
+
+
+_BRACE = re.compile(r"(?<!\\)[{}]")
+
+
+def _backslashed(m: re.Match[str]) -> str:
+    """`\\` and the match: a function, as a template would be expanded in Python per match."""
+    return "\\" + m[0]
 
 
 def from_text(text: str) -> str:
@@ -165,6 +191,8 @@ def from_text(text: str) -> str:
 
 def to_ascii(value: str) -> str:
     """Write non-ASCII letters as LaTeX accent commands (`T{\\'u}lio`) for old toolchains."""
+    if value.isascii():
+        return value
     out: list[str] = []
     for ch in value:
         if ord(ch) < 128:
@@ -187,34 +215,30 @@ def to_ascii(value: str) -> str:
     return "".join(out)
 
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
+#: A word (a run of ASCII letters and digits) with a capital after its first letter.
+_CAPPED_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9][a-z0-9]*[A-Z][A-Za-z0-9]*")
 
 
 def brace_acronyms(title: str) -> str:
     """Brace words with capitals after their first letter (`{GPT}`, `{MemPrompt}`).
 
     BibTeX styles lowercase titles; braces keep acronyms and names as written.
-    Words already inside braces are left alone.
+    Words already inside braces, or naming a command (`\\LaTeX`), are left alone.
     """
     out: list[str] = []
     depth = 0
-    pos = 0
-    for m in _WORD.finditer(title):
-        segment = title[pos : m.start()]
-        depth += segment.count("{") - segment.count("}")
-        out.append(segment)
-        word = m[0]
-        if depth == 0 and any(c.isupper() for c in word[1:]) and not _preceded_by_command(title, m):
-            out.append("{" + word + "}")
-        else:
-            out.append(word)
-        pos = m.end()
-    out.append(title[pos:])
+    counted = copied = 0
+    for m in _CAPPED_WORD.finditer(title):
+        start, end = m.span()
+        depth += title.count("{", counted, start) - title.count("}", counted, start)
+        counted = end
+        if depth == 0 and not (start and title[start - 1] == "\\"):
+            out += (title[copied:start], "{", m[0], "}")
+            copied = end
+    if not copied:
+        return title
+    out.append(title[copied:])
     return "".join(out)
-
-
-def _preceded_by_command(title: str, m: re.Match[str]) -> bool:
-    return m.start() > 0 and title[m.start() - 1] == "\\"
 
 
 def fold(text: str) -> str:
@@ -222,7 +246,10 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    for ch in set(decomposed):  # each mark goes in one C-level pass, not a test per character
+        if unicodedata.combining(ch):
+            decomposed = decomposed.replace(ch, "")
+    return decomposed.casefold()
 
 
 #: biblatex's text commands and what plain LaTeX writes for them (BibTeX output has no biblatex).

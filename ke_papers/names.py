@@ -8,6 +8,7 @@ there is one, and a generational suffix (`Logan IV`) goes to the Jr part.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class Name:
     @property
     def display(self) -> str:
         """`First Last Jr` as the list prints it."""
-        return " ".join(p for p in (self.first, self.last, self.jr) if p)
+        return _reading(self.first, self.last, self.jr)
 
     @property
     def bibtex(self) -> str:
@@ -60,29 +61,38 @@ class Name:
 
 
 def _split_top(text: str, sep: re.Pattern[str]) -> list[str]:
+    """`text` split at every `sep` outside braces, each part stripped.
+
+    `sep` must match no brace. Most names hold no `{`, and then the depth never leaves
+    zero, so one C-level split does what the scan over braces would.
+    """
+    if "{" not in text:
+        return [p.strip() for p in sep.split(text)]
     parts: list[str] = []
     depth = 0
     start = 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "{":
+    for m in _with_braces(sep).finditer(text):
+        token = m[0]
+        if token == "{":
             depth += 1
-        elif ch == "}":
+        elif token == "}":
             depth = max(0, depth - 1)
         elif depth == 0:
-            m = sep.match(text, i)
-            if m:
-                parts.append(text[start:i])
-                start = i = m.end()
-                continue
-        i += 1
+            parts.append(text[start : m.start()])
+            start = m.end()
     parts.append(text[start:])
     return [p.strip() for p in parts]
 
 
+@functools.cache
+def _with_braces(sep: re.Pattern[str]) -> re.Pattern[str]:
+    """A brace or `sep`, brace first: one scan finds both, in the order a reader meets them."""
+    return re.compile(r"[{}]|(?:" + sep.pattern + ")", sep.flags)
+
+
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _COMMA = re.compile(r",")
+_SPACE = re.compile(r" ")
 
 
 def split_authors(value: str) -> list[str]:
@@ -94,37 +104,52 @@ def split_authors(value: str) -> list[str]:
 
 def parse(name: str) -> Name:
     """A name in either BibTeX form (`Last, First`) or reading form (`First Last`)."""
+    return Name(*_parts(name))
+
+
+def _parts(name: str) -> tuple[str, str, str]:
+    """(first, last, jr) of a name in either form, without building a Name."""
     parts = _split_top(name, _COMMA)
     if len(parts) >= 3:
-        return Name(first=", ".join(parts[2:]), last=parts[0], jr=parts[1])
+        return ", ".join(parts[2:]), parts[0], parts[1]
     if len(parts) == 2:
-        return Name(first=parts[1], last=parts[0])
-    return from_display(parts[0])
+        return parts[1], parts[0], ""
+    return _display_parts(parts[0])
 
 
 def from_display(name: str) -> Name:
     """Split `First Last` the way BibTeX's `First von Last` rule would."""
-    words = _split_top(" ".join(name.split()), re.compile(r" "))
+    return Name(*_display_parts(name))
+
+
+def _display_parts(name: str) -> tuple[str, str, str]:
+    words = _split_top(" ".join(name.split()), _SPACE)
     jr = ""
     if len(words) > 2 and words[-1].casefold() in _SUFFIXES:
         jr = words.pop()
     if len(words) <= 1:
-        return Name(first="", last="".join(words), jr=jr)
+        return "", "".join(words), jr
     start = len(words) - 1
     while start > 1 and words[start - 1].casefold() in _PARTICLES:
         start -= 1
-    return Name(first=" ".join(words[:start]), last=" ".join(words[start:]), jr=jr)
+    return " ".join(words[:start]), " ".join(words[start:]), jr
+
+
+def _reading(first: str, last: str, jr: str) -> str:
+    return " ".join([p for p in (first, last, jr) if p])
 
 
 def display_names(value: str) -> list[str]:
     """`Meng, Kevin and Bau, David` -> `["Kevin Meng", "David Bau"]` in plain text."""
-    out = []
-    for raw in split_authors(value):
-        if raw.casefold() == "others":
-            out.append("et al.")
-        else:
-            out.append(to_text(parse(raw).display))
-    return out
+    return [_display(raw) for raw in split_authors(value)]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _display(raw: str) -> str:
+    """One name in plain reading form; a list names the same people again and again."""
+    if raw.casefold() == "others":
+        return "et al."
+    return to_text(_reading(*_parts(raw)))
 
 
 def author_field(display: list[str] | tuple[str, ...]) -> str:

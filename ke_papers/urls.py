@@ -6,13 +6,20 @@ README, a web page or a citation.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from ke_papers.errors import KePapersError
 
+#: A link that is plainly fine: lowercase http(s), an ASCII host name with maybe a port, and
+#: printable ASCII after it. `urlsplit` takes it apart without a doubt, and is left for the rest.
+_PLAIN = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:[/?#][!-~]*)?")
+
 
 def problem(url: str) -> str | None:
     """`empty-url`, `bad-url`, or None for a link the list may keep."""
+    if _PLAIN.fullmatch(url):
+        return None
     if not url.strip():
         return "empty-url"
     try:

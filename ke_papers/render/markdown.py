@@ -24,7 +24,7 @@ from ke_papers.taxonomy import Section, build_tree
 START = "<!-- ke-papers:start -->"
 END = "<!-- ke-papers:end -->"
 PAPERS_HEADING = "Papers"
-_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+_SPECIAL = re.compile(r"[\\`*_\[\]|]")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 _LINE_START = re.compile(r"^(\d+)([.)])|^([-+*#>=])")
 _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
@@ -32,9 +32,16 @@ _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
 
 def escape_text(text: str) -> str:
     """Markdown-safe inline text: specials backslashed, `<` and entities neutralised."""
-    text = _SPECIAL.sub(r"\\\1", text)
-    text = _ENTITY.sub("&amp;", text)
+    if _SPECIAL.search(text):  # most text has none, and a search costs less than a sub
+        text = _SPECIAL.sub(_backslashed, text)
+    if "&" in text:
+        text = _ENTITY.sub("&amp;", text)
     return text.replace("<", "&lt;")
+
+
+def _backslashed(m: re.Match[str]) -> str:
+    """`\\` and the match: a function, as a template would be expanded in Python per match."""
+    return "\\" + m[0]
 
 
 def _escape_line(text: str) -> str:
@@ -76,13 +83,13 @@ def entry_body(paper: Paper) -> str:
     if paper.authors:
         authors = ", ".join(paper.authors)
         lines.append(_escape_line(authors + ("" if authors.endswith(".") else ".")))
-    links = " ".join(
-        f"[[{escape_text(link.label)}]({safe_url(link.url)})]"
-        for link in paper.links
-        if urls.problem(safe_url(link.url)) is None
-    )
+    links = []
+    for link in paper.links:
+        url = safe_url(link.url)
+        if urls.problem(url) is None:
+            links.append(f"[[{escape_text(link.label)}]({url})]")
     if links:
-        lines.append(links)
+        lines.append(" ".join(links))
     return "\n".join(lines)
 
 
