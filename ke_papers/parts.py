@@ -16,7 +16,6 @@ import gc
 import marshal
 import operator
 import os
-import re
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
@@ -149,14 +148,18 @@ def _runs(
     pending: list[int] = []
     meant: dict[Any, bool] = {}  # uses -> whether they still mean the same, for this table
 
-    eager = not _READS_OTHERS.search(data)  # no entry reads another: derive as we go
+    eager: list[bool] = []  # whether no entry reads another (asked only for big parses)
 
     def parse_pending() -> None:
         nonlocal table
         if not pending:
             return
         meant.clear()
-        if eager and len(pending) >= PARALLEL_AT and _may_fork():
+        if len(pending) >= BATCH and not eager:
+            eager.append(not _reads_others(data))
+        if len(pending) < BATCH or not eager[0]:
+            table = _parse(path, data, encoding, pieces, pending, table, runs, defined)
+        elif len(pending) >= PARALLEL_AT and _may_fork():
             half = len(pending) // 2
             receive = _elsewhere(path, data, encoding, pieces, pending[half:], table, derived)
             try:
@@ -166,11 +169,9 @@ def _runs(
             finally:
                 rest = receive()  # the child is waited for, whatever happened here
             runs.append(_Run(batches=first + rest))
-        elif eager:
+        else:
             done, table = _batches(path, data, encoding, pieces, pending, table, defined, derived)
             runs.append(_Run(batches=done))
-        else:
-            table = _parse(path, data, encoding, pieces, pending, table, runs, defined)
         pending.clear()
 
     for i in range(len(pieces)):
@@ -247,8 +248,20 @@ def _parse(
 PARALLEL_AT = 2000
 #: Pieces parsed together, their papers turned into columns and let go before the next.
 BATCH = 4000
-#: An entry that reads another entry's fields: its parent may be in the other half.
-_READS_OTHERS = re.compile(rb"(?i)(crossref|xdata)\s*=")
+
+
+def _reads_others(data: bytes) -> bool:
+    """Whether some entry may read another entry's fields (a `crossref` or `xdata` field):
+    then papers are kept until all are parsed. A word search, not a regular expression
+    that ignores case, which would crawl over a big file."""
+    low = data.lower()
+    for word in (b"crossref", b"xdata"):
+        at = low.find(word)
+        while at >= 0:
+            if low[at + len(word) : at + len(word) + 80].lstrip()[:1] == b"=":
+                return True
+            at = low.find(word, at + 1)
+    return False
 
 
 def _may_fork() -> bool:
