@@ -101,12 +101,17 @@ class _Old:
 
 
 def build(path: Path, data: bytes, derived: Derived) -> dict[str, Any]:
-    """Every part of the parse cache for these bytes, reusing the last build where it can."""
-    encoding = store.encoding_of(data, path)
+    """Every part of the parse cache for these bytes, reusing the last build where it can.
+
+    A file that was UTF-8 stays so if every piece parsed now decodes as UTF-8 (the others
+    did before); otherwise the whole file decides its encoding again."""
     pieces = blocks.cut(data)
     old = _Old.load(path, derived)
     with _collector_paused():
-        return _build(path, data, derived, encoding, pieces, old)
+        if old is not None and old.parts["meta"]["encoding"] == "utf-8":
+            with contextlib.suppress(UnicodeDecodeError):
+                return _build(path, data, derived, "utf-8", pieces, old)
+        return _build(path, data, derived, store.encoding_of(data, path), pieces, old)
 
 
 def _build(
