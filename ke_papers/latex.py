@@ -115,11 +115,12 @@ def escape(text: str) -> str:
     return _ESCAPE_TOKEN.sub(_escaped, text)
 
 
-_NEEDS_ESCAPE = re.compile(r"[\\&%#_$]")
+_SPECIAL = "[" + re.escape(SPECIALS) + "]"
+_NEEDS_ESCAPE = re.compile(r"[\\" + re.escape(SPECIALS) + "]")
 #: What `escape` changes or keeps, left to right: a backslash and the character after it, a
 #: backslash that ends the text, `$math$` (no `$` inside, no space just inside either `$`),
 #: and a special.
-_ESCAPE_TOKEN = re.compile(r"\\[\s\S]|\\\Z|\$[^\s$](?:[^$]*[^\s$])?\$|[&%#_$]")
+_ESCAPE_TOKEN = re.compile(r"\\[\s\S]|\\\Z|\$[^\s$](?:[^$]*[^\s$])?\$|" + _SPECIAL)
 
 
 def _escaped(m: re.Match[str]) -> str:
