@@ -429,11 +429,14 @@ def _new_columns(papers: list[Paper], derived: Derived) -> dict[str, Any]:
         "records": b"".join(records),
         "ends": array("q", accumulate(map(len, records))),
     }
+    counted: Counter[str] = Counter()
     for k, f in enumerate(FIELDS):
         column = [v[k] for v in values]
         columns["text:" + f] = "\n".join(column)
+        _count(counted, columns["text:" + f])
         columns["starts:" + f] = search.value_starts(column)
         columns["lengths:" + f] = array("l", map(search.token_count, column))
+    columns["counted"] = dict(counted)
     columns.update((name, list(make(papers))) for name, make in derived.items())
     return columns
 
@@ -471,9 +474,10 @@ class _Vocabulary:
         self.old = old
         self.size = len(old.parts["meta"]["keys"]) if old else 0
         self.kept: list[tuple[int, int]] = []
-        self.new: list[str] = []
+        #: The token counts of the papers parsed now, counted batch by batch.
+        self.new: list[dict[str, int]] = []
 
-    def tokens(self, joined: dict[str, str]) -> tuple[array[int], str]:
+    def tokens(self) -> tuple[array[int], str]:
         """The new index's vocabulary (sorted, space-separated), and how often each of
         its tokens occurs, in the same order."""
         old = self.old
@@ -482,15 +486,16 @@ class _Vocabulary:
             times[a] += 1
             times[b] -= 1
         times = array("l", accumulate(times))
-        if old is None or times.count(1) * 4 < self.size * 3:
-            fresh: Counter[str] = Counter()
-            for text in joined.values():
-                _count(fresh, text)
-            words = sorted(fresh)
+        fresh: Counter[str] = Counter()
+        for counted in self.new:
+            fresh.update(counted)
+        if old is None or times.count(1) * 4 < self.size * 3:  # most papers are new
+            for a, b in self.kept:
+                for text in old.texts(a, b).values() if old else ():
+                    _count(fresh, text)
+            words = sorted(+fresh)
             return array("q", map(fresh.__getitem__, words)), " ".join(words)
-        change: Counter[str] = Counter()
-        for text in self.new:
-            _count(change, text)
+        change = fresh
         for i in range(self.size):
             if times[i] != 1:
                 for text in old.texts(i, i + 1).values():
@@ -576,7 +581,7 @@ def _assemble(
                     array(_ARRAYS[k], columns["each"][k]) if k in _ARRAYS else columns["each"][k]
                 )
             if columns["keys"]:
-                vocabulary.new += [columns["text:" + f] for f in FIELDS]
+                vocabulary.new.append(columns["counted"])
                 for f in FIELDS:
                     columns["starts:" + f] = array("q", _moved(columns["starts:" + f], bases[f]))
                 take(columns)
@@ -594,7 +599,7 @@ def _assemble(
         joined[f] = "\n".join(
             t if isinstance(t, str) else old_text[t[0] : t[1]] for t in texts.pop(f)
         )
-    counted, words = vocabulary.tokens(joined)
+    counted, words = vocabulary.tokens()
     return {
         "pieces": {
             "digests": b"".join(pieces.digests),
