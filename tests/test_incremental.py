@@ -52,6 +52,7 @@ COMMANDS = [
     ["show", "child2020paper", "macro2021use", "meng2022locating", "--json"],
     ["cite", "child2020paper", "macro2021use", "second2022line"],
     ["export", "--markdown"],
+    ["export", "--bibtex"],
     ["taxonomy", "--json"],
     ["lint"],
 ]
@@ -271,3 +272,14 @@ def test_a_first_read_split_between_two_processes_reads_the_same(
     assert read() == alone
     assert forks and forks[0] >= 4
     assert (alone[1] is not None) == broken
+
+
+def test_ready_made_bibtex_is_what_cleaning_each_paper_gives(base: Path):
+    """`export --bibtex` joins the entries the parse cache made; they are the entries
+    cleaning each paper read back from the cache gives."""
+    from ke_papers.render import cite
+
+    catalog = Catalog.open(base, DERIVED)
+    ready = cite.joined(catalog.column("bibtex"))
+    assert ready == cite.bibtex(list(catalog.papers))
+    assert "@inproceedings{child2020paper," in ready

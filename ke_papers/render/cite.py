@@ -277,7 +277,18 @@ def clean(
 def bibtex(
     papers: Iterable[Paper], full: bool = False, ascii_only: bool = False, biblatex: bool = False
 ) -> str:
-    entries = [format_entry(clean(p, full, ascii_only, biblatex)) for p in papers]
+    return joined([entry(p, full, ascii_only, biblatex) for p in papers])
+
+
+def entry(
+    paper: Paper, full: bool = False, ascii_only: bool = False, biblatex: bool = False
+) -> str:
+    """One clean entry (the parse cache keeps each paper's, with the default options)."""
+    return format_entry(clean(paper, full, ascii_only, biblatex))
+
+
+def joined(entries: Sequence[str]) -> str:
+    """Entries as a .bib file: a blank line between them, one newline at the end."""
     return "".join(e + "\n\n" for e in entries).rstrip("\n") + "\n" if entries else ""
 
 

@@ -28,9 +28,11 @@ class Output:
 
     papers: Sequence[Paper]
     command: str
-    #: The papers' sections and Markdown bodies when the parse cache has them ready.
+    #: The papers' sections, Markdown bodies and clean BibTeX entries (default options)
+    #: when the parse cache has them ready.
     sections: Sequence[Sequence[str]] | None = None
     bodies: Sequence[str] | None = None
+    entries: Sequence[str] | None = None
     scores: Sequence[float] | None = None
     full: bool = False
     ascii_only: bool = False
@@ -77,6 +79,8 @@ def _bibtex(biblatex: bool) -> Callable[[Output], str]:
     def render(out: Output) -> str:
         from ke_papers.render import cite
 
+        if out.entries is not None and not (biblatex or out.full or out.ascii_only):
+            return cite.joined(out.entries)
         return cite.bibtex(out.papers, out.full, out.ascii_only, biblatex=biblatex)
 
     return render

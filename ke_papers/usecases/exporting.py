@@ -28,6 +28,11 @@ class Exported:
     current: str | None = None
 
 
+#: From how many papers the ready-made BibTeX entries pay: loading them all costs more
+#: than cleaning a few papers.
+READY_FROM = 100
+
+
 def render(
     catalog: Catalog,
     fmt: Format,
@@ -35,13 +40,16 @@ def render(
     positions: Sequence[int] | None = None,
     **options: object,
 ) -> str:
-    """The chosen papers in `fmt`; the parse cache's ready-made Markdown bodies when it has them."""
+    """The chosen papers in `fmt`; the parse cache's ready-made Markdown bodies and BibTeX
+    entries when the format uses them."""
     chosen = range(len(catalog)) if positions is None else positions
+    many = len(chosen) > READY_FROM
     out = Output(
         papers=catalog.chosen(chosen),
         command=command,
         sections=catalog.column("taxonomy", chosen),
-        bodies=catalog.column("markdown", chosen),
+        bodies=catalog.column("markdown", chosen) if fmt.name == "markdown" else None,
+        entries=catalog.column("bibtex", chosen) if fmt.name == "bibtex" and many else None,
         **options,  # type: ignore[arg-type]
     )
     return fmt.render(out)

@@ -22,8 +22,15 @@ def _markdown_bodies(papers: Sequence[Paper]) -> list[str]:
     return [entry_body(p) for p in papers]
 
 
-#: What the parse cache keeps beside the parse for the renderers: each entry's Markdown body.
-DERIVED: Derived = {"markdown": _markdown_bodies}
+def _bibtex_entries(papers: Sequence[Paper]) -> list[str]:
+    from ke_papers.render.cite import entry
+
+    return [entry(p) for p in papers]
+
+
+#: What the parse cache keeps beside the parse for the renderers: each entry's Markdown
+#: body and clean BibTeX (`export`, `search` and `cite` in those formats).
+DERIVED: Derived = {"markdown": _markdown_bodies, "bibtex": _bibtex_entries}
 
 
 #: Catalogs opened during one command (`session`), by the file's identity and stamp.
