@@ -656,7 +656,25 @@ def document(path: Path, data: bytes, derived: Derived) -> store.Document:
     if meta["duplicate_keys"] or encoding != meta["encoding"] or sum(chars) != len(text):
         return store.parse(text, path, encoding=encoding)  # its error, or what it reads
     with _collector_paused():
-        return _document(path, text, encoding, meta, pieces, chars)
+        doc = _document(path, text, encoding, meta, pieces, chars)
+    if not all(map(_in_place, doc.papers)):  # the cache does not describe these bytes
+        return store.parse(text, path, encoding=encoding)
+    return doc
+
+
+def _in_place(paper: Paper) -> bool:
+    """Whether the entry's block, as placed, reads as that entry: `@type{key,` ... `}`."""
+    source: _Source = paper.__dict__["_from"][0]
+    start, end = source.chunks[paper.chunk or 0][:2]
+    text = source.text
+    if text[start] != "@" or text[end - 1] not in "})":
+        return False
+    opening = text.find("{", start, end)
+    paren = text.find("(", start, end)
+    if opening < 0 or 0 <= paren < opening:
+        opening = paren
+    head = text[opening + 1 : opening + 1 + len(paper.key) + 64].lstrip()
+    return head.startswith(paper.key)
 
 
 def _document(

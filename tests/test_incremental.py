@@ -283,3 +283,33 @@ def test_ready_made_bibtex_is_what_cleaning_each_paper_gives(base: Path):
     ready = cite.joined(catalog.column("bibtex"))
     assert ready == cite.bibtex(list(catalog.papers))
     assert "@inproceedings{child2020paper," in ready
+
+
+def test_a_write_checks_the_cache_places_each_entry_where_it_stands(
+    run, base: Path, tmp_path: Path, monkeypatch
+):
+    """Were the cache's layout of the file wrong (it is stamped with the file's hash, so
+    only a bug could make it so), a write notices before it splices and parses the file."""
+    run("--bib", str(base), "list", "--json")
+    plain = tmp_path / "plain.bib"
+    plain.write_bytes(base.read_bytes())
+    real = cache.Reader.get
+
+    def shifted(self, part: str):
+        value = real(self, part)
+        if part == "pieces":
+            value = {
+                **value,
+                "layout": [
+                    tuple((s + 1, e + 1, kind, line) for s, e, kind, line in blocks)
+                    for blocks in value["layout"]
+                ],
+            }
+        return value
+
+    monkeypatch.setattr(cache.Reader, "get", shifted)
+    run("--bib", str(base), "edit", "meng2022mass", "--set", "note=Checked")
+    monkeypatch.undo()
+    monkeypatch.setenv(cache.ENV_DISABLE, "1")
+    run("--bib", str(plain), "edit", "meng2022mass", "--set", "note=Checked")
+    assert base.read_bytes() == plain.read_bytes()
