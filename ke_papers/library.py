@@ -14,7 +14,7 @@ from pathlib import Path
 from ke_papers import files, keys, parts, store, taxonomy
 from ke_papers.catalog import Derived, suggest_key
 from ke_papers.errors import KePapersError, NotFound
-from ke_papers.identity import Duplicates, Keys, Match
+from ke_papers.identity import KINDS, Duplicates, Keys, Match
 from ke_papers.model import Paper
 
 
@@ -22,8 +22,10 @@ class Library:
     """The papers in file order, with a key index and a duplicate finder kept up to date."""
 
     def __init__(self, papers: list[Paper], ids: list[Keys] | None = None) -> None:
+        """`ids`, when the parse cache knows them, are the identities of `papers`."""
         self.papers = papers
-        self._ids = ids
+        self._known = list(zip(papers, ids, strict=True)) if ids is not None else None
+        self._added = Duplicates()
         self._by_key: dict[str, Paper] = {}
         for paper in reversed(papers):
             self._by_key[paper.key] = paper
@@ -53,12 +55,35 @@ class Library:
     @property
     def duplicates(self) -> Duplicates:
         if self._duplicates is None:
-            self._duplicates = Duplicates(self.papers, self._ids)
+            known = {id(p): k for p, k in self._known or ()}
+            ids = [known.get(id(p)) or Keys.of(p) for p in self.papers]
+            self._duplicates = Duplicates(self.papers, ids)
         return self._duplicates
 
     def duplicate_of(self, paper: Paper) -> Match | None:
-        """The paper already here that is the same work: same arXiv ID, DOI or title."""
-        return self.duplicates.find(paper)
+        """The paper already here that is the same work: same arXiv ID, DOI or title.
+
+        With the identities the parse cache knows, one look through them answers, and
+        no index of every paper is built."""
+        if self._duplicates is not None or self._known is None:
+            return self.duplicates.find(paper)
+        ids = Keys.of(paper)
+        for k, kind in enumerate(KINDS):
+            value = ids[k]
+            first = (
+                next((p for p, known in self._known if known[k] == value and self._here(p)), None)
+                if value
+                else None
+            )
+            if first is not None:
+                return Match(first, kind)
+            added = self._added.by[kind].get(value) if value else None
+            if added:
+                return Match(added[0], kind)
+        return None
+
+    def _here(self, paper: Paper) -> bool:
+        return self._by_key.get(paper.key) is paper
 
     def new_key(self, paper: Paper) -> str:
         return keys.unique(keys.base_key(paper.names, paper.year, paper.get("title")), self._by_key)
@@ -70,13 +95,17 @@ class Library:
         for depth in range(len(path), 0, -1):
             prefix = path[:depth]
             exact = depth == len(path)
-            hits = [
-                i
-                for i, p in enumerate(self.papers)
-                if taxonomy.belongs(p, prefix) and (not exact or len(p.taxonomy) == depth)
-            ]
-            if hits:
-                index = hits[-1] + 1
+            last = next(
+                (
+                    i
+                    for i in range(len(self.papers) - 1, -1, -1)  # the last one is wanted
+                    if taxonomy.belongs(self.papers[i], prefix)
+                    and (not exact or len(self.papers[i].taxonomy) == depth)
+                ),
+                None,
+            )
+            if last is not None:
+                index = last + 1
                 break
         self._insert(index, paper)
         return index
@@ -93,6 +122,7 @@ class Library:
             raise KePapersError(f"key '{paper.key}' is already taken")
         self.papers.insert(index, paper)
         self._by_key[paper.key] = paper
+        self._added.add(paper)
         if self._duplicates is not None:
             self._duplicates.add(paper)
 
@@ -103,6 +133,7 @@ class Library:
         self.papers[self.papers.index(old)] = paper
         del self._by_key[key]
         self._by_key[paper.key] = paper
+        self._added.add(paper)
         if self._duplicates is not None:
             self._duplicates.remove(old)
             self._duplicates.add(paper)
@@ -111,6 +142,7 @@ class Library:
         paper = self.find(key)
         self.papers.remove(paper)
         del self._by_key[key]
+        self._added.remove(paper)
         if self._duplicates is not None:
             self._duplicates.remove(paper)
         return paper

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ke_papers import blocks, cache, identity, search, store
-from ke_papers.errors import BibError
+from ke_papers.errors import BibError, KePapersError, display_path
 from ke_papers.latex import fold
 from ke_papers.model import Paper
 
@@ -638,7 +638,13 @@ class _Source:
 
     def parse(self, paper: Paper, table: dict[str, str]) -> Paper:
         chunk = self.chunks[paper.chunk or 0]
-        real = store.parse(self.text[chunk.start : chunk.end], self.path, strings=table).papers[0]
+        found = store.parse(self.text[chunk.start : chunk.end], self.path, strings=table).papers
+        if len(found) != 1 or found[0].key != paper.key:
+            raise KePapersError(
+                f"{display_path(self.path)}:{chunk.line}: the parse cache is out of step "
+                "with the file; run the command again (or set KE_PAPERS_NO_CACHE=1)"
+            )
+        real = found[0]
         if store.is_child(real):
             store.resolve_crossrefs([real], self.by_key.get)
         return real
@@ -657,24 +663,20 @@ def document(path: Path, data: bytes, derived: Derived) -> store.Document:
         return store.parse(text, path, encoding=encoding)  # its error, or what it reads
     with _collector_paused():
         doc = _document(path, text, encoding, meta, pieces, chars)
-    if not all(map(_in_place, doc.papers)):  # the cache does not describe these bytes
+    if not _in_place(doc):  # the cache does not describe these bytes
         return store.parse(text, path, encoding=encoding)
     return doc
 
 
-def _in_place(paper: Paper) -> bool:
-    """Whether the entry's block, as placed, reads as that entry: `@type{key,` ... `}`."""
-    source: _Source = paper.__dict__["_from"][0]
-    start, end = source.chunks[paper.chunk or 0][:2]
-    text = source.text
-    if text[start] != "@" or text[end - 1] not in "})":
-        return False
-    opening = text.find("{", start, end)
-    paren = text.find("(", start, end)
-    if opening < 0 or 0 <= paren < opening:
-        opening = paren
-    head = text[opening + 1 : opening + 1 + len(paper.key) + 64].lstrip()
-    return head.startswith(paper.key)
+def _in_place(doc: store.Document) -> bool:
+    """Whether every entry's block, as placed, starts with `@` and ends with its closing
+    brace (a stand-in checks its key when it is parsed)."""
+    text = doc.text
+    return all(
+        text[start] == "@" and text[end - 1] in "})"
+        for start, end, kind, _ in doc.chunks
+        if kind == "entry"
+    )
 
 
 def _document(
