@@ -718,12 +718,14 @@ def _document(
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Building objects by the hundred thousand, none of them garbage: the cycle
-    collector would only walk them over and over."""
+    collector would only walk them over and over, then and after (they are frozen out
+    of its sight once built)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 

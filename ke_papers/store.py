@@ -602,7 +602,7 @@ def check_splice(
         if len(written) != 1 or not _same(written[0], seg.paper):
             raise refuse(f"entry {seg.paper.key} would not read back as written")
         entries.append(seg.paper)
-    if [p.key for p in entries] != [p.key for p in papers]:
+    if entries != papers:  # the very papers intended, in order (compared by identity)
         raise refuse("the entries would not be the ones intended")
 
 

@@ -45,7 +45,13 @@ def build_tree(items: Iterable[tuple[Sequence[str], Any]]) -> Section:
     """The tree of sections for (taxonomy, item) pairs; each item goes to its section."""
     root = Section(name="", path=())
     index: dict[tuple[str, ...], Section] = {(): root}
+    # Papers of a section often share one taxonomy object: it is walked once.
+    seen: dict[int, tuple[Sequence[str], Section]] = {}
     for taxonomy, paper in items:
+        hit = seen.get(id(taxonomy))
+        if hit is not None and hit[0] is taxonomy:
+            hit[1].papers.append(paper)
+            continue
         node = root
         for depth in range(1, len(taxonomy) + 1):
             path = tuple(taxonomy[:depth])
@@ -56,6 +62,7 @@ def build_tree(items: Iterable[tuple[Sequence[str], Any]]) -> Section:
                 index[path] = child
             node = child
         node.papers.append(paper)
+        seen[id(taxonomy)] = (taxonomy, node)
     return root
 
 
