@@ -140,6 +140,11 @@ class Reader:
             self.data = files.read_bytes(path) if data is None else data
             self.stamp = _stamp(path, self.data)
 
+    def holds(self, data: bytes) -> bool:
+        """Whether this reader's parts are those of exactly these bytes (a write's, read
+        under its lock), so that a write can use what a read before it loaded."""
+        return self.stamp is not None and self.stamp == _stamp(self.path, data)
+
     def get(self, part: str) -> Any:
         if part not in self.parts:
             if self.stamp is not None:

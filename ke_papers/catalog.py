@@ -93,7 +93,7 @@ class Catalog:
 
     def __init__(self, path: Path, reader: cache.Reader) -> None:
         self.path = path
-        self._reader = reader
+        self.reader = reader
         self.meta: dict[str, Any] = reader.get("meta")
         if self.meta["encoding"] != "utf-8":
             from ke_papers import store
@@ -115,7 +115,7 @@ class Catalog:
         ]
 
     def part(self, name: str) -> Any:
-        return self._reader.get(name)
+        return self.reader.get(name)
 
     def __len__(self) -> int:
         return len(self.papers)

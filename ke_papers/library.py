@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from ke_papers import files, keys, parts, store, taxonomy
+from ke_papers import cache, files, keys, parts, store, taxonomy
 from ke_papers.catalog import Derived, suggest_key
 from ke_papers.errors import KePapersError, NotFound
 from ke_papers.identity import KINDS, Duplicates, Keys, Match
@@ -149,16 +149,22 @@ class Library:
 
 
 @contextlib.contextmanager
-def edit(path: Path, write: bool = True, derived: Derived | None = None) -> Iterator[Library]:
+def edit(
+    path: Path,
+    write: bool = True,
+    derived: Derived | None = None,
+    known: cache.Reader | None = None,
+) -> Iterator[Library]:
     """A library to change, written back (checked, atomically, under the lock) if all went well.
 
     The write is planned from the file's bytes read under the lock: the parse cache of
     exactly those bytes places every block and parses only the entries the change reads
-    (`parts.document`). With `write=False` (a dry run) the edits are made and then dropped.
+    (`parts.document`; `known`, a read's parse cache, serves when it holds those bytes).
+    With `write=False` (a dry run) the edits are made and then dropped.
     """
 
     def load(target: Path) -> store.Document:
-        return parts.document(target, files.read_bytes(target), derived or {})
+        return parts.document(target, files.read_bytes(target), derived or {}, known)
 
     with store.transaction(path, write=write, load=load) as change:
         yield Library(change.papers, change.doc.ids)

@@ -650,12 +650,18 @@ class _Source:
         return real
 
 
-def document(path: Path, data: bytes, derived: Derived) -> store.Document:
+def document(
+    path: Path, data: bytes, derived: Derived, known: cache.Reader | None = None
+) -> store.Document:
     """The document of these bytes for a write, from the parse cache (brought up to date
     for exactly these bytes): every block placed by the pieces' layout, every entry a
     stand-in that is parsed only if the write reads its fields. A file that is not safe
-    to write (a duplicate key) is refused as a full parse refuses it."""
-    reader = cache.Reader(path, lambda d: build(path, d, derived), data=data)
+    to write (a duplicate key) is refused as a full parse refuses it. `known` is the
+    reader of a read before the lock: used when it holds exactly these bytes."""
+    if known is not None and known.holds(data):
+        reader, reader.data = known, data  # a part it lacks is built from these bytes
+    else:
+        reader = cache.Reader(path, lambda d: build(path, d, derived), data=data)
     meta, pieces = reader.get("meta"), reader.get("pieces")
     text, encoding = store.load_text(data, path)
     chars = array("q", pieces["chars"])

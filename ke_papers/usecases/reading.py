@@ -76,7 +76,9 @@ def editing(path: Path, write: bool = True) -> Iterator[Library]:
     """The library at `path` to change; written back when the block ends without error."""
     from ke_papers import library  # reads never need the edit model or the store
 
-    with library.edit(path, write, DERIVED) as lib:
+    read = [c for key, c in (_OPEN or {}).items() if key[0] == path]
+    known = read[-1].reader if read else None  # what this command read of it, if anything
+    with library.edit(path, write, DERIVED, known) as lib:
         yield lib
 
 
