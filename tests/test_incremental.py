@@ -4,6 +4,7 @@ exactly what a read without the cache says (KE_PAPERS_NO_CACHE=1)."""
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from conftest import DATA_BIB
 
 from ke_papers import cache, parts, store
 from ke_papers.catalog import Catalog
-from ke_papers.errors import KePapersError
+from ke_papers.errors import EncodingNote, KePapersError
 from ke_papers.usecases.reading import DERIVED
 
 EXTRA = r"""
@@ -159,7 +160,9 @@ def test_one_changed_block_reads_as_without_the_cache(run, base: Path, monkeypat
 def built(bib: Path) -> dict[str, object] | None:
     """Every part the parse cache keeps for the file, as plain values (None: unreadable)."""
     try:
-        catalog = Catalog.open(bib, DERIVED)
+        with warnings.catch_warnings():  # the note on a file's encoding is the CLI's to show
+            warnings.simplefilter("ignore", EncodingNote)
+            catalog = Catalog.open(bib, DERIVED)
     except KePapersError:
         return None
     parts = {name: catalog.part(name) for name in ("meta", "index", *DERIVED)}
