@@ -166,5 +166,6 @@ def edit(
     def load(target: Path) -> store.Document:
         return parts.document(target, files.read_bytes(target), derived or {}, known)
 
-    with store.transaction(path, write=write, load=load) as change:
+    # A big list's stand-ins live as long as the edit: the collector would walk them in vain.
+    with parts.collector_paused(), store.transaction(path, write=write, load=load) as change:
         yield Library(change.papers, change.doc.ids)

@@ -107,11 +107,14 @@ def build(path: Path, data: bytes, derived: Derived) -> dict[str, Any]:
     did before); otherwise the whole file decides its encoding again."""
     pieces = blocks.cut(data)
     old = _Old.load(path, derived)
-    with _collector_paused():
+    with collector_paused():
         if old is not None and old.parts["meta"]["encoding"] == "utf-8":
             with contextlib.suppress(UnicodeDecodeError):
                 return _build(path, data, derived, "utf-8", pieces, old)
-        return _build(path, data, derived, store.encoding_of(data, path), pieces, old)
+        encoding = store.encoding_of(data, path)
+        if old is not None and old.parts["meta"]["encoding"] != encoding:
+            old = None  # every piece reads differently now
+        return _build(path, data, derived, encoding, pieces, old)
 
 
 def _build(
@@ -620,8 +623,9 @@ class _Standin(Paper):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or "_from" not in self.__dict__:
             raise AttributeError(name)
-        source, table = self.__dict__.pop("_from")
-        real = source.parse(self, table)
+        source, table = self.__dict__["_from"]
+        real = source.parse(self, table)  # an error here stays the answer to every read
+        del self.__dict__["_from"]
         for attribute, value in real.__dict__.items():
             self.__dict__.setdefault(attribute, value)
         return getattr(self, name)
@@ -667,7 +671,7 @@ def document(
     chars = array("q", pieces["chars"])
     if meta["duplicate_keys"] or encoding != meta["encoding"] or sum(chars) != len(text):
         return store.parse(text, path, encoding=encoding)  # its error, or what it reads
-    with _collector_paused():
+    with collector_paused():
         doc = _document(path, text, encoding, meta, pieces, chars)
     if not _in_place(doc):  # the cache does not describe these bytes
         return store.parse(text, path, encoding=encoding)
@@ -722,16 +726,14 @@ def _document(
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Building objects by the hundred thousand, none of them garbage: the cycle
-    collector would only walk them over and over, then and after (they are frozen out
-    of its sight once built)."""
+    collector would only walk them over and over."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
 

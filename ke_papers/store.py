@@ -158,6 +158,8 @@ def _comment_lines(text: str) -> list[tuple[int, int]]:
 
     BibTeX has no comments inside an entry, but people write them; bibtexparser would
     read one as part of the next field's name. A `%` inside a value is the value's.
+    Inside a `"..."` value braces do not count, as bibtexparser reads it (and `{"}` is a
+    quote character, not the value's end).
     """
     if "%" not in text:
         return []
@@ -166,6 +168,10 @@ def _comment_lines(text: str) -> list[tuple[int, int]]:
     for m in _TOKEN.finditer(text):
         token = m[0]
         if m.start() < skip or token[0] == "\\":
+            continue
+        if quoted and token != '"':
+            continue
+        if quoted and text[m.start() - 1 : m.start()] == "{" and text[m.end() : m.end() + 1] == "}":
             continue
         if m[2] is not None:
             if depth == 0 and m[2] == "{":

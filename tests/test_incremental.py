@@ -316,3 +316,39 @@ def test_a_write_checks_the_cache_places_each_entry_where_it_stands(
     monkeypatch.setenv(cache.ENV_DISABLE, "1")
     run("--bib", str(plain), "edit", "meng2022mass", "--set", "note=Checked")
     assert base.read_bytes() == plain.read_bytes()
+
+
+QUOTED = (
+    '@article{quoted2020brace, title = "A { Brace in Quotes", year = {2020}}\n\n'
+    "@article{after2021comment,\n  title = {After It},\n  % a comment line\n  year = {2021}\n}\n"
+)
+MIXED = "@misc{one2020muller, title = {M\xc3\xbcller}, year = {2020}}\n\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # A `{` inside quotes does not count, piece by piece or in the whole file.
+        (QUOTED.encode(), QUOTED.replace("{2021}", "{2022}").encode()),
+        # The file's encoding changes: every piece reads differently, reused or not.
+        (
+            MIXED.encode("latin-1") + b"@misc{two2021cafe, title = {Caf\xe9}, year = {2021}}\n",
+            MIXED.encode("latin-1") + b"@misc{two2021cafe, title = {Cafe}, year = {2021}}\n",
+        ),
+        (
+            MIXED.encode("latin-1") + b"@misc{two2021cafe, title = {Cafe}, year = {2021}}\n",
+            MIXED.encode("latin-1") + b"@misc{two2021cafe, title = {Caf\xe9}, year = {2021}}\n",
+        ),
+    ],
+    ids=["quoted brace", "cp1252 to UTF-8", "UTF-8 to cp1252"],
+)
+def test_changes_that_reach_beyond_their_piece(run, tmp_path: Path, monkeypatch, before, after):
+    bib = tmp_path / "papers.bib"
+    bib.write_bytes(DATA_BIB.read_bytes() + b"\n" + before)
+    outputs(run, bib)
+    bib.write_bytes(DATA_BIB.read_bytes() + b"\n" + after)
+    cached = outputs(run, bib)
+    monkeypatch.setenv(cache.ENV_DISABLE, "1")
+    assert cached == outputs(run, bib)
+    shown = run("--bib", str(bib), "list", "--json", code=None).stdout
+    assert '"year": 2022' in shown or "Caf" in shown
