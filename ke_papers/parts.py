@@ -62,6 +62,19 @@ class _Run:
     each: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in PER_PIECE})
 
 
+@dataclass(frozen=True)
+class _Input:
+    """The file a build reads: its path, bytes, encoding and pieces."""
+
+    path: Path
+    data: bytes
+    encoding: str
+    pieces: blocks.Pieces
+
+    def texts(self, indices: list[int]) -> list[str]:
+        return [self.data[slice(*self.pieces.span(i))].decode(self.encoding) for i in indices]
+
+
 class _Old:
     """The last build's parts, and where each of its pieces' papers stand."""
 
@@ -126,7 +139,7 @@ def _build(
     old: _Old | None,
 ) -> dict[str, Any]:
     try:
-        runs, defined = _runs(path, data, encoding, pieces, old, derived)
+        runs, defined = _runs(_Input(path, data, encoding, pieces), old, derived)
     except BibError:
         # The error a reader sees is the whole file's: same message, same line.
         text = store.load_text(data)[0]
@@ -141,14 +154,10 @@ def _build(
 
 
 def _runs(
-    path: Path,
-    data: bytes,
-    encoding: str,
-    pieces: blocks.Pieces,
-    old: _Old | None,
-    derived: Derived,
+    src: _Input, old: _Old | None, derived: Derived
 ) -> tuple[list[_Run], list[tuple[int, str]]]:
     """The file as runs of reused and parsed pieces, and the @strings it defines."""
+    pieces = src.pieces
     where = old.where() if old else {}
     table: dict[str, str] = {}
     runs: list[_Run] = []
@@ -164,21 +173,19 @@ def _runs(
             return
         meant.clear()
         if len(pending) >= BATCH and not eager:
-            eager.append(not _reads_others(data))
+            eager.append(not _reads_others(src.data))
         if len(pending) < BATCH or not eager[0]:
-            table = _parse(path, data, encoding, pieces, pending, table, runs, defined)
+            table = _parse(src, pending, table, runs, defined)
         elif len(pending) >= PARALLEL_AT and _may_fork():
             half = len(pending) // 2
-            receive = _elsewhere(path, data, encoding, pieces, pending[half:], table, derived)
+            receive = _elsewhere(src, pending[half:], table, derived)
             try:
-                first, table = _batches(
-                    path, data, encoding, pieces, pending[:half], table, defined, derived
-                )
+                first, table = _batches(src, pending[:half], table, defined, derived)
             finally:
                 rest = receive()  # the child is waited for, whatever happened here
             runs.append(_Run(batches=first + rest))
         else:
-            done, table = _batches(path, data, encoding, pieces, pending, table, defined, derived)
+            done, table = _batches(src, pending, table, defined, derived)
             runs.append(_Run(batches=done))
         pending.clear()
 
@@ -207,10 +214,7 @@ def _runs(
 
 
 def _parse(
-    path: Path,
-    data: bytes,
-    encoding: str,
-    pieces: blocks.Pieces,
+    src: _Input,
     indices: list[int],
     table: dict[str, str],
     runs: list[_Run],
@@ -218,10 +222,16 @@ def _parse(
 ) -> dict[str, str]:
     """Parse consecutive pieces in one go; their papers join the runs. Returns the
     @strings defined after them."""
-    texts = [data[slice(*pieces.span(i))].decode(encoding) for i in indices]
+    pieces = src.pieces
+    texts = src.texts(indices)
     starts = [0, *accumulate(map(len, texts))]
     doc = store.parse(
-        "".join(texts), path, encoding=encoding, duplicates_ok=True, strings=table, resolve=False
+        "".join(texts),
+        src.path,
+        encoding=src.encoding,
+        duplicates_ok=True,
+        strings=table,
+        resolve=False,
     )
     first = pieces.line(indices[0])
     by_piece: list[list[Paper]] = [[] for _ in indices]
@@ -279,10 +289,7 @@ def _may_fork() -> bool:
 
 
 def _batches(
-    path: Path,
-    data: bytes,
-    encoding: str,
-    pieces: blocks.Pieces,
+    src: _Input,
     indices: list[int],
     table: dict[str, str],
     defined: list[tuple[int, str]],
@@ -293,7 +300,7 @@ def _batches(
     done = []
     for k in range(0, len(indices), BATCH):
         runs: list[_Run] = []
-        table = _parse(path, data, encoding, pieces, indices[k : k + BATCH], table, runs, defined)
+        table = _parse(src, indices[k : k + BATCH], table, runs, defined)
         done.append(_batch(runs[0], derived))
     return done, table
 
@@ -307,13 +314,7 @@ def _batch(run: _Run, derived: Derived) -> dict[str, Any]:
 
 
 def _elsewhere(
-    path: Path,
-    data: bytes,
-    encoding: str,
-    pieces: blocks.Pieces,
-    indices: list[int],
-    table: dict[str, str],
-    derived: Derived,
+    src: _Input, indices: list[int], table: dict[str, str], derived: Derived
 ) -> Callable[[], list[dict[str, Any]]]:
     """Parse pieces and derive their columns in a child process; the result, read later,
     is their batches of columns (a BibError if they do not parse)."""
@@ -323,7 +324,7 @@ def _elsewhere(
         status = 0
         try:
             os.close(read)
-            done = _batches(path, data, encoding, pieces, indices, table, [], derived)[0]
+            done = _batches(src, indices, table, [], derived)[0]
             payload = marshal.dumps(
                 [
                     {k: v.tobytes() if isinstance(v, array) else v for k, v in c.items()}
@@ -345,7 +346,7 @@ def _elsewhere(
         os.waitpid(pid, 0)
         done = marshal.loads(payload) if payload else None
         if done is None:
-            raise BibError(path, None, "cannot parse this file")
+            raise BibError(src.path, None, "cannot parse this file")
         for columns in done:
             for key in ("ends", *(f"{k}:{f}" for k in ("starts", "lengths") for f in FIELDS)):
                 kind = "q" if key == "ends" or key.startswith("starts") else "l"

@@ -169,15 +169,21 @@ def built(bib: Path) -> dict[str, object] | None:
     return {**parts, "records": bytes(catalog.part("records"))}
 
 
-def test_only_changed_pieces_are_parsed(run, base: Path, monkeypatch):
-    parsed: list[str] = []
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of every parse, recorded."""
+    texts: list[str] = []
     real = store.parse
 
     def recording(text: str, *args, **kwargs):
-        parsed.append(text)
+        texts.append(text)
         return real(text, *args, **kwargs)
 
     monkeypatch.setattr(store, "parse", recording)
+    return texts
+
+
+def test_only_changed_pieces_are_parsed(run, base: Path, parsed: list[str]):
     run("--bib", str(base), "list", "--json")
     parsed.clear()
     base.write_text(CHANGES["edited"](base.read_text(encoding="utf-8")), encoding="utf-8")
@@ -222,16 +228,9 @@ def test_writes_after_a_change_write_what_a_full_parse_writes(
     assert re.search(r"note += \{Edited by hand\}", base.read_text(encoding="utf-8"))
 
 
-def test_a_write_parses_only_the_entries_it_changes(run, base: Path, monkeypatch):
+def test_a_write_parses_only_the_entries_it_changes(run, base: Path, parsed: list[str]):
     run("--bib", str(base), "list", "--json")
-    parsed: list[str] = []
-    real = store.parse
-
-    def recording(text: str, *args, **kwargs):
-        parsed.append(text)
-        return real(text, *args, **kwargs)
-
-    monkeypatch.setattr(store, "parse", recording)
+    parsed.clear()
     run("--bib", str(base), "edit", "meng2022mass", "--set", "note=Edited by hand")
     heads = [m[0] for t in parsed for m in re.finditer(r"^@(?!string)\w+\{[^,]*", t, re.M)]
     # The entry read to change it, and the new text checked before it is written.
@@ -264,7 +263,7 @@ def test_a_first_read_split_between_two_processes_reads_the_same(
     real = parts._elsewhere
 
     def spied(*args, **kwargs):
-        forks.append(len(args[4]))
+        forks.append(len(args[1]))  # the pieces it takes
         return real(*args, **kwargs)
 
     monkeypatch.setattr(parts, "PARALLEL_AT", 8)
