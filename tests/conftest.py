@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -103,3 +105,18 @@ def arxiv_server(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("KE_PAPERS_ARXIV_TIMEOUT", "1")
     yield server
     server.stop()
+
+
+def recorded(
+    monkeypatch: pytest.MonkeyPatch, owner: object, name: str, keep: Callable[..., Any]
+) -> list[Any]:
+    """Every call of `owner.name` goes through as before; `keep(*args)` of each is recorded."""
+    seen: list[Any] = []
+    real = getattr(owner, name)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(keep(*args, **kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return seen

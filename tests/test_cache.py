@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import DATA_BIB
+from conftest import DATA_BIB, recorded
 
 from ke_papers import cache, parts, store
 from ke_papers.usecases.reading import open_catalog
@@ -16,29 +16,15 @@ from ke_papers.usecases.reading import open_catalog
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every real parse of a bib file, recorded."""
-    seen: list[Path] = []
-    real = store.parse
-
-    def counting(text: str, path="papers.bib", *args, **kwargs):
-        seen.append(Path(path))
-        return real(text, path, *args, **kwargs)
-
-    monkeypatch.setattr(store, "parse", counting)
-    return seen
+    return recorded(
+        monkeypatch, store, "parse", lambda text, path="papers.bib", *_, **__: Path(path)
+    )
 
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every build of the parse cache's parts (a parse of the changed pieces, or none)."""
-    seen: list[Path] = []
-    real = parts.build
-
-    def counting(path: Path, *args, **kwargs):
-        seen.append(path)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(parts, "build", counting)
-    return seen
+    return recorded(monkeypatch, parts, "build", lambda path, *_, **__: path)
 
 
 def titles(bib: Path) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DATA_BIB
+from conftest import DATA_BIB, recorded
 
 from ke_papers import cache, parts, store
 from ke_papers.catalog import Catalog
@@ -172,15 +172,7 @@ def built(bib: Path) -> dict[str, object] | None:
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The text of every parse, recorded."""
-    texts: list[str] = []
-    real = store.parse
-
-    def recording(text: str, *args, **kwargs):
-        texts.append(text)
-        return real(text, *args, **kwargs)
-
-    monkeypatch.setattr(store, "parse", recording)
-    return texts
+    return recorded(monkeypatch, store, "parse", lambda text, *_, **__: text)
 
 
 def test_only_changed_pieces_are_parsed(run, base: Path, parsed: list[str]):
@@ -259,16 +251,10 @@ def test_a_first_read_split_between_two_processes_reads_the_same(
         return built(bib), None
 
     alone = read()
-    forks: list[int] = []
-    real = parts._elsewhere
-
-    def spied(*args, **kwargs):
-        forks.append(len(args[1]))  # the pieces it takes
-        return real(*args, **kwargs)
-
     monkeypatch.setattr(parts, "PARALLEL_AT", 8)
     monkeypatch.setattr(parts, "BATCH", 3)  # batches of three, in both processes
-    monkeypatch.setattr(parts, "_elsewhere", spied)
+    # How many pieces each second process takes.
+    forks = recorded(monkeypatch, parts, "_elsewhere", lambda src, pieces, *_: len(pieces))
     # Idle threads other tests left behind (local servers) hold no lock the child needs.
     monkeypatch.setattr(parts, "_may_fork", lambda: True)
     assert read() == alone
