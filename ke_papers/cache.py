@@ -1,7 +1,7 @@
 """A parse cache: what reading a bib file produces, kept in the platformdirs cache folder.
 
 A cached build is keyed by the bib file's resolved path and trusted only while the
-file's size, modification time and content hash (BLAKE2b) are all unchanged; every
+file's size, modification time and content hash (SHA-256) are all unchanged; every
 part carries that stamp. The file stays the one source of truth: the cache only
 mirrors it, is safe to delete, and a corrupt or foreign cache file is ignored and
 rebuilt. Parts are stored apart so that a command loads only what it needs: `marshal`
@@ -18,14 +18,15 @@ import mmap
 import os
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
-VERSION = 10
+VERSION = 11
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as raw bytes and memory-mapped rather than unmarshalled.
 BLOB = "records"
@@ -41,11 +42,37 @@ def cache_file(path: Path, part: str) -> Path:
     return config.cache_dir() / "parsed" / f"{name}.{part}"
 
 
-def _stamp(path: Path, data: bytes) -> tuple[Any, ...]:
-    """What a part is trusted for: the file's path, size, mtime and content hash."""
-    digest = hashlib.blake2b(data, digest_size=20).digest()
-    st = path.stat()
+def _stamp(path: Path, data: bytes | None = None) -> tuple[Any, ...]:
+    """What a part is trusted for: the file's path, size, mtime and content hash (of
+    `data`, else of the file as read now, a piece at a time)."""
+    if data is None:
+        digest, st = files.digest(path)
+    else:
+        digest, st = hashlib.sha256(data).digest(), path.stat()
     return (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns, digest.hex())
+
+
+#: Big parts are checked and written this much at a time.
+STEP = 8 << 20
+
+
+def _steps(buffers: Iterable[bytes | memoryview]) -> Iterator[memoryview]:
+    """The buffers a step at a time. After each step of a memory-mapped part its pages are
+    let go (the page cache keeps them): checking or copying a big part never holds it."""
+    for buffer in buffers:
+        view = memoryview(buffer)
+        mapped = view.obj
+        for at in range(0, len(view), STEP):
+            yield view[at : at + STEP]
+            if isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+                mapped.madvise(mmap.MADV_DONTNEED)
+
+
+def _crc(buffers: Iterable[bytes | memoryview]) -> int:
+    crc = 0
+    for step in _steps(buffers):
+        crc = zlib.crc32(step, crc)
+    return crc
 
 
 def enabled() -> bool:
@@ -97,7 +124,7 @@ def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
                 payload: Any = memoryview(mapped)[8 + size :]
             else:
                 payload = fh.read()
-        if len(payload) != length or zlib.crc32(payload) != crc:
+        if len(payload) != length or _crc([payload]) != crc:
             raise _Miss
         return payload if part == BLOB else marshal.loads(payload)
     except _Miss:
@@ -106,39 +133,41 @@ def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
         raise _Miss from None
 
 
-def _dump(stamp: tuple[Any, ...], part: str, value: Any) -> list[bytes | memoryview]:
+def _dump(stamp: tuple[Any, ...], part: str, value: Any) -> Iterator[bytes | memoryview]:
     """A part as the buffers to write; the records part may be given as buffers itself."""
     if part != BLOB:
         payload: list[bytes | memoryview] = [marshal.dumps(value)]
     else:
         payload = [value] if isinstance(value, (bytes, memoryview)) else list(value)
-    crc = 0
-    for buffer in payload:
-        crc = zlib.crc32(buffer, crc)
     length = sum(len(buffer) for buffer in payload)
-    head = marshal.dumps((stamp, length, crc))
-    return [struct.pack("<Q", len(head)) + head, *payload]
+    head = marshal.dumps((stamp, length, _crc(payload)))
+    return chain([struct.pack("<Q", len(head)) + head], _steps(payload))
 
 
 class Reader:
     """The cached parts of one file's content, each loaded when first asked for.
 
     On any miss the file is read and everything built once (`build(data)`), every part
-    written, and the parts served from memory for the rest of the process. Given `data`
+    written, and the parts served from memory for the rest of the process. A part named
+    in `derive` is made on its own when first asked for (`derive[part](reader)`). Given `data`
     (bytes read under a write's lock), the parts are those of exactly these bytes.
     """
 
     def __init__(
-        self, path: Path, build: Callable[[bytes], dict[str, Any]], data: bytes | None = None
+        self,
+        path: Path,
+        build: Callable[[bytes], dict[str, Any]],
+        data: bytes | None = None,
+        derive: Mapping[str, Callable[[Reader], Any]] | None = None,
     ) -> None:
         self.path = path
         self.build = build
+        self.derive = derive or {}
         self.data = data
         self.stamp: tuple[Any, ...] | None = None
         self.parts: dict[str, Any] = {}
         if enabled():
-            self.data = files.read_bytes(path) if data is None else data
-            self.stamp = _stamp(path, self.data)
+            self.stamp = _stamp(path, data)
 
     def holds(self, data: bytes) -> bool:
         """Whether this reader's parts are those of exactly these bytes (a write's, read
@@ -154,7 +183,12 @@ class Reader:
                         self.data = None  # the cache holds these bytes: no build needs them
                     self.parts[part] = _load(target, self.stamp, part)
                     return self.parts[part]
-            self._build()
+            if part in self.derive:
+                self.parts[part] = value = self.derive[part](self)
+                if self.stamp is not None:
+                    files.write_quietly(cache_file(self.path, part), _dump(self.stamp, part, value))
+            else:
+                self._build()
         return self.parts[part]
 
     def _build(self) -> None:

@@ -78,14 +78,23 @@ class _Chosen(_View):
 
 def _reader(path: Path, derived: Derived) -> cache.Reader:
     """The parse cache of a file; a miss builds every part, reusing the last build's
-    parts for the pieces of the file it has seen (`parts.build`)."""
+    parts for the pieces of the file it has seen (`parts.build`). A derived part is made
+    when first asked for, from its own last version (`parts.derive`)."""
 
     def build(data: bytes) -> dict[str, Any]:
         from ke_papers import parts  # only a cache miss parses
 
-        return parts.build(path, data, derived)
+        return parts.build(path, data)
 
-    return cache.Reader(path, build)
+    def deriving(name: str) -> Callable[[cache.Reader], Any]:
+        def derive(reader: cache.Reader) -> Any:
+            from ke_papers import parts
+
+            return parts.derive(reader, name, derived[name])
+
+        return derive
+
+    return cache.Reader(path, build, derive={name: deriving(name) for name in derived})
 
 
 class Catalog:
@@ -168,7 +177,7 @@ class Catalog:
 
     def column(self, name: str, positions: Sequence[int] | None = None) -> list[Any]:
         """A per-paper part (a `derived` one or a meta column), for the chosen positions."""
-        values = self.meta[name] if name in self.meta else self.part(name)
+        values = self.meta[name] if name in self.meta else self.part(name)["values"]
         return list(values) if positions is None else [values[i] for i in positions]
 
 

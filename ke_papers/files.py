@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -37,6 +37,18 @@ def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
     """
     with _regular(path, limit) as fh:
         return fh.read(limit + 1)[:limit]
+
+
+def digest(path: Path, limit: int = MAX_READ) -> tuple[bytes, os.stat_result]:
+    """The SHA-256 of a regular file's bytes and its status, read a MiB at a time: a
+    cache can check a big file without holding it."""
+    import hashlib
+
+    with _regular(path, limit) as fh:
+        sha = hashlib.sha256()
+        while chunk := fh.read(1 << 20):
+            sha.update(chunk)
+        return sha.digest(), os.fstat(fh.fileno())
 
 
 @contextlib.contextmanager
@@ -88,7 +100,7 @@ def _new_file_mode() -> int:
 
 
 def write_atomic(
-    path: Path, data: str | bytes | Sequence[bytes | memoryview], durable: bool = True
+    path: Path, data: str | bytes | Iterable[bytes | memoryview], durable: bool = True
 ) -> None:
     """Replace `path` with `data` (text, bytes, or buffers written one after another) so
     that a crash leaves either the old or the new file. `durable=False` (for caches,
@@ -188,7 +200,7 @@ def _check_replaceable(path: Path, old: os.stat_result) -> None:
         )
 
 
-def write_quietly(path: Path, data: bytes | Sequence[bytes | memoryview]) -> bool:
+def write_quietly(path: Path, data: bytes | Iterable[bytes | memoryview]) -> bool:
     """For caches: write atomically, creating the folder; False (no error) when it cannot."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ke_papers import cache, files, keys, parts, store, taxonomy
-from ke_papers.catalog import Derived, suggest_key
+from ke_papers.catalog import suggest_key
 from ke_papers.errors import KePapersError, NotFound
 from ke_papers.identity import KINDS, Duplicates, Keys, Match
 from ke_papers.model import Paper
@@ -152,7 +152,6 @@ class Library:
 def edit(
     path: Path,
     write: bool = True,
-    derived: Derived | None = None,
     known: cache.Reader | None = None,
 ) -> Iterator[Library]:
     """A library to change, written back (checked, atomically, under the lock) if all went well.
@@ -164,7 +163,7 @@ def edit(
     """
 
     def load(target: Path) -> store.Document:
-        return parts.document(target, files.read_bytes(target), derived or {}, known)
+        return parts.document(target, files.read_bytes(target), known)
 
     # A big list's stand-ins live as long as the edit: the collector would walk them in vain.
     with parts.collector_paused(), store.transaction(path, write=write, load=load) as change:

@@ -32,7 +32,7 @@ from ke_papers.latex import fold
 from ke_papers.model import Paper
 
 if TYPE_CHECKING:
-    from ke_papers.catalog import Derived
+    from collections.abc import Sequence
 
 #: Per-paper lists of the `meta` part (and `lines`, which is not the pieces' own).
 LISTS = ("keys", "years", "taxonomy", "folded_taxonomy", "arxiv", "doi", "title")
@@ -92,8 +92,8 @@ class _Old:
         self.lengths = {f: array("l", index["lengths"][f]) for f in FIELDS}
 
     @classmethod
-    def load(cls, path: Path, derived: Derived) -> _Old | None:
-        parts = cache.previous(path, ["pieces", "meta", "records", "index", *derived])
+    def load(cls, path: Path) -> _Old | None:
+        parts = cache.previous(path, ["pieces", "meta", "records", "index"])
         try:
             return None if parts is None else cls(parts)
         except (KeyError, TypeError, ValueError):  # another shape: build afresh
@@ -113,33 +113,32 @@ class _Old:
         return starts[a], starts[b] - 1 if b < len(starts) else len(self.parts["index"]["text"][f])
 
 
-def build(path: Path, data: bytes, derived: Derived) -> dict[str, Any]:
+def build(path: Path, data: bytes) -> dict[str, Any]:
     """Every part of the parse cache for these bytes, reusing the last build where it can.
 
     A file that was UTF-8 stays so if every piece parsed now decodes as UTF-8 (the others
     did before); otherwise the whole file decides its encoding again."""
     pieces = blocks.cut(data)
-    old = _Old.load(path, derived)
+    old = _Old.load(path)
     with collector_paused():
         if old is not None and old.parts["meta"]["encoding"] == "utf-8":
             with contextlib.suppress(UnicodeDecodeError):
-                return _build(path, data, derived, "utf-8", pieces, old)
+                return _build(path, data, "utf-8", pieces, old)
         encoding = store.encoding_of(data, path)
         if old is not None and old.parts["meta"]["encoding"] != encoding:
             old = None  # every piece reads differently now
-        return _build(path, data, derived, encoding, pieces, old)
+        return _build(path, data, encoding, pieces, old)
 
 
 def _build(
     path: Path,
     data: bytes,
-    derived: Derived,
     encoding: str,
     pieces: blocks.Pieces,
     old: _Old | None,
 ) -> dict[str, Any]:
     try:
-        runs, defined = _runs(_Input(path, data, encoding, pieces), old, derived)
+        runs, defined = _runs(_Input(path, data, encoding, pieces), old)
     except BibError:
         # The error a reader sees is the whole file's: same message, same line.
         text = store.load_text(data)[0]
@@ -147,15 +146,13 @@ def _build(
         whole = _Run(papers=doc.papers)
         runs, defined, pieces, old = [whole], doc.defined, blocks.cut(b""), None
     _resolve(runs, old)
-    parts = _assemble(runs, old, derived, pieces)
+    parts = _assemble(runs, old, pieces)
     parts["meta"]["duplicate_keys"] = _duplicates(parts["meta"], defined)
     parts["meta"]["encoding"] = encoding
     return parts
 
 
-def _runs(
-    src: _Input, old: _Old | None, derived: Derived
-) -> tuple[list[_Run], list[tuple[int, str]]]:
+def _runs(src: _Input, old: _Old | None) -> tuple[list[_Run], list[tuple[int, str]]]:
     """The file as runs of reused and parsed pieces, and the @strings it defines."""
     pieces = src.pieces
     where = old.where() if old else {}
@@ -178,14 +175,14 @@ def _runs(
             table = _parse(src, pending, table, runs, defined)
         elif len(pending) >= PARALLEL_AT and _may_fork():
             half = len(pending) // 2
-            receive = _elsewhere(src, pending[half:], table, derived)
+            receive = _elsewhere(src, pending[half:], table)
             try:
-                first, table = _batches(src, pending[:half], table, defined, derived)
+                first, table = _batches(src, pending[:half], table, defined)
             finally:
                 rest = receive()  # the child is waited for, whatever happened here
             runs.append(_Run(batches=first + rest))
         else:
-            done, table = _batches(src, pending, table, defined, derived)
+            done, table = _batches(src, pending, table, defined)
             runs.append(_Run(batches=done))
         pending.clear()
 
@@ -293,7 +290,6 @@ def _batches(
     indices: list[int],
     table: dict[str, str],
     defined: list[tuple[int, str]],
-    derived: Derived,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Parse pieces a batch at a time, each batch's papers turned into columns at once
     (memory holds the columns, not the papers). Returns them and the @strings after."""
@@ -301,20 +297,20 @@ def _batches(
     for k in range(0, len(indices), BATCH):
         runs: list[_Run] = []
         table = _parse(src, indices[k : k + BATCH], table, runs, defined)
-        done.append(_batch(runs[0], derived))
+        done.append(_batch(runs[0]))
     return done, table
 
 
-def _batch(run: _Run, derived: Derived) -> dict[str, Any]:
+def _batch(run: _Run) -> dict[str, Any]:
     """The columns of a run of parsed pieces, with the pieces' own values under "each"."""
-    columns = _new_columns(run.papers, derived)
+    columns = _new_columns(run.papers)
     columns["lines"] = [p.line or 0 for p in run.papers]
     columns["each"] = run.each
     return columns
 
 
 def _elsewhere(
-    src: _Input, indices: list[int], table: dict[str, str], derived: Derived
+    src: _Input, indices: list[int], table: dict[str, str]
 ) -> Callable[[], list[dict[str, Any]]]:
     """Parse pieces and derive their columns in a child process; the result, read later,
     is their batches of columns (a BibError if they do not parse)."""
@@ -324,7 +320,7 @@ def _elsewhere(
         status = 0
         try:
             os.close(read)
-            done = _batches(src, indices, table, [], derived)[0]
+            done = _batches(src, indices, table, [])[0]
             payload = marshal.dumps(
                 [
                     {k: v.tobytes() if isinstance(v, array) else v for k, v in c.items()}
@@ -416,7 +412,7 @@ def _old_paper(old: _Old, i: int) -> Paper:
     return Paper.from_record(record)
 
 
-def _new_columns(papers: list[Paper], derived: Derived) -> dict[str, Any]:
+def _new_columns(papers: list[Paper]) -> dict[str, Any]:
     """The per-paper columns of papers parsed now."""
     ids = [identity.Keys.of(p) for p in papers]
     values = [search.field_values(p) for p in papers]
@@ -441,7 +437,6 @@ def _new_columns(papers: list[Paper], derived: Derived) -> dict[str, Any]:
         columns["starts:" + f] = search.value_starts(column)
         columns["lengths:" + f] = array("l", map(search.token_count, column))
     columns["counted"] = dict(counted)
-    columns.update((name, list(make(papers))) for name, make in derived.items())
     return columns
 
 
@@ -450,9 +445,7 @@ def _moved(numbers: Iterable[int], by: int) -> Iterator[int]:
     return map(operator.add, numbers, repeat(by))
 
 
-def _old_columns(
-    old: _Old, a: int, b: int, derived: Derived, shift: int, bases: dict[str, int]
-) -> dict[str, Any]:
+def _old_columns(old: _Old, a: int, b: int, shift: int, bases: dict[str, int]) -> dict[str, Any]:
     """The per-paper columns of the last build's papers a..b, as slices of its parts;
     lines moved by `shift`, positions in the index texts moved to `bases`."""
     meta, offsets = old.parts["meta"], old.offsets
@@ -466,7 +459,6 @@ def _old_columns(
         columns["text:" + f] = old.span(f, a, b)  # sliced when the field is joined
         columns["starts:" + f] = array("q", _moved(old.starts[f][a:b], move))
         columns["lengths:" + f] = old.lengths[f][a:b]
-    columns.update((name, old.parts[name][a:b]) for name in derived)
     return columns
 
 
@@ -537,9 +529,7 @@ def _count(counts: Counter[str], text: str, size: int = 1 << 20, sign: int = 1) 
         start = end + 1
 
 
-def _assemble(
-    runs: list[_Run], old: _Old | None, derived: Derived, pieces: blocks.Pieces
-) -> dict[str, Any]:
+def _assemble(runs: list[_Run], old: _Old | None, pieces: blocks.Pieces) -> dict[str, Any]:
     """The parts of the new file, run by run: slices of the old parts, columns of the new."""
     meta: dict[str, Any] = {name: [] for name in (*LISTS, "lines")}
     code, records, offsets = bytearray(), [], array("q", [0])
@@ -547,7 +537,6 @@ def _assemble(
     starts = {f: array("q") for f in FIELDS}
     lengths = {f: array("l") for f in FIELDS}
     bases = dict.fromkeys(FIELDS, 0)
-    others: dict[str, list[Any]] = {name: [] for name in derived}
     vocabulary = _Vocabulary(old)
     each: dict[str, Any] = {k: array(_ARRAYS[k]) if k in _ARRAYS else [] for k in PER_PIECE}
 
@@ -564,8 +553,6 @@ def _assemble(
             starts[f] += columns["starts:" + f]
             bases[f] += (len(text) if isinstance(text, str) else text[1] - text[0]) + 1
             lengths[f] += columns["lengths:" + f]
-        for name in derived:
-            others[name] += columns[name]
 
     for run in runs:
         if run.old is not None and old is not None:
@@ -576,10 +563,10 @@ def _assemble(
             a, b = _papers_of(run, old)
             if a < b:
                 vocabulary.kept.append((a, b))
-                columns = _old_columns(old, a, b, derived, run.shift, bases)
+                columns = _old_columns(old, a, b, run.shift, bases)
                 take(columns, old.offsets[a])
             continue
-        for columns in run.batches if run.batches is not None else [_batch(run, derived)]:
+        for columns in run.batches if run.batches is not None else [_batch(run)]:
             for k in PER_PIECE:
                 each[k] += (
                     array(_ARRAYS[k], columns["each"][k]) if k in _ARRAYS else columns["each"][k]
@@ -613,8 +600,66 @@ def _assemble(
         "meta": meta,
         "records": records,  # buffers: the cache writes them one after another
         "index": search.Index.assemble(joined, starts, lengths, words),
-        **others,
     }
+
+
+#: What a derived part keeps of the pieces it was made from, to reuse their values.
+_MADE_FROM = ("digests", "uses", "volatile", "counts")
+
+
+def derive(reader: cache.Reader, name: str, make: Callable[[Sequence[Paper]], list[Any]]) -> Any:
+    """A part the layers above derive from the papers, one value per paper (`values`).
+
+    It keeps what it knew of the pieces it was made from: its next version, built for a
+    changed file when first asked for, reuses the values of every piece that reads the
+    same now (same bytes, same macros, no crossref) and makes the others' from their
+    records. A command that never asks for it never pays for it."""
+    pieces, meta = reader.get("pieces"), reader.get("meta")
+    offsets = array("q", meta["offsets"])
+    counts, volatile = array("l", pieces["counts"]), pieces["volatile"]
+    values: list[Any] = []
+    todo: list[int] = []
+    if sum(counts) == len(offsets) - 1:
+        last = cache.previous(reader.path, [name])
+        known = _known_values(last[name], meta["encoding"]) if last else {}
+        digests, uses, size = pieces["digests"], pieces["uses"], blocks.DIGEST_SIZE
+        for i, n in enumerate(counts):
+            hit = None if volatile[i] else known.get((digests[i * size : (i + 1) * size], uses[i]))
+            if hit is None or len(hit) != n:
+                todo += range(len(values), len(values) + n)
+                hit = [None] * n
+            values += hit
+    else:  # the file was parsed whole: no piece stands for its papers
+        todo, values = list(range(len(offsets) - 1)), [None] * (len(offsets) - 1)
+    records, lines = reader.get("records"), meta["lines"]
+    for k in range(0, len(todo), BATCH):  # a batch of papers at a time: memory stays flat
+        batch = todo[k : k + BATCH]
+        papers = [
+            Paper.from_record(bytes(records[offsets[i] : offsets[i + 1]]).decode(), lines[i])
+            for i in batch
+        ]
+        for i, value in zip(batch, make(papers), strict=True):
+            values[i] = value
+    made_from = {k: pieces[k] for k in _MADE_FROM}
+    return {**made_from, "encoding": meta["encoding"], "values": values}
+
+
+def _known_values(part: Any, encoding: str) -> dict[tuple[bytes, Any], list[Any]]:
+    """The values a derived part's last version holds, per piece that may be reused (none
+    when the file was decoded otherwise then: every piece reads differently now)."""
+    try:
+        if part["encoding"] != encoding:
+            return {}
+        values, volatile, size = part["values"], part["volatile"], blocks.DIGEST_SIZE
+        digests, uses, counts = part["digests"], part["uses"], array("l", part["counts"])
+        known, first = {}, 0
+        for i, n in enumerate(counts):
+            if not volatile[i]:
+                known[digests[i * size : (i + 1) * size], uses[i]] = values[first : first + n]
+            first += n
+        return known if first == len(values) else {}
+    except (KeyError, TypeError, ValueError, IndexError):  # another shape: make all
+        return {}
 
 
 class _Standin(Paper):
@@ -655,9 +700,7 @@ class _Source:
         return real
 
 
-def document(
-    path: Path, data: bytes, derived: Derived, known: cache.Reader | None = None
-) -> store.Document:
+def document(path: Path, data: bytes, known: cache.Reader | None = None) -> store.Document:
     """The document of these bytes for a write, from the parse cache (brought up to date
     for exactly these bytes): every block placed by the pieces' layout, every entry a
     stand-in that is parsed only if the write reads its fields. A file that is not safe
@@ -666,7 +709,7 @@ def document(
     if known is not None and known.holds(data):
         reader, reader.data = known, data  # a part it lacks is built from these bytes
     else:
-        reader = cache.Reader(path, lambda d: build(path, d, derived), data=data)
+        reader = cache.Reader(path, lambda d: build(path, d), data=data)
     meta, pieces = reader.get("meta"), reader.get("pieces")
     text, encoding = store.load_text(data, path)
     chars = array("q", pieces["chars"])

@@ -189,6 +189,24 @@ def test_only_changed_pieces_are_parsed(run, base: Path, parsed: list[str]):
     ]
 
 
+def test_derived_parts_are_made_for_changed_pieces_only(
+    run, base: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from ke_papers.render import markdown
+
+    made = recorded(monkeypatch, markdown, "entry_body", lambda paper: paper.key)
+    run("--bib", str(base), "export", "--markdown")
+    assert len(made) == len(built(base)["meta"]["keys"])  # the first time: every paper
+    made.clear()
+    base.write_text(CHANGES["edited"](base.read_text(encoding="utf-8")), encoding="utf-8")
+    run("--bib", str(base), "search", "editing")
+    assert made == []  # a command that does not ask for the part does not make it
+    run("--bib", str(base), "export", "--markdown")
+    # The changed entry's body is made anew, and the crossref child's (its parent may
+    # have changed); every other body is the last version's.
+    assert sorted(made) == ["child2020paper", "meng2022locating"]
+
+
 WRITES = [
     ["edit", "meng2022mass", "--set", "note=Edited by hand"],
     ["move", "macro2021use", "-c", "Analysis", "--after", "second2022line"],

@@ -78,7 +78,7 @@ def editing(path: Path, write: bool = True) -> Iterator[Library]:
 
     read = [c for key, c in (_OPEN or {}).items() if key[0] == path]
     known = read[-1].reader if read else None  # what this command read of it, if anything
-    with library.edit(path, write, DERIVED, known) as lib:
+    with library.edit(path, write, known) as lib:
         yield lib
 
 
