@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
-VERSION = 11
+VERSION = 12
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as raw bytes and memory-mapped rather than unmarshalled.
 BLOB = "records"
@@ -199,6 +199,7 @@ class Reader:
                 self.stamp = _stamp(self.path, data)
         built = self.build(data)
         self.data = None
+        del data  # the file's bytes are not needed to write or serve the parts
         if self.stamp is not None:
             for name, value in built.items():
                 files.write_quietly(cache_file(self.path, name), _dump(self.stamp, name, value))

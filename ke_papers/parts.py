@@ -90,6 +90,8 @@ class _Old:
         index = parts["index"]
         self.starts = {f: array("q", index["starts"][f]) for f in FIELDS}
         self.lengths = {f: array("l", index["lengths"][f]) for f in FIELDS}
+        self.chunks: dict[str, list[str]] = index["text"]
+        self.bases = {f: search.chunk_bases(self.chunks[f]) for f in FIELDS}
 
     @classmethod
     def load(cls, path: Path) -> _Old | None:
@@ -105,12 +107,15 @@ class _Old:
 
     def texts(self, a: int, b: int) -> dict[str, str]:
         """The index text of papers a..b, per field (values joined by newlines)."""
-        return {f: self.parts["index"]["text"][f][slice(*self.span(f, a, b))] for f in FIELDS}
+        return {f: "\n".join(self.spanned(f, self.span(f, a, b))) for f in FIELDS}
+
+    def spanned(self, f: str, span: tuple[int, int]) -> list[str]:
+        return search.spanned(self.chunks[f], self.bases[f], *span)
 
     def span(self, f: str, a: int, b: int) -> tuple[int, int]:
         """Where the values of papers a..b stand in a field's index text."""
-        starts = self.starts[f]
-        return starts[a], starts[b] - 1 if b < len(starts) else len(self.parts["index"]["text"][f])
+        starts, chunks = self.starts[f], self.chunks[f]
+        return starts[a], starts[b] - 1 if b < len(starts) else self.bases[f][-1] + len(chunks[-1])
 
 
 def build(path: Path, data: bytes) -> dict[str, Any]:
@@ -584,12 +589,16 @@ def _assemble(runs: list[_Run], old: _Old | None, pieces: blocks.Pieces) -> dict
     for name, values in (("folded_taxonomy", meta), ("uses", each)):
         same: dict[Any, Any] = {}
         values[name] = [same.setdefault(v, v) for v in values[name]]
-    joined = {}
-    for f in FIELDS:  # a field at a time: only one field's slices are ever in memory
-        old_text = old.parts["index"]["text"][f] if old else ""
-        joined[f] = "\n".join(
-            t if isinstance(t, str) else old_text[t[0] : t[1]] for t in texts.pop(f)
-        )
+
+    def chunks(f: str) -> Iterator[str]:
+        """A field's new text in chunks: the old chunks a run covers whole are shared."""
+        for t in texts.pop(f):
+            if isinstance(t, str):
+                yield t
+            elif old is not None:
+                yield from old.spanned(f, t)
+
+    joined = {f: search.compacted(chunks(f)) for f in FIELDS}
     counted, words = vocabulary.tokens()
     return {
         "pieces": {

@@ -80,6 +80,75 @@ def index_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+#: Each field's index text is kept in chunks of about this many characters (the text is
+#: the chunks joined by newlines, each chunk whole values): a change to a few papers
+#: rebuilds the chunks they stand in and shares the others.
+CHUNK = 1 << 20
+
+
+def chunked(text: str) -> list[str]:
+    """Values joined by newlines, as chunks of about CHUNK characters (cut at newlines)."""
+    chunks, start = [], 0
+    while len(text) - start > 2 * CHUNK:
+        cut = text.find("\n", start + CHUNK)
+        if cut < 0:
+            break
+        chunks.append(text[start:cut])
+        start = cut + 1
+    chunks.append(text[start:] if start else text)
+    return chunks
+
+
+def chunk_bases(chunks: Sequence[str]) -> array[int]:
+    """Where each chunk starts in the chunks joined by newlines."""
+    bases, pos = array("q"), 0
+    for chunk in chunks:
+        bases.append(pos)
+        pos += len(chunk) + 1
+    return bases
+
+
+def spanned(chunks: Sequence[str], bases: Sequence[int], start: int, end: int) -> list[str]:
+    """The values from `start` to `end` (positions in the chunks joined by newlines, at
+    the edges of values) as chunks: whole chunks shared, those at the edges sliced."""
+    out = []
+    k = bisect_right(bases, start) - 1
+    while True:
+        chunk, base = chunks[k], bases[k]
+        a, b = start - base, min(end - base, len(chunk))
+        out.append(chunk if a == 0 and b == len(chunk) else chunk[a:b])
+        if end <= base + len(chunk):
+            return out
+        k += 1
+        start = bases[k]
+
+
+def compacted(chunks: Iterable[str]) -> list[str]:
+    """Chunks of about CHUNK characters: small neighbours joined, big ones cut."""
+    out: list[str] = []
+    group: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        if group:
+            out.append(group[0] if len(group) == 1 else "\n".join(group))
+            group.clear()
+            size = 0
+
+    for chunk in chunks:
+        if len(chunk) >= CHUNK // 2:
+            flush()
+            out.extend(chunked(chunk) if len(chunk) > 2 * CHUNK else [chunk])
+            continue
+        group.append(chunk)
+        size += len(chunk) + 1
+        if size >= CHUNK:
+            flush()
+    flush()
+    return out
+
+
 def value_starts(values: Iterable[str]) -> array[int]:
     """Where each value starts in the values joined by newlines."""
     starts, pos = array("q"), 0
@@ -141,9 +210,10 @@ def passing(meta: dict[str, Any], filters: Filters) -> list[int] | None:
 
 
 class Index:
-    """Folded field texts of every paper, one big string per field, built once and cacheable.
+    """Folded field texts of every paper, one text per field (in chunks), built once and
+    cacheable.
 
-    Matching scans those strings with regular expressions (C speed) and maps each hit
+    Matching scans those texts with regular expressions (C speed) and maps each hit
     back to its paper through the offsets, so a query touches only the papers it hits.
     """
 
@@ -154,6 +224,10 @@ class Index:
         self.count = len(meta["keys"])
         self._vocabulary: set[str] | None = None
         self.starts = {f: array("q", data["starts"][f]) for f in WEIGHTS}
+        self.chunks = {
+            f: list(zip(chunk_bases(data["text"][f]), data["text"][f], strict=True))
+            for f in WEIGHTS
+        }
         self.lengths = {f: array("l", data["lengths"][f]) for f in WEIGHTS}
         self.avg_length = {f: max(1.0, sum(self.lengths[f]) / max(1, self.count)) for f in WEIGHTS}
 
@@ -161,24 +235,25 @@ class Index:
     def build(papers: Sequence[Paper]) -> dict[str, Any]:
         """The index data (plain types, so that the cache can marshal it)."""
         values = [field_values(p) for p in papers]
-        texts = {f: "\n".join(v[k] for v in values) for k, f in enumerate(WEIGHTS)}
+        texts = {f: chunked("\n".join(v[k] for v in values)) for k, f in enumerate(WEIGHTS)}
         starts = {f: value_starts(v[k] for v in values) for k, f in enumerate(WEIGHTS)}
         lengths = {
             f: array("l", (token_count(v[k]) for v in values)) for k, f in enumerate(WEIGHTS)
         }
         vocabulary: set[str] = set()
-        for text in texts.values():
-            vocabulary.update(_TOKEN.findall(text))
+        for chunks in texts.values():
+            for text in chunks:
+                vocabulary.update(_TOKEN.findall(text))
         return Index.assemble(texts, starts, lengths, " ".join(sorted(vocabulary)))
 
     @staticmethod
     def assemble(
-        texts: dict[str, str],
+        texts: dict[str, list[str]],
         starts: dict[str, array[int]],
         lengths: dict[str, array[int]],
         vocabulary: str,
     ) -> dict[str, Any]:
-        """The index data from each field's joined text, the offsets and token counts of
+        """The index data from each field's text (in chunks), the offsets and token counts of
         its values, and every token, sorted and space-separated (the parse cache
         assembles these from reused parts)."""
         return {
@@ -200,7 +275,9 @@ class Index:
 
     def _field_hits(self, field: str, pattern: re.Pattern[str]) -> set[int]:
         return {
-            self._paper_at(field, m.start()) for m in pattern.finditer(self.data["text"][field])
+            self._paper_at(field, base + m.start())
+            for base, text in self.chunks[field]
+            for m in pattern.finditer(text)
         }
 
     def passing(self, filters: Filters) -> list[int] | None:
@@ -242,31 +319,44 @@ class Index:
             else None
         )
         for field in WEIGHTS:
-            text = self.data["text"][field]
             best: dict[int, float] = {}
-            for m in exact_or_prefix.finditer(text):
-                start, end = m.start(), m.end()
-                at_start = start == 0 or not text[start - 1].isalnum()
-                at_end = end == len(text) or not text[end].isalnum()
-                if at_start and at_end:
-                    quality = EXACT
-                elif len(word) < WHOLE_WORD_BELOW:
-                    continue
-                elif at_start and len(word) >= PREFIX_MIN_LENGTH:
-                    quality = PREFIX
-                else:
-                    quality = SUBSTRING
-                i = self._paper_at(field, start)
-                if quality > best.get(i, 0.0):
-                    best[i] = quality
-            if typo_pattern is not None:
-                for m in typo_pattern.finditer(text):
-                    i = self._paper_at(field, m.start())
-                    if best.get(i, 0.0) < TYPO:
-                        best[i] = TYPO
+            for base, text in self.chunks[field]:
+                self._qualities(field, word, exact_or_prefix, typo_pattern, base, text, best)
             for i, quality in best.items():
                 found.setdefault(i, {})[field] = quality
         return found
+
+    def _qualities(
+        self,
+        field: str,
+        word: str,
+        exact_or_prefix: re.Pattern[str],
+        typo_pattern: re.Pattern[str] | None,
+        base: int,
+        text: str,
+        best: dict[int, float],
+    ) -> None:
+        """The best match quality of a word per paper in one chunk of a field's text."""
+        for m in exact_or_prefix.finditer(text):
+            start, end = m.start(), m.end()
+            at_start = start == 0 or not text[start - 1].isalnum()
+            at_end = end == len(text) or not text[end].isalnum()
+            if at_start and at_end:
+                quality = EXACT
+            elif len(word) < WHOLE_WORD_BELOW:
+                continue
+            elif at_start and len(word) >= PREFIX_MIN_LENGTH:
+                quality = PREFIX
+            else:
+                quality = SUBSTRING
+            i = self._paper_at(field, base + start)
+            if quality > best.get(i, 0.0):
+                best[i] = quality
+        if typo_pattern is not None:
+            for m in typo_pattern.finditer(text):
+                i = self._paper_at(field, base + m.start())
+                if best.get(i, 0.0) < TYPO:
+                    best[i] = TYPO
 
     def _score(self, i: int, qualities: dict[str, float]) -> float:
         total = 0.0

@@ -268,7 +268,7 @@ def _index(papers: Sequence[Paper], ids: _Ids) -> dict[str, Any]:
         "typoMin": search.TYPO_MIN_LENGTH,
         "prefixMin": search.PREFIX_MIN_LENGTH,
         "wholeBelow": search.WHOLE_WORD_BELOW,
-        "text": built["text"],
+        "text": {f: "\n".join(chunks) for f, chunks in built["text"].items()},
         "starts": {f: list(array("q", b)) for f, b in built["starts"].items()},
         "lengths": {f: list(array("l", b)) for f, b in built["lengths"].items()},
         "vocabulary": built["vocabulary"],
