@@ -720,7 +720,9 @@ def document(path: Path, data: bytes, known: cache.Reader | None = None) -> stor
     else:
         reader = cache.Reader(path, lambda d: build(path, d), data=data)
     meta, pieces = reader.get("meta"), reader.get("pieces")
+    reader.data = None  # read or built: the reader need not keep the bytes any longer
     text, encoding = store.load_text(data, path)
+    del data  # the text is what a write reads and splices
     chars = array("q", pieces["chars"])
     if meta["duplicate_keys"] or encoding != meta["encoding"] or sum(chars) != len(text):
         return store.parse(text, path, encoding=encoding)  # its error, or what it reads

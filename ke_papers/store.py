@@ -421,18 +421,22 @@ def note_encoding(path: Path, encoding: str) -> None:
         warnings.warn(EncodingNote(message), stacklevel=2)
 
 
-def to_bytes(text: str, encoding: str, path: Path) -> bytes:
-    """The file's new text in its own encoding; a character it cannot hold refuses the write."""
-    try:
-        return text.encode(encoding)
-    except UnicodeEncodeError as exc:
-        line = text.count("\n", 0, exc.start) + 1
-        raise BibError(
-            path,
-            line,
-            f"refusing to write: {text[exc.start]!r} cannot be written in this file's "
-            f"encoding ({encoding}); convert the file to UTF-8 first",
-        ) from None
+def encoded(texts: Iterable[str], encoding: str, path: Path) -> Iterator[bytes]:
+    """Text, given in pieces, in the file's own encoding, a piece at a time; a character
+    the encoding cannot hold refuses the write (with its line)."""
+    line = 1
+    for text in texts:
+        try:
+            yield text.encode(encoding)
+        except UnicodeEncodeError as exc:
+            line += text.count("\n", 0, exc.start)
+            raise BibError(
+                path,
+                line,
+                f"refusing to write: {text[exc.start]!r} cannot be written in this file's "
+                f"encoding ({encoding}); convert the file to UTF-8 first",
+            ) from None
+        line += text.count("\n")
 
 
 def read(path: Path, lenient: bool = False) -> Document:
@@ -457,23 +461,28 @@ def canonical(doc: Document) -> str:
 class Segment:
     """Where text stands in a spliced file: old text `old` (start, end) copied verbatim,
     holding blocks `chunks` (first, last; none when it is only space), or `paper` written
-    anew."""
+    anew as `text`."""
 
     start: int
     end: int
     paper: Paper | None = None
     old: tuple[int, int] | None = None
     chunks: tuple[int, int] | None = None
+    text: str = ""
 
 
-def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
-    """The new file text, and where its parts stand: untouched entries byte for byte,
-    changed and new ones canonical.
+#: A spliced file's text, never built whole: new text, or (start, end) of the old text.
+Parts = list[str | tuple[int, int]]
+
+
+def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
+    """The new file's text as parts (untouched entries byte for byte, changed and new ones
+    canonical), and where each part stands.
 
     A paper read from the file keeps its place (its `chunk`); a new paper follows
     the paper before it in `papers`; a paper missing from `papers` is removed. Old text
-    that stays as it was is copied in runs as long as possible, so a change to a big
-    file costs about as much as its size, not its number of entries.
+    that stays as it was is named by its place in runs as long as possible, so a change
+    to a big file costs about as much as its number of changes, not its size.
     """
     original = {id(p) for p in doc.papers}
     placed: dict[int, Paper] = {}
@@ -486,7 +495,7 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
         else:
             followers.setdefault(anchor, []).append(paper)
 
-    out: list[str] = []
+    out: Parts = []
     segments: list[Segment] = []
     size = 0
     run: list[Any] = []  # old text being copied: [start, end, first chunk, last chunk]
@@ -495,7 +504,7 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
         nonlocal size
         flush()
         if paper is not None:
-            segments.append(Segment(size, size + len(text), paper))
+            segments.append(Segment(size, size + len(text), paper, text=text))
         out.append(text)
         size += len(text)
 
@@ -505,7 +514,7 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
             start, end, first, last = run
             chunks = None if first is None else (first, last)
             segments.append(Segment(size, size + end - start, old=(start, end), chunks=chunks))
-            out.append(doc.text[start:end])
+            out.append((start, end))
             size += end - start
             run.clear()
 
@@ -559,29 +568,58 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[str, list[Segment]]:
         run[3] = len(chunks) - 1
         pos = chunks[-1].end
     flush()
-    if leading:
-        body = "".join(out)
+    if leading:  # no entry is kept: the new ones follow what is left, if anything
+        body = "".join(spliced_text(doc, out))
         out, segments, size = [], [s for s in segments if s.end <= len(body.rstrip())], 0
         emit(body.rstrip() + "\n\n" if body.strip() else "")
         for j, new in enumerate(leading):
             emit("\n\n" if j else "")
             emit(format_entry(new), new)
         emit("\n")
-        return "".join(out), segments
+        return out, segments
     if out or doc.text[pos:].strip():
         copy(pos, len(doc.text))
         flush()
-    return "".join(out), segments
+    return out, segments
+
+
+#: The old text is read this many characters at a time when a spliced file is written.
+WINDOW = 1 << 20
+
+
+def spliced_text(doc: Document, parts: Parts) -> Iterator[str]:
+    """A spliced file's text, a window at a time."""
+    for part in parts:
+        if isinstance(part, str):
+            yield part
+            continue
+        for at in range(part[0], part[1], WINDOW):
+            yield doc.text[at : min(at + WINDOW, part[1])]
+
+
+def unchanged(doc: Document, parts: Parts) -> bool:
+    """Whether the parts are the old text, whole."""
+    pos = 0
+    for part in parts:
+        if isinstance(part, str):
+            if part:
+                return False
+        elif part[0] != pos:
+            return False
+        else:
+            pos = part[1]
+    return pos == len(doc.text)
 
 
 def check_splice(
-    doc: Document, papers: list[Paper], text: str, segments: list[Segment], path: Path
+    doc: Document, papers: list[Paper], parts: Parts, segments: list[Segment], path: Path
 ) -> None:
     """Refuse a spliced write unless it holds exactly the intended entries.
 
-    Copied text must be the old bytes, in order; each entry written anew must parse,
-    alone (with the file's @strings), into exactly the paper intended; and the entries
-    must be `papers`, in order. This costs a comparison, not a parse of the whole file.
+    Copied text must be old text, in order, and hold every block that is not an entry
+    removed or rewritten; each entry written anew must parse, alone (with the file's
+    @strings), into exactly the paper intended; and the entries must be `papers`, in
+    order. This costs a look at the changes, not a parse or a copy of the whole file.
     """
 
     def refuse(why: str) -> KePapersError:
@@ -589,20 +627,34 @@ def check_splice(
             f"refusing to write {display_path(path)}: {why}; this is a bug in ke-papers"
         )
 
+    copied = [part for part in parts if not isinstance(part, str)]
+    if copied != [seg.old for seg in segments if seg.old is not None] or any(
+        not 0 <= a <= b <= c <= d <= len(doc.text)
+        for (a, b), (c, d) in zip([(0, 0), *copied], [*copied, (len(doc.text),) * 2], strict=True)
+    ):
+        raise refuse("a block it was not asked to touch would change")
+    original = {id(p) for p in doc.papers}
+    rewritten = {id(seg.paper) for seg in segments if seg.paper is not None}
+    keep = {p.chunk for p in papers if id(p) in original and id(p) not in rewritten}
+    starts = [a for a, _ in copied]
+    for i, chunk in enumerate(doc.chunks):
+        if chunk.kind == "entry" and i not in keep:
+            continue  # removed or rewritten: its old text may go
+        k = bisect.bisect_right(starts, chunk.start) - 1
+        if k < 0 or chunk.end > copied[k][1]:
+            raise refuse("a block it was not asked to touch would change")
     strings = "\n".join(doc.text[c.start : c.end] for c in doc.chunks if c.kind == "string")
     by_chunk = {p.chunk: p for p in doc.papers}
     entries = []
     for seg in segments:
         if seg.old is not None:
-            if text[seg.start : seg.end] != doc.text[seg.old[0] : seg.old[1]]:
-                raise refuse("a block it was not asked to touch would change")
             if seg.chunks is not None:
                 first, last = seg.chunks
                 entries += [by_chunk[i] for i in range(first, last + 1) if i in by_chunk]
             continue
         assert seg.paper is not None
         try:
-            written = parse(strings + "\n" + text[seg.start : seg.end], path).papers
+            written = parse(strings + "\n" + seg.text, path).papers
         except BibError as exc:
             raise refuse(f"entry {seg.paper.key} would not parse ({exc.message})") from None
         if len(written) != 1 or not _same(written[0], seg.paper):
@@ -652,17 +704,18 @@ class Edit:
     lenient: bool = False
     changed: bool = False
 
-    def result(self, path: Path) -> str:
-        """The new text, checked against the old one: a write that would go wrong is refused."""
+    def result(self, path: Path) -> Parts:
+        """The new text (as parts), checked against the old one: a write that would go
+        wrong is refused."""
         if self.rewrite:
             text = canonical(dataclasses.replace(self.doc, papers=self.papers))
             if text != self.doc.text:
                 verify(self.papers, text, path, self.lenient)
-            return text
-        text, segments = splice(self.doc, self.papers)
-        if text != self.doc.text:
-            check_splice(self.doc, self.papers, text, segments, path)
-        return text
+            return [text]
+        parts, segments = splice(self.doc, self.papers)
+        if not unchanged(self.doc, parts):
+            check_splice(self.doc, self.papers, parts, segments, path)
+        return parts
 
 
 @contextlib.contextmanager
@@ -686,7 +739,7 @@ def transaction(
         yield edit
         if not write:
             return
-        text = edit.result(path)
-        if text != doc.text:
-            files.write_atomic(path, to_bytes(text, doc.encoding, path))
+        parts = edit.result(path)
+        if not unchanged(doc, parts):
+            files.write_atomic(path, encoded(spliced_text(doc, parts), doc.encoding, path))
             edit.changed = True

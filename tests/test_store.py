@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from pathlib import Path
 
@@ -195,13 +196,25 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     doc = store.parse(GOOD, bib)
     new = Paper("c2022three", "misc", {"title": "Three", "year": "2022"})
     papers = [*doc.papers, new]
-    text, segments = store.splice(doc, papers)
-    store.check_splice(doc, papers, text, segments, bib)  # the honest splice passes
-    tampered = text.replace("{Two}", "{Too}")
-    with pytest.raises(KePapersError, match="not asked to touch would change"):
-        store.check_splice(doc, papers, tampered, segments, bib)
+    parts, segments = store.splice(doc, papers)
+    store.check_splice(doc, papers, parts, segments, bib)  # the honest splice passes
+    assert "".join(store.spliced_text(doc, parts)).startswith(GOOD.rstrip())
+    changes = pytest.raises(KePapersError, match="not asked to touch would change")
+    # Old text copied from elsewhere than its segments say.
+    shifted = [
+        (a + 1, b) if isinstance(part, tuple) else part for part in parts for a, b in [part[:2]]
+    ]
+    with changes:
+        store.check_splice(doc, papers, shifted, segments, bib)
+    # Parts and segments that agree, but leave out the @preamble block.
+    preamble = next(c for c in doc.chunks if c.kind == "preamble")
+    first, last = next(p for p in parts if isinstance(p, tuple))
+    cut = [(first, preamble.start), (preamble.end, last)]
+    torn = [*(dataclasses.replace(segments[0], old=c) for c in cut), *segments[1:]]
+    with changes:
+        store.check_splice(doc, papers, [*cut, *parts[1:]], torn, bib)
     with pytest.raises(KePapersError, match="entries would not be the ones intended"):
-        store.check_splice(doc, [doc.papers[1], doc.papers[0], new], text, segments, bib)
+        store.check_splice(doc, [doc.papers[1], doc.papers[0], new], parts, segments, bib)
     real = format_entry
     monkeypatch.setattr(
         store, "format_entry", lambda p: real(p).replace("  year          = {2022}\n", "")
