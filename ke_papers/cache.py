@@ -144,13 +144,27 @@ def _dump(stamp: tuple[Any, ...], part: str, value: Any) -> Iterator[bytes | mem
     return chain([struct.pack("<Q", len(head)) + head], _steps(payload))
 
 
+def _may_hold(path: Path, part: str) -> bool:
+    """Whether the part was written for a file of this size and mtime: only then can it
+    hold the file's content (and the file is hashed a piece at a time, not held)."""
+    try:
+        stamp = _stamp_in(cache_file(path, part))
+        st = path.stat()
+    except _Miss:
+        return False
+    except OSError:
+        return True  # the read that follows says what is wrong with the file
+    return stamp[:4] == (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
 class Reader:
     """The cached parts of one file's content, each loaded when first asked for.
 
     On any miss the file is read and everything built once (`build(data)`), every part
     written, and the parts served from memory for the rest of the process. A part named
     in `derive` is made on its own when first asked for (`derive[part](reader)`). Given `data`
-    (bytes read under a write's lock), the parts are those of exactly these bytes.
+    (bytes read under a write's lock), the parts are those of exactly these bytes. `probe`,
+    a part most commands read, tells at once whether the file changed since it was written.
     """
 
     def __init__(
@@ -159,13 +173,16 @@ class Reader:
         build: Callable[[bytes], dict[str, Any]],
         data: bytes | None = None,
         derive: Mapping[str, Callable[[Reader], Any]] | None = None,
+        probe: str | None = None,
     ) -> None:
         self.path = path
         self.build = build
         self.derive = derive or {}
-        self.data = data
         self.stamp: tuple[Any, ...] | None = None
         self.parts: dict[str, Any] = {}
+        if enabled() and data is None and probe is not None and not _may_hold(path, probe):
+            data = files.read_bytes(path)  # changed for sure: read once, whole, for the build
+        self.data = data
         if enabled():
             self.stamp = _stamp(path, data)
 
@@ -214,4 +231,4 @@ class Reader:
 
 def cached(path: Path, part: str, build: Callable[[bytes], T]) -> T:
     """One part on its own, for results that need a parse of their own (lint)."""
-    return Reader(path, lambda data: {part: build(data)}).get(part)
+    return Reader(path, lambda data: {part: build(data)}, probe=part).get(part)

@@ -94,7 +94,8 @@ def _reader(path: Path, derived: Derived) -> cache.Reader:
 
         return derive
 
-    return cache.Reader(path, build, derive={name: deriving(name) for name in derived})
+    derive = {name: deriving(name) for name in derived}
+    return cache.Reader(path, build, derive=derive, probe="meta")
 
 
 class Catalog:

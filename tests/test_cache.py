@@ -136,3 +136,19 @@ def test_update_costs_one_request_per_hundred_entries(run, arxiv_server, bib_cop
     run("--bib", str(bib_copy), "update", "--no-cache", code=None)
     arxiv_entries = sum(1 for p in open_catalog(bib_copy).papers if p.arxiv)
     assert len(arxiv_server.requests) == math.ceil(arxiv_entries / 100) == 1
+
+
+def test_a_file_is_read_once_and_held_only_when_it_changed(
+    bib_copy: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from ke_papers import files
+
+    titles(bib_copy)
+    held = recorded(monkeypatch, files, "read_bytes", lambda path, *_: path)
+    hashed = recorded(monkeypatch, files, "digest", lambda path, *_: path)
+    titles(bib_copy)  # unchanged: hashed a piece at a time, never held whole
+    assert (held, hashed) == ([], [bib_copy])
+    bib_copy.write_text(bib_copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    hashed.clear()
+    titles(bib_copy)  # another size: read once, whole, for the build
+    assert (held, hashed) == ([bib_copy], [])
