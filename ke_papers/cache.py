@@ -26,10 +26,18 @@ from typing import Any, TypeVar
 from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
-VERSION = 12
+VERSION = 13
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as raw bytes and memory-mapped rather than unmarshalled.
 BLOB = "records"
+#: A part may hold texts in chunks under CHUNKS (name -> list of str), each chunk's
+#: content name under IDS (None for a chunk not yet stored): each chunk is stored in a
+#: file of its own, named by its content, so that a build that shares most chunks with
+#: the last one writes only the few it made.
+CHUNKS, IDS = "text", "ids"
+#: Stored chunks that no part names any longer are removed once this old (seconds): a
+#: reader of the last build has long finished by then.
+STALE_CHUNKS = 60.0
 T = TypeVar("T")
 
 
@@ -126,11 +134,69 @@ def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
                 payload = fh.read()
         if len(payload) != length or _crc([payload]) != crc:
             raise _Miss
-        return payload if part == BLOB else marshal.loads(payload)
+        if part == BLOB:
+            return payload
+        value = marshal.loads(payload)
+        if isinstance(value, dict) and IDS in value:
+            value[CHUNKS] = {
+                name: [_chunk(target, cid) for cid in ids] for name, ids in value[IDS].items()
+            }
+        return value
     except _Miss:
         raise
     except Exception:  # missing, truncated, corrupt, or another version
         raise _Miss from None
+
+
+def _chunk_file(target: Path, cid: str) -> Path:
+    return target.with_name(f"{target.name.split('.')[0]}.{CHUNKS}.{cid}")
+
+
+def _chunk(target: Path, cid: str) -> str:
+    """A stored chunk of text, if its bytes are the ones written (else a miss)."""
+    data = _chunk_file(target, cid).read_bytes()
+    length, crc = struct.unpack("<QI", data[:12])
+    if len(data) != 12 + length or zlib.crc32(memoryview(data)[12:]) != crc:
+        raise _Miss
+    return data[12:].decode("utf-8", "surrogatepass")
+
+
+def _store(path: Path, stamp: tuple[Any, ...], part: str, value: Any) -> None:
+    """Write a part: its chunks of text not stored yet, then the part itself (which names
+    them), then away with the chunks of this file that no part names any longer."""
+    target = cache_file(path, part)
+    if not (isinstance(value, dict) and CHUNKS in value):
+        files.write_quietly(target, _dump(stamp, part, value))
+        return
+    named = set()
+    for name, chunks in value[CHUNKS].items():
+        ids = value[IDS][name]
+        for k, chunk in enumerate(chunks):
+            data = chunk.encode("utf-8", "surrogatepass") if ids[k] is None else b""
+            if ids[k] is None:
+                ids[k] = hashlib.sha256(data).hexdigest()[:32]
+            where = _chunk_file(target, ids[k])
+            named.add(where.name)
+            if not where.exists():
+                data = data or chunk.encode("utf-8", "surrogatepass")
+                head = struct.pack("<QI", len(data), zlib.crc32(data))
+                files.write_quietly(where, [head, data])
+    stored = {k: v for k, v in value.items() if k != CHUNKS}
+    if files.write_quietly(target, _dump(stamp, part, stored)):
+        _forget(target, named)
+
+
+def _forget(target: Path, named: set[str]) -> None:
+    """Remove this file's stored chunks that `named` lacks and that are old enough."""
+    import glob
+    import time
+
+    pattern = f"{glob.escape(target.name.split('.')[0])}.{CHUNKS}.*"
+    for stale in target.parent.glob(pattern):
+        if stale.name not in named:
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > STALE_CHUNKS:
+                    stale.unlink()
 
 
 def _dump(stamp: tuple[Any, ...], part: str, value: Any) -> Iterator[bytes | memoryview]:
@@ -203,7 +269,7 @@ class Reader:
             if part in self.derive:
                 self.parts[part] = value = self.derive[part](self)
                 if self.stamp is not None:
-                    files.write_quietly(cache_file(self.path, part), _dump(self.stamp, part, value))
+                    _store(self.path, self.stamp, part, value)
             else:
                 self._build()
         return self.parts[part]
@@ -219,7 +285,7 @@ class Reader:
         del data  # the file's bytes are not needed to write or serve the parts
         if self.stamp is not None:
             for name, value in built.items():
-                files.write_quietly(cache_file(self.path, name), _dump(self.stamp, name, value))
+                _store(self.path, self.stamp, name, value)
         if BLOB in built and not isinstance(built[BLOB], (bytes, memoryview)):
             blob: Any = None
             if self.stamp is not None:  # served from the file just written, not a copy

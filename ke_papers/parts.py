@@ -90,8 +90,14 @@ class _Old:
         index = parts["index"]
         self.starts = {f: array("q", index["starts"][f]) for f in FIELDS}
         self.lengths = {f: array("l", index["lengths"][f]) for f in FIELDS}
-        self.chunks: dict[str, list[str]] = index["text"]
+        self.chunks: dict[str, list[str]] = index[cache.CHUNKS]
         self.bases = {f: search.chunk_bases(self.chunks[f]) for f in FIELDS}
+        #: What each stored chunk is named: a chunk the new index shares keeps its name.
+        self.stored = {
+            id(c): n
+            for f in FIELDS
+            for c, n in zip(self.chunks[f], index[cache.IDS][f], strict=True)
+        }
 
     @classmethod
     def load(cls, path: Path) -> _Old | None:
@@ -599,6 +605,7 @@ def _assemble(runs: list[_Run], old: _Old | None, pieces: blocks.Pieces) -> dict
                 yield from old.spanned(f, t)
 
     joined = {f: search.compacted(chunks(f)) for f in FIELDS}
+    stored = old.stored if old else {}
     counted, words = vocabulary.tokens()
     return {
         "pieces": {
@@ -608,7 +615,10 @@ def _assemble(runs: list[_Run], old: _Old | None, pieces: blocks.Pieces) -> dict
         },
         "meta": meta,
         "records": records,  # buffers: the cache writes them one after another
-        "index": search.Index.assemble(joined, starts, lengths, words),
+        "index": {
+            **search.Index.assemble(joined, starts, lengths, words),
+            cache.IDS: {f: [stored.get(id(c)) for c in joined[f]] for f in FIELDS},
+        },
     }
 
 

@@ -171,7 +171,7 @@ def built(bib: Path) -> dict[str, object] | None:
     parts = {name: catalog.part(name) for name in ("meta", "index", *DERIVED)}
     # How a field's index text is cut into chunks depends on the builds before; the text not.
     texts = {f: "\n".join(chunks) for f, chunks in parts["index"]["text"].items()}
-    parts["index"] = {**parts["index"], "text": texts}
+    parts["index"] = {**parts["index"], "text": texts, "ids": None}
     return {**parts, "records": bytes(catalog.part("records"))}
 
 
