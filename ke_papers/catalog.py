@@ -160,6 +160,15 @@ class Catalog:
         """The section tree; its sections hold the positions of their papers."""
         return taxonomy.build_tree((path, i) for i, path in enumerate(self.meta["taxonomy"]))
 
+    def sections(self) -> taxonomy.Section:
+        """The section tree without its papers: enough to find a section by its name, and
+        made from the few distinct paths, not from every paper."""
+        paths = {id(path): path for path in self.meta["taxonomy"]}.values()
+        root = taxonomy.build_tree((path, None) for path in paths)
+        for section in root.walk():
+            section.papers.clear()
+        return root
+
     def select(self, section: tuple[str, ...] | None = None, since: int | None = None) -> list[int]:
         """Positions of the papers in a section (and below it) and from a year on."""
         from ke_papers.search import Filters, passing

@@ -12,6 +12,7 @@ whole, so that its error and line are the ones a full parse gives.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import marshal
 import operator
@@ -703,7 +704,7 @@ class _Source:
     path: Path
     text: str
     chunks: list[store.Chunk]
-    by_key: dict[str, Paper]
+    papers: list[Paper]
 
     def parse(self, paper: Paper, table: dict[str, str]) -> Paper:
         chunk = self.chunks[paper.chunk or 0]
@@ -717,6 +718,11 @@ class _Source:
         if store.is_child(real):
             store.resolve_crossrefs([real], self.by_key.get)
         return real
+
+    @functools.cached_property
+    def by_key(self) -> dict[str, Paper]:
+        """The entries by key, for a crossref child's parents (made when first needed)."""
+        return {p.key.casefold(): p for p in self.papers}
 
 
 def document(path: Path, data: bytes, known: cache.Reader | None = None) -> store.Document:
@@ -764,28 +770,33 @@ def _document(
 ) -> store.Document:
     chunks: list[store.Chunk] = []
     papers: list[Paper] = []
-    source = _Source(path, text, chunks, {})
+    source = _Source(path, text, chunks, papers)
     table: dict[str, str] = {}
     keys, lines, taxonomy = meta["keys"], meta["lines"], meta["taxonomy"]
-    Chunk, new, standin = store.Chunk, _Standin.__new__, _Standin
+    # tuple.__new__ and a dict given whole: the fastest ways to make 100,000 of each.
+    Chunk, make, new, standin = store.Chunk, tuple.__new__, _Standin.__new__, _Standin
     pos = 0
     starts = array("q", pieces["lines"])
+    parsing = (source, table)
     for size, line, blocks_of_piece in zip(chars, starts, pieces["layout"], strict=True):
         for start, end, kind, rel in blocks_of_piece:
-            chunk = Chunk(pos + start, pos + end, kind, line + rel)
+            chunk = make(Chunk, (pos + start, pos + end, kind, line + rel))
             if kind == "entry":
                 i = len(papers)
                 paper = new(standin)
-                paper.__dict__.update(
-                    key=keys[i], line=lines[i], chunk=len(chunks), taxonomy=taxonomy[i]
-                )
-                paper.__dict__["_from"] = (source, table)
+                paper.__dict__ = {
+                    "key": keys[i],
+                    "line": lines[i],
+                    "chunk": len(chunks),
+                    "taxonomy": taxonomy[i],
+                    "_from": parsing,
+                }
                 papers.append(paper)
             elif kind == "string":
                 table = store.parse(text[chunk.start : chunk.end], strings=table).strings
+                parsing = (source, table)
             chunks.append(chunk)
         pos += size
-    source.by_key.update((p.key.casefold(), p) for p in papers)
     ids = list(map(identity.Keys, meta["arxiv"], meta["doi"], meta["title"]))
     return store.Document(path, text, chunks, papers, table, encoding=encoding, ids=ids)
 

@@ -204,3 +204,10 @@ def test_a_damaged_chunk_is_a_miss_and_stale_ones_go(
     os.utime(bib_copy, ns=(0, bib_copy.stat().st_mtime_ns + 10**9))
     titles(bib_copy)
     assert not stale.exists() and chunk.name in stored_chunks(bib_copy)
+
+
+def test_the_sections_alone_are_the_tree_without_papers(bib_copy: Path):
+    catalog = open_catalog(bib_copy)
+    tree, sections = list(catalog.tree().walk()), list(catalog.sections().walk())
+    assert [s.path for s in sections] == [s.path for s in tree] and len(tree) > 5
+    assert all(not s.papers for s in sections)

@@ -60,7 +60,7 @@ def _present(path: Path) -> Catalog | None:
 
 def _section(catalog: Catalog | None, request: Request) -> tuple[str, ...]:
     """Where the papers go: a list with sections takes none outside them unless told so."""
-    tree = catalog.tree() if catalog is not None else taxonomy.build([])
+    tree = catalog.sections() if catalog is not None else taxonomy.build([])
     if request.category and request.no_category:
         raise KePapersError("--category and --no-category contradict each other: choose one")
     if not request.category:

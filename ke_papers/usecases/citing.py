@@ -50,7 +50,7 @@ def select(catalog: Catalog, wanted: Wanted) -> tuple[list[int], list[tuple[str,
     if wanted.query:
         keys += [h.paper.key for h in catalog.index().search(wanted.query, limit=wanted.limit).hits]
     if wanted.category:
-        section = taxonomy.resolve(catalog.tree(), wanted.category)
+        section = taxonomy.resolve(catalog.sections(), wanted.category)
         keys += [catalog.all_keys()[i] for i in catalog.select(section)]
     if not (keys or wanted.query):
         raise KePapersError("name keys, or use --query, --category, --tex or --aux")

@@ -78,7 +78,7 @@ def export(
     if title is not None and fmt.name != "html":
         raise KePapersError("--title goes with --html")
     catalog = open_catalog(path)
-    section = taxonomy.resolve(catalog.tree(), category) if category else None
+    section = taxonomy.resolve(catalog.sections(), category) if category else None
     positions = catalog.select(section, since)
     if fmt.name == "html":
         day = (today or _today()).isoformat()

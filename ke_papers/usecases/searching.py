@@ -40,7 +40,7 @@ class Found:
 
 def search(path: Path, query: Query) -> Found:
     catalog = open_catalog(path)
-    section = taxonomy.resolve(catalog.tree(), query.category) if query.category else None
+    section = taxonomy.resolve(catalog.sections(), query.category) if query.category else None
     filters = Filters(
         author=query.author,
         year=query.year,
