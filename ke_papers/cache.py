@@ -12,24 +12,30 @@ per-paper records.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import mmap
 import os
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import chain
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ke_papers import config, files
 
 #: Bump when the shape of what is cached changes.
-VERSION = 13
+VERSION = 14
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
-#: The part stored as raw bytes and memory-mapped rather than unmarshalled.
+#: The part stored as a Blob: bytes in chunks, each chunk memory-mapped from a file of its
+#: own named by its content, never unmarshalled.
 BLOB = "records"
+#: A Blob's chunks are about this big (a new batch is cut at record ends to it).
+BLOB_CHUNK = 1 << 20
 #: A part may hold texts in chunks under CHUNKS (name -> list of str), each chunk's
 #: content name under IDS (None for a chunk not yet stored): each chunk is stored in a
 #: file of its own, named by its content, so that a build that shares most chunks with
@@ -127,16 +133,12 @@ def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
             stored, length, crc = marshal.loads(fh.read(size))
             if stored != stamp:
                 raise _Miss
-            if part == BLOB:
-                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-                payload: Any = memoryview(mapped)[8 + size :]
-            else:
-                payload = fh.read()
+            payload = fh.read()
         if len(payload) != length or _crc([payload]) != crc:
             raise _Miss
-        if part == BLOB:
-            return payload
         value = marshal.loads(payload)
+        if part == BLOB:
+            return Blob([_mapped(target, cid) for cid in value], value)
         if isinstance(value, dict) and IDS in value:
             value[CHUNKS] = {
                 name: [_chunk(target, cid) for cid in ids] for name, ids in value[IDS].items()
@@ -149,41 +151,87 @@ def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
 
 
 def _chunk_file(target: Path, cid: str) -> Path:
-    return target.with_name(f"{target.name.split('.')[0]}.{CHUNKS}.{cid}")
+    return target.with_name(f"{target.name}.{cid}")
+
+
+def _checked(where: Path, data: bytes | memoryview) -> memoryview:
+    """A stored chunk's payload, if its bytes are the ones written; a damaged chunk is
+    removed (the next build stores it again) and is a miss."""
+    length, crc = struct.unpack("<QI", data[:12])
+    payload = memoryview(data)[12:]
+    if len(payload) != length or _crc([payload]) != crc:
+        where.unlink()
+        raise _Miss
+    return payload
 
 
 def _chunk(target: Path, cid: str) -> str:
-    """A stored chunk of text, if its bytes are the ones written (else a miss)."""
-    data = _chunk_file(target, cid).read_bytes()
-    length, crc = struct.unpack("<QI", data[:12])
-    if len(data) != 12 + length or zlib.crc32(memoryview(data)[12:]) != crc:
-        raise _Miss
-    return data[12:].decode("utf-8", "surrogatepass")
+    """A stored chunk of text."""
+    where = _chunk_file(target, cid)
+    return bytes(_checked(where, where.read_bytes())).decode("utf-8", "surrogatepass")
+
+
+def _mapped(target: Path, cid: str) -> memoryview:
+    """A stored chunk of a Blob, memory-mapped."""
+    where = _chunk_file(target, cid)
+    with where.open("rb") as fh:
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return _checked(where, memoryview(mapped))
+
+
+def _keep(where: Path, payload: Callable[[], bytes | memoryview]) -> None:
+    """A chunk in its file: touched when it is there (its removal waits a while from
+    now), written when it is not."""
+    try:
+        os.utime(where)
+    except OSError:
+        data = payload()
+        files.write_quietly(where, [struct.pack("<QI", len(data), _crc([data])), *_steps([data])])
 
 
 def _store(path: Path, stamp: tuple[Any, ...], part: str, value: Any) -> None:
-    """Write a part: its chunks of text not stored yet, then the part itself (which names
-    them), then away with the chunks of this file that no part names any longer."""
+    """Write a part: its chunks not stored yet, then the part itself (which names them),
+    then away with the chunks of this part that no part names any longer."""
     target = cache_file(path, part)
-    if not (isinstance(value, dict) and CHUNKS in value):
+    named: set[str] = set()
+
+    def keep(cid: str, payload: Callable[[], bytes | memoryview]) -> None:
+        where = _chunk_file(target, cid)
+        named.add(where.name)
+        _keep(where, payload)
+
+    if isinstance(value, Blob):
+        for k, chunk in enumerate(value.chunks):
+            cid = value.ids[k] = value.ids[k] or _name(chunk)
+            keep(cid, functools.partial(bytes, chunk))
+        stored: Any = value.ids
+    elif isinstance(value, dict) and CHUNKS in value:
+        for name, chunks in value[CHUNKS].items():
+            ids = value[IDS][name]
+            for k, text in enumerate(chunks):
+                data = _encoded(text) if ids[k] is None else None
+                if data is not None:
+                    ids[k] = _name(data)
+                keep(
+                    ids[k],
+                    functools.partial(_encoded, text)
+                    if data is None
+                    else functools.partial(bytes, data),
+                )
+        stored = {k: v for k, v in value.items() if k != CHUNKS}
+    else:
         files.write_quietly(target, _dump(stamp, part, value))
         return
-    named = set()
-    for name, chunks in value[CHUNKS].items():
-        ids = value[IDS][name]
-        for k, chunk in enumerate(chunks):
-            data = chunk.encode("utf-8", "surrogatepass") if ids[k] is None else b""
-            if ids[k] is None:
-                ids[k] = hashlib.sha256(data).hexdigest()[:32]
-            where = _chunk_file(target, ids[k])
-            named.add(where.name)
-            if not where.exists():
-                data = data or chunk.encode("utf-8", "surrogatepass")
-                head = struct.pack("<QI", len(data), zlib.crc32(data))
-                files.write_quietly(where, [head, data])
-    stored = {k: v for k, v in value.items() if k != CHUNKS}
     if files.write_quietly(target, _dump(stamp, part, stored)):
         _forget(target, named)
+
+
+def _encoded(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _name(data: bytes | memoryview) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def _forget(target: Path, named: set[str]) -> None:
@@ -191,7 +239,7 @@ def _forget(target: Path, named: set[str]) -> None:
     import glob
     import time
 
-    pattern = f"{glob.escape(target.name.split('.')[0])}.{CHUNKS}.*"
+    pattern = f"{glob.escape(target.name)}.*"
     for stale in target.parent.glob(pattern):
         if stale.name not in named:
             with contextlib.suppress(OSError):
@@ -200,14 +248,75 @@ def _forget(target: Path, named: set[str]) -> None:
 
 
 def _dump(stamp: tuple[Any, ...], part: str, value: Any) -> Iterator[bytes | memoryview]:
-    """A part as the buffers to write; the records part may be given as buffers itself."""
-    if part != BLOB:
-        payload: list[bytes | memoryview] = [marshal.dumps(value)]
-    else:
-        payload = [value] if isinstance(value, (bytes, memoryview)) else list(value)
-    length = sum(len(buffer) for buffer in payload)
-    head = marshal.dumps((stamp, length, _crc(payload)))
-    return chain([struct.pack("<Q", len(head)) + head], _steps(payload))
+    """A part as the buffers to write."""
+    payload = marshal.dumps(value)
+    head = marshal.dumps((stamp, len(payload), _crc([payload])))
+    return chain([struct.pack("<Q", len(head)) + head], _steps([payload]))
+
+
+class Blob:
+    """Bytes in chunks, each stored in a file of its own named by its content and
+    memory-mapped when read: a build that shares most chunks with the last one writes
+    only the chunks it made. Sliced like bytes."""
+
+    def __init__(
+        self, chunks: Sequence[bytes | memoryview], ids: Sequence[str | None] | None = None
+    ) -> None:
+        self.chunks = list(chunks)
+        self.ids: list[str | None] = list(ids) if ids is not None else [None] * len(self.chunks)
+        self.bases = array("q", [0, *accumulate(map(len, self.chunks))])
+
+    @classmethod
+    def of(cls, pieces: Iterable[tuple[bytes | memoryview, str | None]]) -> Blob:
+        """A Blob of these pieces (each with its stored name, if any): big ones kept as they
+        are, small neighbours joined into one chunk."""
+        chunks: list[bytes | memoryview] = []
+        ids: list[str | None] = []
+        group: list[bytes | memoryview] = []
+        size = 0
+        for view, cid in pieces:
+            if len(view) >= BLOB_CHUNK // 2:
+                chunks += [b"".join(group)] if group else []
+                ids += [None] if group else []
+                group, size = [], 0
+                chunks.append(view)
+                ids.append(cid)
+            elif len(view):
+                group.append(view)
+                size += len(view)
+                if size >= BLOB_CHUNK:
+                    chunks.append(b"".join(group))
+                    ids.append(None)
+                    group, size = [], 0
+        if group:
+            chunks.append(b"".join(group))
+            ids.append(None)
+        return cls(chunks, ids)
+
+    def __len__(self) -> int:
+        return self.bases[-1]
+
+    def __getitem__(self, at: slice) -> bytes:
+        start, stop, _ = at.indices(len(self))
+        return b"".join(view for view, _ in self.pieces(start, stop))
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def pieces(self, start: int, stop: int) -> list[tuple[bytes | memoryview, str | None]]:
+        """The bytes from `start` to `stop` as chunks: whole ones with their stored names,
+        the ones at the edges sliced."""
+        out: list[tuple[bytes | memoryview, str | None]] = []
+        k = bisect_right(self.bases, start) - 1
+        while start < stop:
+            chunk, base = self.chunks[k], self.bases[k]
+            end = min(stop, base + len(chunk))
+            if start == base and end == base + len(chunk):
+                out.append((chunk, self.ids[k]))
+            else:
+                out.append((memoryview(chunk)[start - base : end - base], None))
+            start, k = end, k + 1
+        return out
 
 
 def _may_hold(path: Path, part: str) -> bool:
@@ -286,12 +395,6 @@ class Reader:
         if self.stamp is not None:
             for name, value in built.items():
                 _store(self.path, self.stamp, name, value)
-        if BLOB in built and not isinstance(built[BLOB], (bytes, memoryview)):
-            blob: Any = None
-            if self.stamp is not None:  # served from the file just written, not a copy
-                with contextlib.suppress(_Miss):
-                    blob = _load(cache_file(self.path, BLOB), self.stamp, BLOB)
-            built[BLOB] = b"".join(built[BLOB]) if blob is None else blob
         self.parts.update(built)
 
 

@@ -47,7 +47,7 @@ class _View(Sequence[Paper]):
 class LazyPapers(_View):
     """Papers from the parse cache, each built from its record only when first asked for."""
 
-    def __init__(self, blob: bytes | memoryview, offsets: bytes, lines: list[int]) -> None:
+    def __init__(self, blob: cache.Blob, offsets: bytes, lines: list[int]) -> None:
         self.blob = blob
         self.offsets = array("q", offsets)
         self.lines = lines

@@ -21,19 +21,16 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ke_papers import blocks, cache, identity, search, store
 from ke_papers.errors import BibError, KePapersError, display_path
 from ke_papers.latex import fold
 from ke_papers.model import Paper
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 #: Per-paper lists of the `meta` part (and `lines`, which is not the pieces' own).
 LISTS = ("keys", "years", "taxonomy", "folded_taxonomy", "arxiv", "doi", "title")
@@ -452,6 +449,17 @@ def _new_columns(papers: list[Paper]) -> dict[str, Any]:
     return columns
 
 
+def _cut(data: bytes, ends: Sequence[int]) -> Iterator[tuple[memoryview, None]]:
+    """The records of papers parsed now, cut at records' ends into pieces of about
+    BLOB_CHUNK bytes (`ends`: where each record ends in `data`)."""
+    view, start = memoryview(data), 0
+    while len(data) - start > 2 * cache.BLOB_CHUNK:
+        cut = ends[bisect_left(ends, start + cache.BLOB_CHUNK)]
+        yield view[start:cut], None
+        start = cut
+    yield view[start:], None
+
+
 def _moved(numbers: Iterable[int], by: int) -> Iterator[int]:
     """Each number plus `by` (positions and lines of reused parts), at C speed."""
     return map(operator.add, numbers, repeat(by))
@@ -464,7 +472,7 @@ def _old_columns(old: _Old, a: int, b: int, shift: int, bases: dict[str, int]) -
     columns: dict[str, Any] = {name: meta[name][a:b] for name in LISTS}
     columns["lines"] = _moved(meta["lines"][a:b], shift)
     columns["code"] = meta["code"][a:b]
-    columns["records"] = old.parts["records"][offsets[a] : offsets[b]]
+    columns["records"] = (offsets[a], offsets[b])  # shared by `take`, not copied
     columns["ends"] = offsets[a + 1 : b + 1]  # from the old start: `take` moves them
     for f in FIELDS:
         move = bases[f] - old.starts[f][a]
@@ -544,7 +552,8 @@ def _count(counts: Counter[str], text: str, size: int = 1 << 20, sign: int = 1) 
 def _assemble(runs: list[_Run], old: _Old | None, pieces: blocks.Pieces) -> dict[str, Any]:
     """The parts of the new file, run by run: slices of the old parts, columns of the new."""
     meta: dict[str, Any] = {name: [] for name in (*LISTS, "lines")}
-    code, records, offsets = bytearray(), [], array("q", [0])
+    code, offsets = bytearray(), array("q", [0])
+    records: list[tuple[bytes | memoryview, str | None]] = []  # pieces of the new Blob
     texts: dict[str, list[str | tuple[int, int]]] = {f: [] for f in FIELDS}
     starts = {f: array("q") for f in FIELDS}
     lengths = {f: array("l") for f in FIELDS}
@@ -557,7 +566,10 @@ def _assemble(runs: list[_Run], old: _Old | None, pieces: blocks.Pieces) -> dict
         for name in (*LISTS, "lines"):
             meta[name] += columns[name]
         code.extend(columns["code"])
-        records.append(columns["records"])
+        if isinstance(columns["records"], tuple) and old is not None:
+            records.extend(old.parts["records"].pieces(*columns["records"]))
+        else:
+            records.extend(_cut(columns["records"], columns["ends"]))
         offsets.extend(_moved(columns["ends"], offsets[-1] - first_offset))
         for f in FIELDS:
             text = columns["text:" + f]
@@ -615,7 +627,7 @@ def _assemble(runs: list[_Run], old: _Old | None, pieces: blocks.Pieces) -> dict
             "counted": counted.tobytes(),  # how often each token of the vocabulary occurs
         },
         "meta": meta,
-        "records": records,  # buffers: the cache writes them one after another
+        "records": cache.Blob.of(records),
         "index": {
             **search.Index.assemble(joined, starts, lengths, words),
             cache.IDS: {f: [stored.get(id(c)) for c in joined[f]] for f in FIELDS},

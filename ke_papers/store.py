@@ -569,9 +569,10 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
         pos = chunks[-1].end
     flush()
     if leading:  # no entry is kept: the new ones follow what is left, if anything
-        body = "".join(spliced_text(doc, out))
-        out, segments, size = [], [s for s in segments if s.end <= len(body.rstrip())], 0
-        emit(body.rstrip() + "\n\n" if body.strip() else "")
+        segments = _rstripped(doc, segments)  # all old text here, one range per segment
+        out = [seg.old for seg in segments if seg.old is not None]
+        size = segments[-1].end if segments else 0
+        emit("\n\n" if segments else "")
         for j, new in enumerate(leading):
             emit("\n\n" if j else "")
             emit(format_entry(new), new)
@@ -581,6 +582,19 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
         copy(pos, len(doc.text))
         flush()
     return out, segments
+
+
+def _rstripped(doc: Document, segments: list[Segment]) -> list[Segment]:
+    """Old text without the space it ends with (none at all when it is only space)."""
+    kept = list(segments)
+    while kept and kept[-1].old is not None:
+        seg, (start, end) = kept[-1], kept[-1].old
+        length = len(doc.text[start:end].rstrip())
+        if length:
+            kept[-1] = dataclasses.replace(seg, end=seg.start + length, old=(start, start + length))
+            break
+        kept.pop()
+    return kept
 
 
 #: The old text is read this many characters at a time when a spliced file is written.
@@ -641,7 +655,8 @@ def check_splice(
         if chunk.kind == "entry" and i not in keep:
             continue  # removed or rewritten: its old text may go
         k = bisect.bisect_right(starts, chunk.start) - 1
-        if k < 0 or chunk.end > copied[k][1]:
+        covered = copied[k][1] if k >= 0 else 0  # a block may lose only space at its end
+        if chunk.end > covered and doc.text[max(chunk.start, covered) : chunk.end].strip():
             raise refuse("a block it was not asked to touch would change")
     strings = "\n".join(doc.text[c.start : c.end] for c in doc.chunks if c.kind == "string")
     by_chunk = {p.chunk: p for p in doc.papers}
@@ -709,8 +724,9 @@ class Edit:
         wrong is refused."""
         if self.rewrite:
             text = canonical(dataclasses.replace(self.doc, papers=self.papers))
-            if text != self.doc.text:
-                verify(self.papers, text, path, self.lenient)
+            if text == self.doc.text:
+                return [(0, len(text))]  # already canonical: nothing to write
+            verify(self.papers, text, path, self.lenient)
             return [text]
         parts, segments = splice(self.doc, self.papers)
         if not unchanged(self.doc, parts):

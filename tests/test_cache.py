@@ -154,24 +154,27 @@ def test_a_file_is_read_once_and_held_only_when_it_changed(
     assert (held, hashed) == ([bib_copy], [])
 
 
-def stored_chunks(bib: Path) -> set[str]:
-    name = cache.cache_file(bib, "index").name.split(".")[0]
-    return {p.name for p in cache.cache_file(bib, "index").parent.glob(f"{name}.text.*")}
+def stored_chunks(bib: Path, part: str = "index") -> set[str]:
+    where = cache.cache_file(bib, part)
+    return {p.name for p in where.parent.glob(f"{where.name}.*")}
 
 
-def test_a_change_stores_only_the_chunks_of_text_it_touched(
+def test_a_change_stores_only_the_chunks_it_touched(
     bib_copy: Path, monkeypatch: pytest.MonkeyPatch
 ):
     from ke_papers import search
 
     monkeypatch.setattr(search, "CHUNK", 64)  # the index texts in many chunks
+    monkeypatch.setattr(cache, "BLOB_CHUNK", 512)  # and the records
     titles(bib_copy)
-    before = stored_chunks(bib_copy)
+    before, records = stored_chunks(bib_copy), stored_chunks(bib_copy, "records")
     text = bib_copy.read_text(encoding="utf-8")
     bib_copy.write_text(text.replace("Locating and Editing", "Locating and Zorbing"), "utf-8")
     titles(bib_copy)
     made = stored_chunks(bib_copy) - before
     assert len(before) > 100 and 0 < len(made) <= 2 * len(search.WEIGHTS)
+    made = stored_chunks(bib_copy, "records") - records
+    assert len(records) > 20 and 0 < len(made) <= 2
     index = open_catalog(bib_copy).index()
     assert [h.paper.title for h in index.search("zorbing").hits] == [
         "Locating and Zorbing Factual Associations in GPT"
@@ -183,17 +186,18 @@ def found(bib: Path) -> list[str]:
     return [h.paper.key for h in open_catalog(bib).index().search("model editing", limit=0).hits]
 
 
+@pytest.mark.parametrize("part", ["index", "records"])
 def test_a_damaged_chunk_is_a_miss_and_stale_ones_go(
-    bib_copy: Path, monkeypatch: pytest.MonkeyPatch, builds: list[Path]
+    bib_copy: Path, monkeypatch: pytest.MonkeyPatch, builds: list[Path], part: str
 ):
-    found(bib_copy)
+    first = found(bib_copy)
     folder = cache.cache_file(bib_copy, "index").parent
-    chunk = folder / sorted(stored_chunks(bib_copy))[0]
+    chunk = folder / sorted(stored_chunks(bib_copy, part))[0]
     data = bytearray(chunk.read_bytes())
     data[-1] ^= 0x20  # a flipped bit
     chunk.write_bytes(bytes(data))
-    first = found(bib_copy)
-    assert len(builds) == 2 and first == found(bib_copy)  # rebuilt once, then trusted
+    assert found(bib_copy) == first and titles(bib_copy)
+    assert found(bib_copy) == first and len(builds) == 2  # rebuilt once, repaired, trusted
     # A chunk no part names: kept a while (a reader may still be on it), then removed.
     stale = folder / (chunk.name.rsplit(".", 1)[0] + ".0123")
     stale.write_bytes(b"")
@@ -203,7 +207,7 @@ def test_a_damaged_chunk_is_a_miss_and_stale_ones_go(
     os.utime(stale, (0, 0))
     os.utime(bib_copy, ns=(0, bib_copy.stat().st_mtime_ns + 10**9))
     titles(bib_copy)
-    assert not stale.exists() and chunk.name in stored_chunks(bib_copy)
+    assert not stale.exists() and chunk.name in stored_chunks(bib_copy, part)
 
 
 def test_the_sections_alone_are_the_tree_without_papers(bib_copy: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,33 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with refused, store.transaction(bib) as edit:
         edit.papers.append(new)
     assert bib.read_text(encoding="utf-8") == GOOD
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["% My reading list\n", '@string{acl = "ACL"}\n\n', "  \n\n", "", GOOD],
+    ids=["a comment", "a string", "only space", "empty", "every entry removed"],
+)
+def test_new_entries_into_a_file_with_no_entry_kept(tmp_path: Path, before: str):
+    bib = tmp_path / "x.bib"
+    bib.write_text(before, encoding="utf-8")
+    new = Paper("c2022three", "misc", {"title": "Three", "year": "2022"})
+    with store.transaction(bib) as edit:
+        edit.papers[:] = [new]  # the old entries go, the new one comes
+    # What is kept is the text before the first entry (every other block stands there).
+    first = next((c.start for c in store.parse(before, bib).chunks if c.kind == "entry"), None)
+    kept = before[:first].rstrip()
+    expected = (kept + "\n\n" if kept else "") + format_entry(new) + "\n"
+    assert bib.read_text(encoding="utf-8") == expected
+
+
+def test_fmt_of_a_canonical_file_writes_nothing(run, tmp_path: Path):
+    bib = tmp_path / "x.bib"
+    bib.write_text(GOOD, encoding="utf-8")
+    run("--bib", str(bib), "fmt")
+    canonical = bib.read_bytes()
+    os.link(bib, tmp_path / "linked.bib")  # a write would split the hard link: refused
+    stat = bib.stat()
+    result = run("--bib", str(bib), "fmt")
+    assert "canonical" in result.stderr and bib.read_bytes() == canonical
+    assert bib.stat().st_mtime_ns == stat.st_mtime_ns
