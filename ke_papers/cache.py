@@ -186,7 +186,8 @@ def _keep(where: Path, payload: Callable[[], bytes | memoryview]) -> None:
         os.utime(where)
     except OSError:
         data = payload()
-        files.write_quietly(where, [struct.pack("<QI", len(data), _crc([data])), *_steps([data])])
+        head = struct.pack("<QI", len(data), _crc([data]))
+        files.write_quietly(where, [head, *_steps([data])], tidy=False)
 
 
 def _store(path: Path, stamp: tuple[Any, ...], part: str, value: Any) -> None:
@@ -239,6 +240,7 @@ def _forget(target: Path, named: set[str]) -> None:
     import glob
     import time
 
+    files.remove_stale(target, names=f"{target.name}.")  # of chunk writers that died
     pattern = f"{glob.escape(target.name)}.*"
     for stale in target.parent.glob(pattern):
         if stale.name not in named:

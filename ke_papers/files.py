@@ -100,11 +100,15 @@ def _new_file_mode() -> int:
 
 
 def write_atomic(
-    path: Path, data: str | bytes | Iterable[bytes | memoryview], durable: bool = True
+    path: Path,
+    data: str | bytes | Iterable[bytes | memoryview],
+    durable: bool = True,
+    tidy: bool = True,
 ) -> None:
     """Replace `path` with `data` (text, bytes, or buffers written one after another) so
     that a crash leaves either the old or the new file. `durable=False` (for caches,
-    which check what they read) skips waiting for the disk."""
+    which check what they read) skips waiting for the disk; `tidy=False` leaves the
+    temporary files of writers that died to the caller (a cache writing many files)."""
     import tempfile
 
     target = real_path(path)
@@ -118,7 +122,8 @@ def write_atomic(
         raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
     if old is not None:
         _check_replaceable(path, old)
-    _remove_stale(target)
+    if tidy:
+        remove_stale(target)
     try:
         fd, tmp = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp"
@@ -156,8 +161,9 @@ def write_atomic(
             os.close(dir_fd)
 
 
-def _remove_stale(target: Path) -> None:
-    """Remove the temporary files that writers killed mid-write left beside `target`.
+def remove_stale(target: Path, names: str = "") -> None:
+    """Remove the temporary files that writers killed mid-write left beside `target` (or,
+    given `names`, beside every file whose name starts with it).
 
     Each name holds its writer's process ID; one whose process is gone and that has not
     been touched for a minute is garbage.
@@ -165,8 +171,9 @@ def _remove_stale(target: Path) -> None:
     import glob
     import time
 
-    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        pid = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
+    pattern = f".{glob.escape(names)}*.tmp" if names else f".{glob.escape(target.name)}.*.tmp"
+    for tmp in target.parent.glob(pattern):
+        pid = tmp.name.split(".")[-3]  # .NAME.PID.RANDOM.tmp
         if not pid.isdigit() or _alive(int(pid)):
             continue
         with contextlib.suppress(OSError):
@@ -200,11 +207,13 @@ def _check_replaceable(path: Path, old: os.stat_result) -> None:
         )
 
 
-def write_quietly(path: Path, data: bytes | Iterable[bytes | memoryview]) -> bool:
+def write_quietly(
+    path: Path, data: bytes | Iterable[bytes | memoryview], tidy: bool = True
+) -> bool:
     """For caches: write atomically, creating the folder; False (no error) when it cannot."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data, durable=False)
+        write_atomic(path, data, durable=False, tidy=tidy)
     except (OSError, KePapersError):
         return False
     return True

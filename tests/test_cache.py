@@ -201,6 +201,9 @@ def test_a_damaged_chunk_is_a_miss_and_stale_ones_go(
     # A chunk no part names: kept a while (a reader may still be on it), then removed.
     stale = folder / (chunk.name.rsplit(".", 1)[0] + ".0123")
     stale.write_bytes(b"")
+    dead = folder / f".{stale.name}.99999999.x1y2.tmp"  # a chunk writer that died mid-write
+    dead.write_bytes(b"half")
+    os.utime(dead, (0, 0))
     os.utime(bib_copy, ns=(0, bib_copy.stat().st_mtime_ns + 10**9))
     titles(bib_copy)
     assert stale.exists()
@@ -208,6 +211,7 @@ def test_a_damaged_chunk_is_a_miss_and_stale_ones_go(
     os.utime(bib_copy, ns=(0, bib_copy.stat().st_mtime_ns + 10**9))
     titles(bib_copy)
     assert not stale.exists() and chunk.name in stored_chunks(bib_copy, part)
+    assert not dead.exists()
 
 
 def test_the_sections_alone_are_the_tree_without_papers(bib_copy: Path):
