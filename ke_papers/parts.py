@@ -89,7 +89,7 @@ class _Old:
         self.starts = {f: array("q", index["starts"][f]) for f in FIELDS}
         self.lengths = {f: array("l", index["lengths"][f]) for f in FIELDS}
         self.chunks: dict[str, list[str]] = index[cache.CHUNKS]
-        self.bases = {f: search.chunk_bases(self.chunks[f]) for f in FIELDS}
+        self.bases = {f: search.value_starts(self.chunks[f]) for f in FIELDS}
         #: What each stored chunk is named: a chunk the new index shares keeps its name.
         self.stored = {
             id(c): n

@@ -99,15 +99,6 @@ def chunked(text: str) -> list[str]:
     return chunks
 
 
-def chunk_bases(chunks: Sequence[str]) -> array[int]:
-    """Where each chunk starts in the chunks joined by newlines."""
-    bases, pos = array("q"), 0
-    for chunk in chunks:
-        bases.append(pos)
-        pos += len(chunk) + 1
-    return bases
-
-
 def spanned(chunks: Sequence[str], bases: Sequence[int], start: int, end: int) -> list[str]:
     """The values from `start` to `end` (positions in the chunks joined by newlines, at
     the edges of values) as chunks: whole chunks shared, those at the edges sliced."""
@@ -150,7 +141,7 @@ def compacted(chunks: Iterable[str]) -> list[str]:
 
 
 def value_starts(values: Iterable[str]) -> array[int]:
-    """Where each value starts in the values joined by newlines."""
+    """Where each value (or chunk of values) starts in them joined by newlines."""
     starts, pos = array("q"), 0
     for value in values:
         starts.append(pos)
@@ -225,7 +216,7 @@ class Index:
         self._vocabulary: set[str] | None = None
         self.starts = {f: array("q", data["starts"][f]) for f in WEIGHTS}
         self.chunks = {
-            f: list(zip(chunk_bases(data["text"][f]), data["text"][f], strict=True))
+            f: list(zip(value_starts(data["text"][f]), data["text"][f], strict=True))
             for f in WEIGHTS
         }
         self.lengths = {f: array("l", data["lengths"][f]) for f in WEIGHTS}
