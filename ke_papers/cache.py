@@ -5,8 +5,9 @@ file's size, modification time and content hash (SHA-256) are all unchanged; eve
 part carries that stamp. The file stays the one source of truth: the cache only
 mirrors it, is safe to delete, and a corrupt or foreign cache file is ignored and
 rebuilt. Parts are stored apart so that a command loads only what it needs: `marshal`
-for plain values (loading runs no code) and raw bytes, memory-mapped, for the
-per-paper records.
+for plain values (loading runs no code); the per-paper records (a Blob, memory-mapped)
+and the search texts are stored chunk by chunk, each chunk in a file named by its
+content, so that a build writes only the chunks it made.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ke_papers import config, files
+from ke_papers.errors import KePapersError, display_path
 
 #: Bump when the shape of what is cached changes.
 VERSION = 14
@@ -34,8 +36,9 @@ ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as a Blob: bytes in chunks, each chunk memory-mapped from a file of its
 #: own named by its content, never unmarshalled.
 BLOB = "records"
-#: A Blob's chunks are about this big (a new batch is cut at record ends to it).
-BLOB_CHUNK = 1 << 20
+#: A Blob's chunks are about this big (a new batch is cut at record ends to it): few
+#: enough that their memory maps (each holds a file descriptor) stay well under any limit.
+BLOB_CHUNK = 4 << 20
 #: A part may hold texts in chunks under CHUNKS (name -> list of str), each chunk's
 #: content name under IDS (None for a chunk not yet stored): each chunk is stored in a
 #: file of its own, named by its content, so that a build that shares most chunks with
@@ -154,13 +157,15 @@ def _chunk_file(target: Path, cid: str) -> Path:
     return target.with_name(f"{target.name}.{cid}")
 
 
-def _checked(where: Path, data: bytes | memoryview) -> memoryview:
-    """A stored chunk's payload, if its bytes are the ones written; a damaged chunk is
-    removed (the next build stores it again) and is a miss."""
-    length, crc = struct.unpack("<QI", data[:12])
+def _checked(where: Path, data: bytes | memoryview, inode: int) -> memoryview:
+    """A stored chunk's payload, if its bytes are the ones written. A damaged chunk (short,
+    cut, a flipped bit) is removed, unless another writer has replaced it meanwhile, so
+    that the next build stores it again; it is a miss."""
     payload = memoryview(data)[12:]
-    if len(payload) != length or _crc([payload]) != crc:
-        where.unlink()
+    if len(data) < 12 or struct.unpack("<QI", data[:12]) != (len(payload), _crc([payload])):
+        with contextlib.suppress(OSError):
+            if os.stat(where).st_ino == inode:
+                where.unlink()
         raise _Miss
     return payload
 
@@ -168,26 +173,40 @@ def _checked(where: Path, data: bytes | memoryview) -> memoryview:
 def _chunk(target: Path, cid: str) -> str:
     """A stored chunk of text."""
     where = _chunk_file(target, cid)
-    return bytes(_checked(where, where.read_bytes())).decode("utf-8", "surrogatepass")
+    with where.open("rb") as fh:
+        data, inode = fh.read(), os.fstat(fh.fileno()).st_ino
+    return bytes(_checked(where, data, inode)).decode("utf-8", "surrogatepass")
 
 
 def _mapped(target: Path, cid: str) -> memoryview:
-    """A stored chunk of a Blob, memory-mapped."""
+    """A stored chunk of a Blob, memory-mapped (an empty file cannot be: it is damaged)."""
     where = _chunk_file(target, cid)
     with where.open("rb") as fh:
-        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    return _checked(where, memoryview(mapped))
+        inode = os.fstat(fh.fileno()).st_ino
+        try:
+            mapped: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:
+            mapped = b""
+    return _checked(where, memoryview(mapped), inode)
 
 
 def _keep(where: Path, payload: Callable[[], bytes | memoryview]) -> None:
-    """A chunk in its file: touched when it is there (its removal waits a while from
-    now), written when it is not."""
+    """A chunk in its file: touched when it is there whole (its removal waits a while
+    from now), written when it is not."""
     try:
-        os.utime(where)
+        with where.open("rb") as fh:
+            head = fh.read(12)
+            whole = len(head) == 12 and os.fstat(fh.fileno()).st_size == 12 + int.from_bytes(
+                head[:8], "little"
+            )
+        if whole:
+            os.utime(where)
+            return
     except OSError:
-        data = payload()
-        head = struct.pack("<QI", len(data), _crc([data]))
-        files.write_quietly(where, [head, *_steps([data])], tidy=False)
+        pass
+    data = payload()
+    head = struct.pack("<QI", len(data), _crc([data]))
+    files.write_quietly(where, [head, *_steps([data])], tidy=False)
 
 
 def _store(path: Path, stamp: tuple[Any, ...], part: str, value: Any) -> None:
@@ -261,11 +280,9 @@ class Blob:
     memory-mapped when read: a build that shares most chunks with the last one writes
     only the chunks it made. Sliced like bytes."""
 
-    def __init__(
-        self, chunks: Sequence[bytes | memoryview], ids: Sequence[str | None] | None = None
-    ) -> None:
+    def __init__(self, chunks: Sequence[bytes | memoryview], ids: Sequence[str | None]) -> None:
         self.chunks = list(chunks)
-        self.ids: list[str | None] = list(ids) if ids is not None else [None] * len(self.chunks)
+        self.ids: list[str | None] = list(ids)
         self.bases = array("q", [0, *accumulate(map(len, self.chunks))])
 
     @classmethod
@@ -301,9 +318,6 @@ class Blob:
     def __getitem__(self, at: slice) -> bytes:
         start, stop, _ = at.indices(len(self))
         return b"".join(view for view, _ in self.pieces(start, stop))
-
-    def __bytes__(self) -> bytes:
-        return b"".join(self.chunks)
 
     def pieces(self, start: int, stop: int) -> list[tuple[bytes | memoryview, str | None]]:
         """The bytes from `start` to `stop` as chunks: whole ones with their stored names,
@@ -390,7 +404,12 @@ class Reader:
         if data is None:  # dropped after a hit: read again, and stamp what is read
             data = files.read_bytes(self.path)
             if self.stamp is not None:
-                self.stamp = _stamp(self.path, data)
+                served, self.stamp = self.stamp, _stamp(self.path, data)
+                if self.parts and self.stamp != served:  # parts of two files must not mix
+                    raise KePapersError(
+                        f"{display_path(self.path)}: the file changed while it was read; "
+                        "run the command again"
+                    )
         built = self.build(data)
         self.data = None
         del data  # the file's bytes are not needed to write or serve the parts

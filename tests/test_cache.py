@@ -186,16 +186,22 @@ def found(bib: Path) -> list[str]:
     return [h.paper.key for h in open_catalog(bib).index().search("model editing", limit=0).hits]
 
 
+DAMAGE = {
+    "flipped bit": lambda data: data[:-1] + bytes([data[-1] ^ 0x20]),
+    "cut short": lambda data: data[:7],
+    "empty": lambda data: b"",
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
 @pytest.mark.parametrize("part", ["index", "records"])
 def test_a_damaged_chunk_is_a_miss_and_stale_ones_go(
-    bib_copy: Path, monkeypatch: pytest.MonkeyPatch, builds: list[Path], part: str
+    bib_copy: Path, monkeypatch: pytest.MonkeyPatch, builds: list[Path], part: str, damage: str
 ):
     first = found(bib_copy)
     folder = cache.cache_file(bib_copy, "index").parent
     chunk = folder / sorted(stored_chunks(bib_copy, part))[0]
-    data = bytearray(chunk.read_bytes())
-    data[-1] ^= 0x20  # a flipped bit
-    chunk.write_bytes(bytes(data))
+    chunk.write_bytes(DAMAGE[damage](chunk.read_bytes()))
     assert found(bib_copy) == first and titles(bib_copy)
     assert found(bib_copy) == first and len(builds) == 2  # rebuilt once, repaired, trusted
     # A chunk no part names: kept a while (a reader may still be on it), then removed.
@@ -219,3 +225,17 @@ def test_the_sections_alone_are_the_tree_without_papers(bib_copy: Path):
     tree, sections = list(catalog.tree().walk()), list(catalog.sections().walk())
     assert [s.path for s in sections] == [s.path for s in tree] and len(tree) > 5
     assert all(not s.papers for s in sections)
+
+
+def test_a_file_changed_while_it_is_read_is_one_line(bib_copy: Path):
+    from ke_papers.catalog import Catalog
+    from ke_papers.errors import KePapersError
+    from ke_papers.usecases.reading import DERIVED
+
+    titles(bib_copy)
+    catalog = Catalog.open(bib_copy, DERIVED)  # its keys and places are this file's
+    text = bib_copy.read_text(encoding="utf-8")
+    bib_copy.write_text("@misc{first2020new, title = {New}}\n\n" + text, encoding="utf-8")
+    cache.cache_file(bib_copy, "index").unlink()  # a part still to read: built anew
+    with pytest.raises(KePapersError, match="changed while it was read; run the command again"):
+        catalog.index()
