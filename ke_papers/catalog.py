@@ -8,6 +8,7 @@ derive from the papers (`derived`, e.g. the Markdown body of every entry).
 
 from __future__ import annotations
 
+import contextlib
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,6 +21,9 @@ from ke_papers.model import Paper
 #: Parts the layers above derive from the papers, one value per paper, by name, cached
 #: beside the parse.
 Derived = Mapping[str, Callable[[Sequence[Paper]], list[Any]]]
+#: Told (the file, and "papers" or a derived part's name) while the parse cache builds
+#: something, which can take seconds for a big file: the command line shows it.
+Building = Callable[[Path, str], contextlib.AbstractContextManager[Any]]
 
 
 class _View(Sequence[Paper]):
@@ -76,21 +80,27 @@ class _Chosen(_View):
         return self.papers[self.positions[i]]
 
 
-def _reader(path: Path, derived: Derived) -> cache.Reader:
+def _reader(path: Path, derived: Derived, building: Building | None) -> cache.Reader:
     """The parse cache of a file; a miss builds every part, reusing the last build's
     parts for the pieces of the file it has seen (`parts.build`). A derived part is made
-    when first asked for, from its own last version (`parts.derive`)."""
+    when first asked for, from its own last version (`parts.derive`). `building` is told
+    what is being built, while it is."""
+
+    def working(what: str) -> contextlib.AbstractContextManager[Any]:
+        return building(path, what) if building else contextlib.nullcontext()
 
     def build(data: bytes) -> dict[str, Any]:
         from ke_papers import parts  # only a cache miss parses
 
-        return parts.build(path, data)
+        with working("papers"):
+            return parts.build(path, data)
 
     def deriving(name: str) -> Callable[[cache.Reader], Any]:
         def derive(reader: cache.Reader) -> Any:
             from ke_papers import parts
 
-            return parts.derive(reader, name, derived[name])
+            with working(name):
+                return parts.derive(reader, name, derived[name])
 
         return derive
 
@@ -113,8 +123,8 @@ class Catalog:
         self._positions: dict[str, int] | None = None
 
     @classmethod
-    def open(cls, path: Path, derived: Derived) -> Catalog:
-        return cls(path, _reader(path, derived))
+    def open(cls, path: Path, derived: Derived, building: Building | None = None) -> Catalog:
+        return cls(path, _reader(path, derived, building))
 
     @property
     def warnings(self) -> list[str]:

@@ -79,7 +79,7 @@ class _Group(TyperGroup):
         from ke_papers.usecases.reading import session
 
         try:
-            with session():
+            with session(_building):
                 return super().invoke(ctx)
         except KePapersError as exc:
             notes()
@@ -161,6 +161,20 @@ def _writable(ctx: typer.Context, dry_run: bool = False) -> Path:
 
 def _say(message: str) -> None:
     typer.echo(message, err=True)
+
+
+#: A file this big (about 1,000 entries) takes a moment to read after it changed: a
+#: terminal is told what is going on.
+BIG_FILE = 1 << 20
+
+
+def _building(path: Path, what: str) -> contextlib.AbstractContextManager[Any]:
+    """A spinner on stderr while a big file's parse cache is built (on a terminal only)."""
+    with contextlib.suppress(OSError):
+        if sys.stderr.isatty() and path.stat().st_size >= BIG_FILE:
+            doing = "reading" if what == "papers" else f"preparing the {what} of every entry in"
+            return _console(err=True).status(f"{doing} {path.name} (kept for the next commands)")
+    return contextlib.nullcontext()
 
 
 def _console(err: bool = False) -> Console:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -378,3 +379,38 @@ def test_import_quiet_says_one_line(run, tmp_path: Path):
     assert "already in the list as meng2022locating" in loud
     quiet = run("--bib", str(bib), "import", str(listing), "--quiet", code=None).stderr
     assert quiet.count("\n") == 1 and "1 already there" in quiet
+
+
+def on_a_terminal(*args: str, env: dict[str, str]) -> tuple[str, bytes]:
+    """The console script run with its stderr on a real terminal (a pty) and its stdout
+    into a pipe: what the terminal showed, and what the pipe got."""
+    import pty
+
+    main, side = pty.openpty()
+    try:
+        done = subprocess.run(
+            [KE_PAPERS, *args], stdout=subprocess.PIPE, stderr=side, env=env, timeout=120
+        )
+        os.close(side)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once the terminal is drained
+            while chunk := os.read(main, 65536):
+                shown += chunk
+    finally:
+        os.close(main)
+    return shown.decode("utf-8", "replace"), done.stdout
+
+
+def test_a_big_list_says_what_it_does_while_it_is_read(tmp_path: Path):
+    bib = tmp_path / "papers.bib"
+    with bib.open("w", encoding="utf-8") as out:
+        made = [sys.executable, str(Path(__file__).parent.parent / "bench" / "make_bib.py")]
+        subprocess.run([*made, "1500"], stdout=out, check=True)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "80"}
+    shown, printed = on_a_terminal("--bib", str(bib), "search", "editing", env=env)
+    assert "reading papers.bib (kept for the next commands)" in shown
+    assert printed.count(b"\n") == 20 and b"\x1b" not in printed  # the pipe: plain lines
+    shown, _ = on_a_terminal("--bib", str(bib), "export", "--bibtex", env=env)
+    assert "preparing the bibtex of every entry in papers.bib" in shown
+    shown, again = on_a_terminal("--bib", str(bib), "search", "editing", env=env)
+    assert "reading" not in shown and again == printed  # from the cache: nothing to say

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ke_papers import config
-from ke_papers.catalog import Catalog, Derived
+from ke_papers.catalog import Building, Catalog, Derived
 from ke_papers.model import Paper
 
 if TYPE_CHECKING:
@@ -35,17 +35,20 @@ DERIVED: Derived = {"markdown": _markdown_bodies, "bibtex": _bibtex_entries}
 
 #: Catalogs opened during one command (`session`), by the file's identity and stamp.
 _OPEN: dict[tuple[object, ...], Catalog] | None = None
+#: Told while the parse cache builds something during the command (`session`).
+_BUILDING: Building | None = None
 
 
 @contextlib.contextmanager
-def session() -> Iterator[None]:
-    """One command: a file read twice (its warnings, then its papers) is opened once."""
-    global _OPEN
-    _OPEN = {}
+def session(building: Building | None = None) -> Iterator[None]:
+    """One command: a file read twice (its warnings, then its papers) is opened once;
+    `building` is told while its parse cache is built."""
+    global _OPEN, _BUILDING
+    _OPEN, _BUILDING = {}, building
     try:
         yield
     finally:
-        _OPEN = None
+        _OPEN, _BUILDING = None, None
 
 
 def open_catalog(path: Path) -> Catalog:
@@ -62,7 +65,7 @@ def open_catalog(path: Path) -> Catalog:
         return Catalog.open(path, DERIVED)  # the open names the problem
     stamp = (path, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if stamp not in _OPEN:
-        _OPEN[stamp] = Catalog.open(path, DERIVED)
+        _OPEN[stamp] = Catalog.open(path, DERIVED, _BUILDING)
     return _OPEN[stamp]
 
 
