@@ -229,15 +229,12 @@ def _store(path: Path, stamp: tuple[Any, ...], part: str, value: Any) -> None:
         for name, chunks in value[CHUNKS].items():
             ids = value[IDS][name]
             for k, text in enumerate(chunks):
-                data = _encoded(text) if ids[k] is None else None
-                if data is not None:
+                if ids[k] is None:  # made now: named by its bytes, written if new
+                    data = _encoded(text)
                     ids[k] = _name(data)
-                keep(
-                    ids[k],
-                    functools.partial(_encoded, text)
-                    if data is None
-                    else functools.partial(bytes, data),
-                )
+                    keep(ids[k], functools.partial(bytes, data))
+                else:  # shared with the last build: encoded only if its file is gone
+                    keep(ids[k], functools.partial(_encoded, text))
         stored = {k: v for k, v in value.items() if k != CHUNKS}
     else:
         files.write_quietly(target, _dump(stamp, part, value))
