@@ -17,14 +17,39 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from ke_papers import fields as bibfields
 from ke_papers import names
 from ke_papers.identity import arxiv_in
 from ke_papers.latex import to_text
+
+T = TypeVar("T")
+
+
+class cached_property(Generic[T]):
+    """functools.cached_property without its lock: on Python 3.11 every first read of a
+    value takes a lock, and a first read of a big list reads a million of them."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> cached_property[T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: object, owner: type | None = None) -> T | cached_property[T]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)  # read from there from now on
+        return value
+
 
 TAXONOMY_SEP = " > "
 ARXIV_ABS = "https://arxiv.org/abs/"

@@ -17,15 +17,17 @@ import gc
 import marshal
 import operator
 import os
+import signal
+import tempfile
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ke_papers import blocks, cache, identity, search, store
 from ke_papers.errors import BibError, KePapersError, display_path
@@ -57,6 +59,8 @@ class _Run:
     #: The columns of pieces parsed now, already derived (their papers let go), in
     #: batches: each with its pieces' values under "each".
     batches: list[dict[str, Any]] | None = None
+    #: How often each token occurs in the index texts of the papers parsed now.
+    counted: Counter[str] = field(default_factory=Counter)
     each: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in PER_PIECE})
 
 
@@ -173,26 +177,26 @@ def _runs(src: _Input, old: _Old | None) -> tuple[list[_Run], list[tuple[int, st
 
     eager: list[bool] = []  # whether no entry reads another (asked only for big parses)
 
+    def batched() -> bool:
+        if not eager:
+            eager.append(not _reads_others(src.data))
+        return eager[0]
+
     def parse_pending() -> None:
         nonlocal table
         if not pending:
             return
         meant.clear()
-        if len(pending) >= BATCH and not eager:
-            eager.append(not _reads_others(src.data))
-        if len(pending) < BATCH or not eager[0]:
+        run, done = _Run(), None
+        if len(pending) >= BATCH and len(pending) >= PARALLEL_AT and _may_fork():
+            done = _shared(src, pending, table, defined, run.counted, batched)
+        elif len(pending) >= BATCH and batched():
+            done = _batches(src, pending, table, defined, run.counted)
+        if done is None:  # entries may read others: all papers are kept until resolved
             table = _parse(src, pending, table, runs, defined)
-        elif len(pending) >= PARALLEL_AT and _may_fork():
-            half = len(pending) // 2
-            receive = _elsewhere(src, pending[half:], table)
-            try:
-                first, table = _batches(src, pending[:half], table, defined)
-            finally:
-                rest = receive()  # the child is waited for, whatever happened here
-            runs.append(_Run(batches=first + rest))
         else:
-            done, table = _batches(src, pending, table, defined)
-            runs.append(_Run(batches=done))
+            run.batches, table = done
+            runs.append(run)
         pending.clear()
 
     for i in range(len(pieces)):
@@ -268,10 +272,13 @@ def _parse(
     return doc.strings
 
 
-#: Pieces to parse at once from which a second process takes half (on a first read).
+#: Pieces to parse at once that two processes share (on a first read).
 PARALLEL_AT = 2000
-#: Pieces parsed together, their papers turned into columns and let go before the next.
-BATCH = 4000
+#: Pieces parsed together, their papers turned into columns and let go before the next;
+#: the share of work the two processes take from their queue one at a time.
+BATCH = 2000
+#: At most this many shares: their numbers (4 bytes each) must fit in a pipe's buffer.
+SHARES = 4096
 
 
 def _reads_others(data: bytes) -> bool:
@@ -289,7 +296,7 @@ def _reads_others(data: bytes) -> bool:
 
 
 def _may_fork() -> bool:
-    """Whether half of a big parse can go to a second process: there is a second core
+    """Whether a big parse can be shared with a second process: there is a second core
     and this process runs no other thread."""
     return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
 
@@ -299,66 +306,125 @@ def _batches(
     indices: list[int],
     table: dict[str, str],
     defined: list[tuple[int, str]],
+    counted: Counter[str],
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Parse pieces a batch at a time, each batch's papers turned into columns at once
-    (memory holds the columns, not the papers). Returns them and the @strings after."""
+    (memory holds the columns, not the papers), their tokens counted into `counted`.
+    Returns the columns and the @strings after."""
     done = []
     for k in range(0, len(indices), BATCH):
         runs: list[_Run] = []
         table = _parse(src, indices[k : k + BATCH], table, runs, defined)
-        done.append(_batch(runs[0]))
+        done.append(_batch(runs[0], counted))
     return done, table
 
 
-def _batch(run: _Run) -> dict[str, Any]:
+def _batch(run: _Run, counted: Counter[str]) -> dict[str, Any]:
     """The columns of a run of parsed pieces, with the pieces' own values under "each"."""
-    columns = _new_columns(run.papers)
+    columns = _new_columns(run.papers, counted)
     columns["lines"] = [p.line or 0 for p in run.papers]
     columns["each"] = run.each
     return columns
 
 
-def _elsewhere(
-    src: _Input, indices: list[int], table: dict[str, str]
-) -> Callable[[], list[dict[str, Any]]]:
-    """Parse pieces and derive their columns in a child process; the result, read later,
-    is their batches of columns (a BibError if they do not parse)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, and leave without running any cleanup
-        status = 0
+def _shared(
+    src: _Input,
+    indices: list[int],
+    table: dict[str, str],
+    defined: list[tuple[int, str]],
+    counted: Counter[str],
+    ahead: Callable[[], bool],
+) -> tuple[list[dict[str, Any]], dict[str, str]] | None:
+    """`_batches` shared by this process and a child, each taking the next share of the
+    pieces (none of which defines an @string) from a common queue until none is left:
+    neither waits long for the other, however the machine's load falls. The child writes
+    each share's columns to a scratch file as it goes. `ahead()` (whether batches may be
+    made) is asked once the child has begun; None when not. A share that does not parse
+    is a BibError."""
+    size = max(BATCH, -(-len(indices) // SHARES))
+    shares = [indices[k : k + size] for k in range(0, len(indices), size)]
+    queue, feed = os.pipe()
+    os.write(feed, array("I", range(len(shares))).tobytes())  # fits: the pipe holds it all
+    os.close(feed)  # an empty queue now reads as the end
+    try:
+        scratch = _scratch()
+    except OSError:  # nowhere to put the child's columns: one process does it all
+        os.close(queue)
+        return _batches(src, indices, table, defined, counted) if ahead() else None
+    with scratch:
+        pid = os.fork()
+        if pid == 0:  # the child: take shares, write their columns, leave without cleanup
+            status = 0
+            try:
+                while (k := _take(queue)) is not None:
+                    done = _batches(src, shares[k], table, [], counted)[0]
+                    _record(scratch, (k, _portable(done)))
+                _record(scratch, (None, dict(counted)))  # its tokens, counted once
+                scratch.flush()
+            except BibError:
+                status = 2
+            except BaseException:
+                status = 1
+            os._exit(status)
+        mine: dict[int, list[dict[str, Any]]] = {}
         try:
-            os.close(read)
-            done = _batches(src, indices, table, [])[0]
-            payload = marshal.dumps(
-                [
-                    {k: v.tobytes() if isinstance(v, array) else v for k, v in c.items()}
-                    for c in done
-                ]
-            )
-        except BibError:
-            payload = marshal.dumps(None)
+            if not ahead():  # the child's work so far is dropped
+                os.kill(pid, signal.SIGKILL)
+                return None
+            while (k := _take(queue)) is not None:
+                mine[k], table = _batches(src, shares[k], table, defined, counted)
         except BaseException:
-            payload, status = marshal.dumps(None), 1
-        with os.fdopen(write, "wb") as out:
-            out.write(payload)
-        os._exit(status)
-    os.close(write)
-
-    def receive() -> list[dict[str, Any]]:
-        with os.fdopen(read, "rb") as fh:
-            payload = fh.read()
-        os.waitpid(pid, 0)
-        done = marshal.loads(payload) if payload else None
-        if done is None:
+            os.kill(pid, signal.SIGKILL)
+            raise
+        finally:
+            os.close(queue)
+            _, status = os.waitpid(pid, 0)
+        if status != 0:
             raise BibError(src.path, None, "cannot parse this file")
-        for columns in done:
-            for key in ("ends", *(f"{k}:{f}" for k in ("starts", "lengths") for f in FIELDS)):
-                kind = "q" if key == "ends" or key.startswith("starts") else "l"
-                columns[key] = array(kind, columns[key])
-        return done
+        scratch.seek(0)
+        while length := int.from_bytes(scratch.read(8), "little"):
+            k, columns = marshal.loads(scratch.read(length))
+            if k is None:
+                counted.update(columns)
+            else:
+                mine[k] = [_restored(c) for c in columns]
+    return [c for k in range(len(shares)) for c in mine[k]], table
 
-    return receive
+
+def _record(out: BinaryIO, value: Any) -> None:
+    """One value on the scratch file, its length first (read back with one read)."""
+    data = marshal.dumps(value)
+    out.write(len(data).to_bytes(8, "little") + data)
+
+
+def _take(queue: int) -> int | None:
+    """The next share's number from the queue (a read of 4 bytes from a pipe is whole),
+    or None when the queue is empty."""
+    got = os.read(queue, 4)
+    return array("I", got)[0] if got else None
+
+
+def _scratch() -> BinaryIO:
+    """A file only this process and its child see, in memory where the system allows."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("ke-papers-parse"), "w+b")
+    return tempfile.TemporaryFile()
+
+
+#: The columns of a batch that are arrays (bytes when they go from the child to here).
+_ARRAY_COLUMNS = {"ends": "q"} | {
+    f"{k}:{f}": "q" if k == "starts" else "l" for k in ("starts", "lengths") for f in FIELDS
+}
+
+
+def _portable(batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v.tobytes() if isinstance(v, array) else v for k, v in c.items()} for c in batches]
+
+
+def _restored(columns: dict[str, Any]) -> dict[str, Any]:
+    for key, kind in _ARRAY_COLUMNS.items():
+        columns[key] = array(kind, columns[key])
+    return columns
 
 
 def _still(
@@ -421,8 +487,8 @@ def _old_paper(old: _Old, i: int) -> Paper:
     return Paper.from_record(record)
 
 
-def _new_columns(papers: list[Paper]) -> dict[str, Any]:
-    """The per-paper columns of papers parsed now."""
+def _new_columns(papers: list[Paper], counted: Counter[str]) -> dict[str, Any]:
+    """The per-paper columns of papers parsed now; their tokens are counted in `counted`."""
     ids = [identity.Keys.of(p) for p in papers]
     values = [search.field_values(p) for p in papers]
     records = [p.record().encode("utf-8") for p in papers]
@@ -438,14 +504,13 @@ def _new_columns(papers: list[Paper]) -> dict[str, Any]:
         "records": b"".join(records),
         "ends": array("q", accumulate(map(len, records))),
     }
-    counted: Counter[str] = Counter()
     for k, f in enumerate(FIELDS):
         column = [v[k] for v in values]
         columns["text:" + f] = "\n".join(column)
-        _count(counted, columns["text:" + f])
         columns["starts:" + f] = search.value_starts(column)
-        columns["lengths:" + f] = array("l", map(search.token_count, column))
-    columns["counted"] = dict(counted)
+        found = list(map(search.index_tokens, column))  # each value's tokens, found once
+        columns["lengths:" + f] = array("l", map(len, found))
+        counted.update(chain.from_iterable(found))
     return columns
 
 
@@ -490,8 +555,8 @@ class _Vocabulary:
         self.old = old
         self.size = len(old.parts["meta"]["keys"]) if old else 0
         self.kept: list[tuple[int, int]] = []
-        #: The token counts of the papers parsed now, counted batch by batch.
-        self.new: list[dict[str, int]] = []
+        #: The token counts of the papers parsed now, counted run by run.
+        self.new: list[Counter[str]] = []
 
     def tokens(self) -> tuple[array[int], str]:
         """The new index's vocabulary (sorted, space-separated), and how often each of
@@ -509,7 +574,7 @@ class _Vocabulary:
             for a, b in self.kept:
                 for text in old.texts(a, b).values() if old else ():
                     _count(fresh, text)
-            words = sorted(+fresh)
+            words = sorted(fresh)  # every count here is above zero
             return array("q", map(fresh.__getitem__, words)), " ".join(words)
         change = fresh
         for i in range(self.size):
@@ -590,13 +655,14 @@ def _assemble(runs: list[_Run], old: _Old | None, pieces: blocks.Pieces) -> dict
                 columns = _old_columns(old, a, b, run.shift, bases)
                 take(columns, old.offsets[a])
             continue
-        for columns in run.batches if run.batches is not None else [_batch(run)]:
+        batches = run.batches if run.batches is not None else [_batch(run, run.counted)]
+        vocabulary.new.append(run.counted)
+        for columns in batches:
             for k in PER_PIECE:
                 each[k] += (
                     array(_ARRAYS[k], columns["each"][k]) if k in _ARRAYS else columns["each"][k]
                 )
             if columns["keys"]:
-                vocabulary.new.append(columns["counted"])
                 for f in FIELDS:
                     columns["starts:" + f] = array("q", _moved(columns["starts:" + f], bases[f]))
                 take(columns)

@@ -3,7 +3,9 @@ exactly what a read without the cache says (KE_PAPERS_NO_CACHE=1)."""
 
 from __future__ import annotations
 
+import os
 import re
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -253,16 +255,38 @@ def test_a_write_parses_only_the_entries_it_changes(run, base: Path, parsed: lis
     assert heads == ["@inproceedings{meng2022mass"] * 2
 
 
-@pytest.mark.parametrize("broken", [False, True])
-def test_a_first_read_split_between_two_processes_reads_the_same(
-    tmp_path: Path, monkeypatch, broken: bool
+CHILD_FIRST = """@inproceedings{early2020child,
+  title    = {A Child Above Its Parent},
+  CrossRef = {late2020parent},
+  taxonomy = {Analysis}
+}
+
+"""
+
+PARENT_LAST = """
+@proceedings{late2020parent,
+  title     = {Proceedings Below},
+  booktitle = {Proceedings Below},
+  year      = {2020}
+}
+"""
+
+
+@pytest.mark.parametrize("variant", ["plain", "broken", "crossref"])
+def test_a_first_read_shared_by_two_processes_reads_the_same(
+    tmp_path: Path, monkeypatch, variant: str
 ):
-    """Half of a big first parse goes to a second process; what it reads is the same as
-    one process reads, and a file that does not parse gives the same error."""
+    """A big first parse is shared with a second process, each taking the next batch
+    from a common queue; what it reads is the same as one process reads, a file that
+    does not parse gives the same error, and a file where an entry reads another (its
+    parent far below) is parsed whole by this process."""
     text = DATA_BIB.read_text(encoding="utf-8")
+    broken = variant == "broken"
     if broken:
         a, _ = span(text, "mitchell2022fast")
         text = text[:a] + text[a:].replace("\n}\n", "\n\n", 1)  # an entry never closed
+    if variant == "crossref":
+        text = CHILD_FIRST + text + PARENT_LAST
     bib = tmp_path / "papers.bib"
     bib.write_text(text, encoding="utf-8")
     monkeypatch.setenv(cache.ENV_DISABLE, "1")
@@ -276,13 +300,31 @@ def test_a_first_read_split_between_two_processes_reads_the_same(
 
     alone = read()
     monkeypatch.setattr(parts, "PARALLEL_AT", 8)
-    monkeypatch.setattr(parts, "BATCH", 3)  # batches of three, in both processes
-    # How many pieces each second process takes.
-    forks = recorded(monkeypatch, parts, "_elsewhere", lambda src, pieces, *_: len(pieces))
+    monkeypatch.setattr(parts, "BATCH", 3)  # batches of three, taken in turn
+    shared = recorded(monkeypatch, parts, "_shared", lambda src, pieces, *_: len(pieces))
+    # Which process parsed each batch: both write to one file.
+    who = tmp_path / "who"
+    real = parts._batches
+
+    def batches(*args, **kwargs):
+        with who.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        time.sleep(0.01)  # neither process can take every batch before the other starts
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parts, "_batches", batches)
     # Idle threads other tests left behind (local servers) hold no lock the child needs.
     monkeypatch.setattr(parts, "_may_fork", lambda: True)
     assert read() == alone
-    assert forks and forks[0] >= 4
+    assert shared and shared[0] >= 8
+    pids = who.read_text().split() if who.exists() else []
+    if variant == "crossref":
+        assert "Proceedings Below" in str(alone)  # the child read its parent's fields
+        assert str(os.getpid()) not in pids  # no batch here: the parse went whole
+    if variant == "plain":
+        assert len(pids) == sum(-(-n // 3) for n in shared)  # every batch once
+        # This process and, for each shared parse, a child of its own.
+        assert len(set(pids)) == 1 + len(shared) and str(os.getpid()) in pids
     assert (alone[1] is not None) == broken
 
 
