@@ -243,6 +243,18 @@ def _store(path: Path, stamp: tuple[Any, ...], part: str, value: Any) -> None:
         _forget(target, named)
 
 
+def _store_all(path: Path, stamp: tuple[Any, ...], parts: Mapping[str, Any]) -> None:
+    """Write the parts side by side: hashing, checksums and writes let the other thread
+    run, so a big build's hundreds of MB go out in about the time of the biggest part."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [
+            pool.submit(_store, path, stamp, name, value) for name, value in parts.items()
+        ]:
+            done.result()
+
+
 def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
@@ -411,8 +423,7 @@ class Reader:
         self.data = None
         del data  # the file's bytes are not needed to write or serve the parts
         if self.stamp is not None:
-            for name, value in built.items():
-                _store(self.path, self.stamp, name, value)
+            _store_all(self.path, self.stamp, built)
         self.parts.update(built)
 
 

@@ -129,12 +129,14 @@ class _Old:
 def build(path: Path, data: bytes) -> dict[str, Any]:
     """Every part of the parse cache for these bytes, reusing the last build where it can.
 
-    A file that was UTF-8 stays so if every piece parsed now decodes as UTF-8 (the others
-    did before); otherwise the whole file decides its encoding again."""
+    A file read for the first time, or that was UTF-8, is UTF-8 if every piece parsed now
+    decodes as UTF-8 (the others did before; the cuts are ASCII, so a piece never splits
+    a character): the file is not decoded whole first. Otherwise the whole file decides
+    its encoding again."""
     pieces = blocks.cut(data)
     old = _Old.load(path)
     with collector_paused():
-        if old is not None and old.parts["meta"]["encoding"] == "utf-8":
+        if old is None or old.parts["meta"]["encoding"] == "utf-8":
             with contextlib.suppress(UnicodeDecodeError):
                 return _build(path, data, "utf-8", pieces, old)
         encoding = store.encoding_of(data, path)
@@ -279,6 +281,8 @@ PARALLEL_AT = 2000
 BATCH = 2000
 #: At most this many shares: their numbers (4 bytes each) must fit in a pipe's buffer.
 SHARES = 4096
+#: How the child of a shared parse tells that a piece did not parse, or did not decode.
+_UNPARSED, _UNDECODED = 2, 3
 
 
 def _reads_others(data: bytes) -> bool:
@@ -354,7 +358,7 @@ def _shared(
     with scratch:
         pid = os.fork()
         if pid == 0:  # the child: take shares, write their columns, leave without cleanup
-            status = 0
+            leaving = 0
             try:
                 while (k := _take(queue)) is not None:
                     done = _batches(src, shares[k], table, [], counted)[0]
@@ -362,24 +366,37 @@ def _shared(
                 _record(scratch, (None, dict(counted)))  # its tokens, counted once
                 scratch.flush()
             except BibError:
-                status = 2
+                leaving = _UNPARSED
+            except UnicodeDecodeError:
+                leaving = _UNDECODED
             except BaseException:
-                status = 1
-            os._exit(status)
+                leaving = 1
+            os._exit(leaving)
         mine: dict[int, list[dict[str, Any]]] = {}
+        status: int | None = None  # the child's, once it is reaped
         try:
             if not ahead():  # the child's work so far is dropped
                 os.kill(pid, signal.SIGKILL)
                 return None
             while (k := _take(queue)) is not None:
                 mine[k], table = _batches(src, shares[k], table, defined, counted)
+                reaped, code = os.waitpid(pid, os.WNOHANG)
+                if reaped:
+                    status = code
+                    if code:  # the child failed: its error is the answer, and it is now
+                        break
         except BaseException:
-            os.kill(pid, signal.SIGKILL)
+            if status is None:
+                os.kill(pid, signal.SIGKILL)
             raise
         finally:
             os.close(queue)
-            _, status = os.waitpid(pid, 0)
-        if status != 0:
+            if status is None:
+                _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code == _UNDECODED:
+            raise UnicodeDecodeError(src.encoding, b"", 0, 0, "a piece the child read")
+        if code != 0:
             raise BibError(src.path, None, "cannot parse this file")
         scratch.seek(0)
         while length := int.from_bytes(scratch.read(8), "little"):

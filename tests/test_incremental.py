@@ -272,14 +272,15 @@ PARENT_LAST = """
 """
 
 
-@pytest.mark.parametrize("variant", ["plain", "broken", "crossref"])
+@pytest.mark.parametrize("variant", ["plain", "broken", "crossref", "cp1252"])
 def test_a_first_read_shared_by_two_processes_reads_the_same(
     tmp_path: Path, monkeypatch, variant: str
 ):
     """A big first parse is shared with a second process, each taking the next batch
     from a common queue; what it reads is the same as one process reads, a file that
-    does not parse gives the same error, and a file where an entry reads another (its
-    parent far below) is parsed whole by this process."""
+    does not parse gives the same error, a file where an entry reads another (its
+    parent far below) is parsed whole by this process, and a file that is not UTF-8
+    (known only when a piece does not decode) is read in its own encoding."""
     text = DATA_BIB.read_text(encoding="utf-8")
     broken = variant == "broken"
     if broken:
@@ -288,12 +289,16 @@ def test_a_first_read_shared_by_two_processes_reads_the_same(
     if variant == "crossref":
         text = CHILD_FIRST + text + PARENT_LAST
     bib = tmp_path / "papers.bib"
-    bib.write_text(text, encoding="utf-8")
+    if variant == "cp1252":  # the only byte that is not UTF-8 stands near the end
+        text = text.replace("€", "EUR") + PARENT_LAST.replace("Below", "Belöw")
+    bib.write_text(text, encoding="cp1252" if variant == "cp1252" else "utf-8")
     monkeypatch.setenv(cache.ENV_DISABLE, "1")
 
     def read() -> tuple[object, str | None]:
         try:
-            Catalog.open(bib, DERIVED)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", EncodingNote)
+                Catalog.open(bib, DERIVED)
         except KePapersError as exc:
             return None, str(exc)
         return built(bib), None
@@ -321,6 +326,8 @@ def test_a_first_read_shared_by_two_processes_reads_the_same(
     if variant == "crossref":
         assert "Proceedings Below" in str(alone)  # the child read its parent's fields
         assert str(os.getpid()) not in pids  # no batch here: the parse went whole
+    if variant == "cp1252":
+        assert alone[0]["meta"]["encoding"] == "cp1252"  # type: ignore[index]
     if variant == "plain":
         assert len(pids) == sum(-(-n // 3) for n in shared)  # every batch once
         # This process and, for each shared parse, a child of its own.
