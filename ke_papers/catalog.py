@@ -63,7 +63,7 @@ class LazyPapers(_View):
     def _at(self, i: int) -> Paper:
         paper = self.built.get(i)
         if paper is None:
-            record = bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+            record = self.blob[self.offsets[i] : self.offsets[i + 1]]
             paper = self.built[i] = Paper.from_record(record, self.lines[i])
         return paper
 

@@ -15,7 +15,7 @@ Custom fields of the list:
 from __future__ import annotations
 
 import dataclasses
-import json
+import marshal
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -226,12 +226,12 @@ class Paper:
         paper = [Link("paper", self.paper_url)] if self.paper_url else []
         return paper + self.extra_links
 
-    def record(self) -> str:
-        """The paper as one JSON string for the parse cache, its derived values included.
-
-        Its line is kept apart (it moves when an entry above it changes)."""
-        return json.dumps(
-            [
+    def record(self) -> bytes:
+        """The paper as one value for the parse cache, its derived values included
+        (marshal: several times faster both ways than JSON, and the cache is this
+        machine's own). Its line is kept apart (it moves when an entry above it changes)."""
+        return marshal.dumps(
+            (
                 self.key,
                 self.entry_type,
                 self.fields,
@@ -244,15 +244,14 @@ class Paper:
                 self.taxonomy,
                 self.arxiv,
                 self.keywords,
-                [[link.label, link.url] for link in self.extra_links],
-            ],
-            ensure_ascii=False,
+                [(link.label, link.url) for link in self.extra_links],
+            )
         )
 
     @classmethod
-    def from_record(cls, record: str, line: int | None = None) -> Paper:
+    def from_record(cls, record: bytes | memoryview, line: int | None = None) -> Paper:
         """A paper from `record()`, with its derived values already in place (no re-parsing)."""
-        key, entry_type, fields, inherited, comments, *derived = json.loads(record)
+        key, entry_type, fields, inherited, comments, *derived = marshal.loads(record)
         paper = cls(key, entry_type, fields, line=line, inherited=inherited, comments=comments)
         title, authors, year, venue, taxonomy, arxiv, keywords, links = derived
         paper.__dict__.update(

@@ -23,7 +23,7 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, repeat
 from pathlib import Path
@@ -281,6 +281,8 @@ PARALLEL_AT = 2000
 BATCH = 2000
 #: At most this many shares: their numbers (4 bytes each) must fit in a pipe's buffer.
 SHARES = 4096
+#: The last shares are this small (about 20 ms of work), so neither process waits long.
+SMALLEST_SHARE = 100
 #: How the child of a shared parse tells that a piece did not parse, or did not decode.
 _UNPARSED, _UNDECODED = 2, 3
 
@@ -345,8 +347,7 @@ def _shared(
     each share's columns to a scratch file as it goes. `ahead()` (whether batches may be
     made) is asked once the child has begun; None when not. A share that does not parse
     is a BibError."""
-    size = max(BATCH, -(-len(indices) // SHARES))
-    shares = [indices[k : k + size] for k in range(0, len(indices), size)]
+    shares = _shares(indices)
     queue, feed = os.pipe()
     os.write(feed, array("I", range(len(shares))).tobytes())  # fits: the pipe holds it all
     os.close(feed)  # an empty queue now reads as the end
@@ -373,6 +374,16 @@ def _shared(
                 leaving = 1
             os._exit(leaving)
         mine: dict[int, list[dict[str, Any]]] = {}
+        inbox = _Inbox(scratch.fileno())
+
+        def receive() -> None:
+            """What the child has written so far: read here while it works on."""
+            for k, columns in inbox:
+                if k is None:
+                    _add(counted, columns)
+                else:
+                    mine[k] = [_restored(c) for c in columns]
+
         status: int | None = None  # the child's, once it is reaped
         try:
             if not ahead():  # the child's work so far is dropped
@@ -380,6 +391,7 @@ def _shared(
                 return None
             while (k := _take(queue)) is not None:
                 mine[k], table = _batches(src, shares[k], table, defined, counted)
+                receive()
                 reaped, code = os.waitpid(pid, os.WNOHANG)
                 if reaped:
                     status = code
@@ -398,20 +410,45 @@ def _shared(
             raise UnicodeDecodeError(src.encoding, b"", 0, 0, "a piece the child read")
         if code != 0:
             raise BibError(src.path, None, "cannot parse this file")
-        scratch.seek(0)
-        while length := int.from_bytes(scratch.read(8), "little"):
-            k, columns = marshal.loads(scratch.read(length))
-            if k is None:
-                counted.update(columns)
-            else:
-                mine[k] = [_restored(c) for c in columns]
+        receive()
     return [c for k in range(len(shares)) for c in mine[k]], table
+
+
+def _shares(indices: list[int]) -> list[list[int]]:
+    """The pieces in shares of a batch while much is left, then ever smaller ones (a
+    quarter of what is left): both processes run out of work at about the same time."""
+    most = max(BATCH, -(-len(indices) // (SHARES // 2)))  # never more shares than fit
+    shares, start = [], 0
+    while start < len(indices):
+        size = min(most, max(SMALLEST_SHARE, (len(indices) - start) // 4))
+        shares.append(indices[start : start + size])
+        start += size
+    return shares
 
 
 def _record(out: BinaryIO, value: Any) -> None:
     """One value on the scratch file, its length first (read back with one read)."""
     data = marshal.dumps(value)
     out.write(len(data).to_bytes(8, "little") + data)
+
+
+class _Inbox:
+    """The values a child writes to a scratch file (`_record`), each read once it is
+    whole. With pread, which leaves alone the file offset the child writes at."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.at = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        end = os.fstat(self.fd).st_size
+        while self.at + 8 <= end:
+            length = int.from_bytes(os.pread(self.fd, 8, self.at), "little")
+            if self.at + 8 + length > end:
+                return  # still being written
+            value = marshal.loads(os.pread(self.fd, length, self.at + 8))
+            self.at += 8 + length
+            yield value
 
 
 def _take(queue: int) -> int | None:
@@ -500,15 +537,14 @@ def _papers_of(run: _Run, old: _Old) -> tuple[int, int]:
 
 
 def _old_paper(old: _Old, i: int) -> Paper:
-    record = bytes(old.parts["records"][old.offsets[i] : old.offsets[i + 1]]).decode("utf-8")
-    return Paper.from_record(record)
+    return Paper.from_record(old.parts["records"][old.offsets[i] : old.offsets[i + 1]])
 
 
 def _new_columns(papers: list[Paper], counted: Counter[str]) -> dict[str, Any]:
     """The per-paper columns of papers parsed now; their tokens are counted in `counted`."""
     ids = [identity.Keys.of(p) for p in papers]
     values = [search.field_values(p) for p in papers]
-    records = [p.record().encode("utf-8") for p in papers]
+    records = [p.record() for p in papers]
     columns: dict[str, Any] = {
         "keys": [p.key for p in papers],
         "years": [p.year or 0 for p in papers],
@@ -586,7 +622,7 @@ class _Vocabulary:
         times = array("l", accumulate(times))
         fresh: Counter[str] = Counter()
         for counted in self.new:
-            fresh.update(counted)
+            _add(fresh, counted)
         if old is None or times.count(1) * 4 < self.size * 3:  # most papers are new
             for a, b in self.kept:
                 for text in old.texts(a, b).values() if old else ():
@@ -615,6 +651,14 @@ class _Vocabulary:
                 words.insert(at, token)
                 counts.insert(at, n)
         return counts, " ".join(words)
+
+
+def _add(counts: Counter[str], more: Mapping[str, int]) -> None:
+    """`counts.update(more)` at C speed (Counter adds a mapping in a Python loop): each
+    token's sum is read before it is stored, and `more` holds each token once."""
+    tokens = list(more)
+    sums = map(operator.add, map(counts.get, tokens, repeat(0)), more.values())
+    dict.update(counts, zip(tokens, sums, strict=True))
 
 
 def _count(counts: Counter[str], text: str, size: int = 1 << 20, sign: int = 1) -> None:
@@ -749,10 +793,7 @@ def derive(reader: cache.Reader, name: str, make: Callable[[Sequence[Paper]], li
     records, lines = reader.get("records"), meta["lines"]
     for k in range(0, len(todo), BATCH):  # a batch of papers at a time: memory stays flat
         batch = todo[k : k + BATCH]
-        papers = [
-            Paper.from_record(bytes(records[offsets[i] : offsets[i + 1]]).decode(), lines[i])
-            for i in batch
-        ]
+        papers = [Paper.from_record(records[offsets[i] : offsets[i + 1]], lines[i]) for i in batch]
         for i, value in zip(batch, make(papers), strict=True):
             values[i] = value
     made_from = {k: pieces[k] for k in _MADE_FROM}
