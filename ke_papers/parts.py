@@ -245,12 +245,13 @@ def _parse(
         strings=table,
         resolve=False,
     )
-    first = pieces.line(indices[0])
+    lines = [pieces.line(i) for i in indices]  # in file order: the file is counted once
+    first = lines[0]
     by_piece: list[list[Paper]] = [[] for _ in indices]
     layout: list[list[tuple[int, int, str, int]]] = [[] for _ in indices]
     for chunk in doc.chunks:
         k = bisect_right(starts, chunk.start) - 1
-        line = first + chunk.line - 1 - pieces.line(indices[k])
+        line = first + chunk.line - 1 - lines[k]
         layout[k].append((chunk.start - starts[k], chunk.end - starts[k], chunk.kind, line))
     for paper in doc.papers:
         k = bisect_right(starts, doc.chunks[paper.chunk or 0].start) - 1
@@ -268,7 +269,7 @@ def _parse(
         each["uses"].append(() if volatile else _uses(papers, table))
         each["counts"].append(len(papers))
         each["volatile"].append(int(volatile))
-        each["lines"].append(pieces.line(i))
+        each["lines"].append(lines[k])
         each["chars"].append(len(texts[k]))
         each["layout"].append(tuple(layout[k]))
     return doc.strings
