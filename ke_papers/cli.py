@@ -741,26 +741,25 @@ def cite(
 
 @contextlib.contextmanager
 def _progress() -> Iterator[Progress]:
-    """A progress bar on stderr, shown once a fetch needs more than one request."""
-    from rich.progress import Progress as Bar
-
-    bar = Bar(console=_console(err=True), transient=True)
-    task = bar.add_task("asking arXiv", start=False)
-    shown = False
+    """A progress bar on stderr, made once a fetch needs more than one request: adding
+    one paper does not even import it."""
+    shown: list[Any] = []  # the bar and its task, once made
 
     def update(done: int, total: int) -> None:
-        nonlocal shown
         if total > 1:
             if not shown:
+                from rich.progress import Progress as Bar
+
+                bar = Bar(console=_console(err=True), transient=True)
+                shown[:] = [bar, bar.add_task("asking arXiv", start=False)]
                 bar.start()
-                shown = True
-            bar.update(task, completed=done, total=total)
+            shown[0].update(shown[1], completed=done, total=total)
 
     try:
         yield update
     finally:
         if shown:
-            bar.stop()
+            shown[0].stop()
 
 
 @app.command()

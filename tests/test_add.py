@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import select
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,27 @@ def test_update_shows_diff_and_writes_only_with_yes(run, arxiv_server, tmp_path:
         "code: https://x.org/c",
     )
     assert "everything is up to date" in run("--bib", str(bib), "update").stderr
+
+
+@pytest.mark.parametrize("requests", [1, 3])
+def test_a_progress_bar_shows_when_a_fetch_needs_more_than_one_request(monkeypatch, requests):
+    """On a terminal, the bar ("asking arXiv") is drawn while several requests go out, and
+    not at all for one (a single paper's add does not even make it)."""
+    import os
+    import pty
+
+    from ke_papers import cli
+
+    main, side = pty.openpty()
+    with os.fdopen(side, "w") as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        monkeypatch.setenv("TERM", "xterm")
+        with cli._progress() as update:
+            for done in range(requests + 1):
+                update(done, requests)
+        terminal.flush()
+        shown = b""
+        while select.select([main], [], [], 0.2)[0]:
+            shown += os.read(main, 65536)
+    os.close(main)
+    assert (b"asking arXiv" in shown) == (requests > 1)
