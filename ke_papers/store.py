@@ -421,24 +421,6 @@ def note_encoding(path: Path, encoding: str) -> None:
         warnings.warn(EncodingNote(message), stacklevel=2)
 
 
-def encoded(texts: Iterable[str], encoding: str, path: Path) -> Iterator[bytes]:
-    """Text, given in pieces, in the file's own encoding, a piece at a time; a character
-    the encoding cannot hold refuses the write (with its line)."""
-    line = 1
-    for text in texts:
-        try:
-            yield text.encode(encoding)
-        except UnicodeEncodeError as exc:
-            line += text.count("\n", 0, exc.start)
-            raise BibError(
-                path,
-                line,
-                f"refusing to write: {text[exc.start]!r} cannot be written in this file's "
-                f"encoding ({encoding}); convert the file to UTF-8 first",
-            ) from None
-        line += text.count("\n")
-
-
 def read(path: Path, lenient: bool = False) -> Document:
     """Read and parse a bib file; a missing or unreadable file is a one-line error."""
     text, encoding = load_text(files.read_bytes(path), path)
@@ -601,14 +583,39 @@ def _rstripped(doc: Document, segments: list[Segment]) -> list[Segment]:
 WINDOW = 1 << 20
 
 
-def spliced_text(doc: Document, parts: Parts) -> Iterator[str]:
-    """A spliced file's text, a window at a time."""
-    for part in parts:
+def spliced_bytes(doc: Document, parts: Parts, path: Path) -> Iterator[bytes]:
+    """A spliced file's bytes in its own encoding, a window at a time. A character the
+    encoding cannot hold refuses the write, with its line (counted only then)."""
+    for k, part in enumerate(parts):
+        windows: Iterable[tuple[int, str]] = (
+            [(0, part)]
+            if isinstance(part, str)
+            else (  # sliced one at a time: the old text is never copied whole
+                (at - part[0], doc.text[at : min(at + WINDOW, part[1])])
+                for at in range(part[0], part[1], WINDOW)
+            )
+        )
+        for offset, text in windows:
+            try:
+                yield text.encode(doc.encoding)
+            except UnicodeEncodeError as exc:
+                raise BibError(
+                    path,
+                    _line_of(doc, parts, k, offset + exc.start),
+                    f"refusing to write: {text[exc.start]!r} cannot be written in this file's "
+                    f"encoding ({doc.encoding}); convert the file to UTF-8 first",
+                ) from None
+
+
+def _line_of(doc: Document, parts: Parts, k: int, offset: int) -> int:
+    """The line, in the spliced file, of character `offset` of part `k`."""
+
+    def newlines(part: str | tuple[int, int], upto: int | None = None) -> int:
         if isinstance(part, str):
-            yield part
-            continue
-        for at in range(part[0], part[1], WINDOW):
-            yield doc.text[at : min(at + WINDOW, part[1])]
+            return part.count("\n", 0, len(part) if upto is None else upto)
+        return doc.text.count("\n", part[0], part[1] if upto is None else part[0] + upto)
+
+    return 1 + sum(map(newlines, parts[:k])) + newlines(parts[k], offset)
 
 
 def unchanged(doc: Document, parts: Parts) -> bool:
@@ -757,5 +764,5 @@ def transaction(
             return
         parts = edit.result(path)
         if not unchanged(doc, parts):
-            files.write_atomic(path, encoded(spliced_text(doc, parts), doc.encoding, path))
+            files.write_atomic(path, spliced_bytes(doc, parts, path))
             edit.changed = True

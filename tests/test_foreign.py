@@ -350,6 +350,9 @@ def test_a_cp1252_file_is_read_and_written_back_in_its_encoding(run, tmp_path: P
     result = run("--bib", str(bib), "import", str(new), code=2)
     assert result.stderr.splitlines()[-1].startswith(f"error: {bib}:")
     assert "cannot be written in this file's encoding (cp1252)" in result.stderr
+    # The line the character would stand on: below every line the file has now.
+    line = int(result.stderr.splitlines()[-1].split(":")[2])
+    assert line > before.count(b"\n") + 1
     assert bib.read_bytes() == before
 
 

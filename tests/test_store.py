@@ -199,7 +199,7 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     papers = [*doc.papers, new]
     parts, segments = store.splice(doc, papers)
     store.check_splice(doc, papers, parts, segments, bib)  # the honest splice passes
-    assert "".join(store.spliced_text(doc, parts)).startswith(GOOD.rstrip())
+    assert b"".join(store.spliced_bytes(doc, parts, bib)).decode().startswith(GOOD.rstrip())
     changes = pytest.raises(KePapersError, match="not asked to touch would change")
     # Old text copied from elsewhere than its segments say.
     shifted = [
