@@ -87,9 +87,12 @@ def measure_first(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, flo
     (the last run's cache stays, for the commands measured next)."""
     parsed = Path(env["XDG_CACHE_HOME"]) / "ke-papers" / "parsed"
     cmd = [sys.executable, "-m", "ke_papers", "--bib", str(bib), "info"]
-    return measure(
+    measured = measure(
         cmd, runs, env, before=lambda: shutil.rmtree(parsed, ignore_errors=True), warmup=False
     )
+    if not parsed.is_dir():  # else every run but the first read a warm cache
+        raise SystemExit(f"the parse cache is not in {parsed}: first reads were not measured")
+    return measured
 
 
 def measure_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:

@@ -1,7 +1,7 @@
 """The read model: a bib file's papers as the parse cache keeps them, for commands that only read.
 
 A catalog loads only the parts a command needs: `meta` (keys and the columns filters
-and duplicate checks use), `records` (each paper as JSON, memory-mapped, built into a
+and duplicate checks use), `records` (each paper as one marshal value, memory-mapped, built into a
 Paper only when asked for), `index` (search), and whatever parts the layers above
 derive from the papers (`derived`, e.g. the Markdown body of every entry).
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -93,9 +94,17 @@ def read_text(path: Path, errors: str = "strict") -> str:
         raise KePapersError(f"{display_path(path)}: cannot read: not UTF-8 text") from None
 
 
+#: Held while the umask is read (by setting it) in `_new_file_mode`.
+_UMASK = threading.Lock()
+
+
 def _new_file_mode() -> int:
-    umask = os.umask(0o022)
-    os.umask(umask)
+    """The mode a new file gets under the process's umask, which can only be read by
+    setting it: under a lock, so that a thread writing beside this one never sees, or
+    leaves behind, the value set for a moment here."""
+    with _UMASK:
+        umask = os.umask(0o022)
+        os.umask(umask)
     return 0o666 & ~umask
 
 

@@ -229,7 +229,9 @@ class Paper:
     def record(self) -> bytes:
         """The paper as one value for the parse cache, its derived values included
         (marshal: several times faster both ways than JSON, and the cache is this
-        machine's own). Its line is kept apart (it moves when an entry above it changes)."""
+        machine's own). Version 2 of the format has no back-references and marks no
+        string as interned, so equal papers give equal bytes however they were made.
+        Its line is kept apart (it moves when an entry above it changes)."""
         return marshal.dumps(
             (
                 self.key,
@@ -245,7 +247,8 @@ class Paper:
                 self.arxiv,
                 self.keywords,
                 [(link.label, link.url) for link in self.extra_links],
-            )
+            ),
+            2,
         )
 
     @classmethod

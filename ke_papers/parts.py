@@ -11,6 +11,7 @@ whole, so that its error and line are the ones a full parse gives.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import gc
@@ -18,6 +19,7 @@ import marshal
 import operator
 import os
 import signal
+import sys
 import tempfile
 import threading
 from array import array
@@ -155,8 +157,9 @@ def _build(
     try:
         runs, defined = _runs(_Input(path, data, encoding, pieces), old)
     except BibError:
-        # The error a reader sees is the whole file's: same message, same line.
-        text = store.load_text(data)[0]
+        # The error a reader sees is the whole file's: same message, same line. (Bytes
+        # that are not in the encoding guessed raise here, and `build` decides it again.)
+        text = data.decode(encoding)
         doc = store.parse(text, path, encoding=encoding, duplicates_ok=True)
         whole = _Run(papers=doc.papers)
         runs, defined, pieces, old = [whole], doc.defined, blocks.cut(b""), None
@@ -177,10 +180,13 @@ def _runs(src: _Input, old: _Old | None) -> tuple[list[_Run], list[tuple[int, st
     pending: list[int] = []
     meant: dict[Any, bool] = {}  # uses -> whether they still mean the same, for this table
 
-    eager: list[bool] = []  # whether no entry reads another (asked only for big parses)
+    eager: list[bool] = []  # whether batches may be made (asked only for big parses)
 
     def batched() -> bool:
+        """Whether batches may be made: the file decodes (a wrong guess of UTF-8 fails
+        here, before most of the work) and no entry reads another."""
         if not eager:
+            _decodes(src.data, src.encoding)
             eager.append(not _reads_others(src.data))
         return eager[0]
 
@@ -190,10 +196,11 @@ def _runs(src: _Input, old: _Old | None) -> tuple[list[_Run], list[tuple[int, st
             return
         meant.clear()
         run, done = _Run(), None
-        if len(pending) >= BATCH and len(pending) >= PARALLEL_AT and _may_fork():
-            done = _shared(src, pending, table, defined, run.counted, batched)
-        elif len(pending) >= BATCH and batched():
-            done = _batches(src, pending, table, defined, run.counted)
+        if len(pending) >= BATCH and (not eager or eager[0]):
+            if len(pending) >= PARALLEL_AT and _may_fork():
+                done = _shared(src, pending, table, defined, run.counted, batched)
+            elif batched():
+                done = _batches(src, pending, table, defined, run.counted)
         if done is None:  # entries may read others: all papers are kept until resolved
             table = _parse(src, pending, table, runs, defined)
         else:
@@ -280,12 +287,25 @@ PARALLEL_AT = 2000
 #: Pieces parsed together, their papers turned into columns and let go before the next;
 #: the share of work the two processes take from their queue one at a time.
 BATCH = 2000
-#: At most this many shares: their numbers (4 bytes each) must fit in a pipe's buffer.
-SHARES = 4096
+#: At most this many shares: their numbers (4 bytes each) must fit in a pipe's buffer,
+#: which is a page (4 KiB) at the least.
+SHARES = 1024
 #: The last shares are this small (about 20 ms of work), so neither process waits long.
 SMALLEST_SHARE = 100
 #: How the child of a shared parse tells that a piece did not parse, or did not decode.
 _UNPARSED, _UNDECODED = 2, 3
+
+
+def _decodes(data: bytes, encoding: str) -> None:
+    """Raise UnicodeDecodeError unless the bytes decode in `encoding` (checked a step at
+    a time: no text of the whole file is made)."""
+    if data.isascii():
+        return
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    for at in range(0, len(data), cache.STEP):
+        decoder.decode(view[at : at + cache.STEP])
+    decoder.decode(b"", final=True)
 
 
 def _reads_others(data: bytes) -> bool:
@@ -347,7 +367,7 @@ def _shared(
     neither waits long for the other, however the machine's load falls. The child writes
     each share's columns to a scratch file as it goes. `ahead()` (whether batches may be
     made) is asked once the child has begun; None when not. A share that does not parse
-    is a BibError."""
+    is a BibError; the shares of a child that died otherwise are parsed here."""
     shares = _shares(indices)
     queue, feed = os.pipe()
     os.write(feed, array("I", range(len(shares))).tobytes())  # fits: the pipe holds it all
@@ -358,14 +378,19 @@ def _shared(
         os.close(queue)
         return _batches(src, indices, table, defined, counted) if ahead() else None
     with scratch:
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no second process now (a limit on processes or memory)
+            os.close(queue)
+            return _batches(src, indices, table, defined, counted) if ahead() else None
         if pid == 0:  # the child: take shares, write their columns, leave without cleanup
             leaving = 0
             try:
+                theirs: Counter[str] = Counter()
                 while (k := _take(queue)) is not None:
-                    done = _batches(src, shares[k], table, [], counted)[0]
+                    done = _batches(src, shares[k], table, [], theirs)[0]
                     _record(scratch, (k, _portable(done)))
-                _record(scratch, (None, dict(counted)))  # its tokens, counted once
+                _record(scratch, (None, dict(theirs)))  # its tokens, counted once
                 scratch.flush()
             except BibError:
                 leaving = _UNPARSED
@@ -376,6 +401,9 @@ def _shared(
             os._exit(leaving)
         mine: dict[int, list[dict[str, Any]]] = {}
         inbox = _Inbox(scratch.fileno())
+        # Linux grows a file's size only over bytes already written: what the child has
+        # written can be read while it works. Elsewhere it is read once the child is gone.
+        live = sys.platform == "linux"
 
         def receive() -> None:
             """What the child has written so far: read here while it works on."""
@@ -392,7 +420,8 @@ def _shared(
                 return None
             while (k := _take(queue)) is not None:
                 mine[k], table = _batches(src, shares[k], table, defined, counted)
-                receive()
+                if live:
+                    receive()
                 reaped, code = os.waitpid(pid, os.WNOHANG)
                 if reaped:
                     status = code
@@ -409,9 +438,12 @@ def _shared(
         code = os.waitstatus_to_exitcode(status)
         if code == _UNDECODED:
             raise UnicodeDecodeError(src.encoding, b"", 0, 0, "a piece the child read")
-        if code != 0:
+        if code == _UNPARSED:
             raise BibError(src.path, None, "cannot parse this file")
         receive()
+        for k in range(len(shares)):  # the child died otherwise (killed, out of memory)
+            if k not in mine:
+                mine[k], table = _batches(src, shares[k], table, defined, counted)
     return [c for k in range(len(shares)) for c in mine[k]], table
 
 
@@ -453,16 +485,17 @@ class _Inbox:
 
 
 def _take(queue: int) -> int | None:
-    """The next share's number from the queue (a read of 4 bytes from a pipe is whole),
+    """The next share's number from the queue (a read this small from a pipe is whole),
     or None when the queue is empty."""
-    got = os.read(queue, 4)
+    got = os.read(queue, array("I").itemsize)
     return array("I", got)[0] if got else None
 
 
 def _scratch() -> BinaryIO:
     """A file only this process and its child see, in memory where the system allows."""
     if hasattr(os, "memfd_create"):
-        return os.fdopen(os.memfd_create("ke-papers-parse"), "w+b")
+        with contextlib.suppress(OSError):
+            return os.fdopen(os.memfd_create("ke-papers-parse"), "w+b")
     return tempfile.TemporaryFile()
 
 
@@ -473,10 +506,12 @@ _ARRAY_COLUMNS = {"ends": "q"} | {
 
 
 def _portable(batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Batches as marshal can write them: arrays as their bytes."""
     return [{k: v.tobytes() if isinstance(v, array) else v for k, v in c.items()} for c in batches]
 
 
 def _restored(columns: dict[str, Any]) -> dict[str, Any]:
+    """A batch as `_portable` wrote it, its arrays made again."""
     for key, kind in _ARRAY_COLUMNS.items():
         columns[key] = array(kind, columns[key])
     return columns

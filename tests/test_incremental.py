@@ -272,15 +272,18 @@ PARENT_LAST = """
 """
 
 
-@pytest.mark.parametrize("variant", ["plain", "broken", "crossref", "cp1252"])
+@pytest.mark.parametrize(
+    "variant", ["plain", "broken", "crossref", "cp1252", "child dies", "no fork"]
+)
 def test_a_first_read_shared_by_two_processes_reads_the_same(
     tmp_path: Path, monkeypatch, variant: str
 ):
     """A big first parse is shared with a second process, each taking the next batch
     from a common queue; what it reads is the same as one process reads, a file that
     does not parse gives the same error, a file where an entry reads another (its
-    parent far below) is parsed whole by this process, and a file that is not UTF-8
-    (known only when a piece does not decode) is read in its own encoding."""
+    parent far below) is parsed whole by this process, a file that is not UTF-8 (known
+    only when a piece does not decode) is read in its own encoding, and the batches of
+    a child that dies, or of one that cannot be made, are parsed here."""
     text = DATA_BIB.read_text(encoding="utf-8")
     broken = variant == "broken"
     if broken:
@@ -309,15 +312,26 @@ def test_a_first_read_shared_by_two_processes_reads_the_same(
     shared = recorded(monkeypatch, parts, "_shared", lambda src, pieces, *_: len(pieces))
     # Which process parsed each batch: both write to one file.
     who = tmp_path / "who"
-    real = parts._batches
+    real, here = parts._batches, os.getpid()
 
     def batches(*args, **kwargs):
         with who.open("a") as out:
             out.write(f"{os.getpid()}\n")
-        time.sleep(0.01)  # neither process can take every batch before the other starts
+        if os.getpid() != here and variant == "child dies":
+            os._exit(9)  # as if killed: no word of why
+        if os.getpid() == here and variant != "no fork":
+            deadline = time.monotonic() + 5  # here, wait until the child took a batch
+            while time.monotonic() < deadline and who.read_text().split() == [str(here)]:
+                time.sleep(0.005)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(parts, "_batches", batches)
+    if variant == "no fork":
+
+        def no_fork() -> int:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(os, "fork", no_fork)
     # Idle threads other tests left behind (local servers) hold no lock the child needs.
     monkeypatch.setattr(parts, "_may_fork", lambda: True)
     assert read() == alone
@@ -328,10 +342,15 @@ def test_a_first_read_shared_by_two_processes_reads_the_same(
         assert str(os.getpid()) not in pids  # no batch here: the parse went whole
     if variant == "cp1252":
         assert alone[0]["meta"]["encoding"] == "cp1252"  # type: ignore[index]
+    batches_made = sum(-(-n // 3) for n in shared)
     if variant == "plain":
-        assert len(pids) == sum(-(-n // 3) for n in shared)  # every batch once
+        assert len(pids) == batches_made  # every batch once
         # This process and, for each shared parse, a child of its own.
-        assert len(set(pids)) == 1 + len(shared) and str(os.getpid()) in pids
+        assert len(set(pids)) == 1 + len(shared) and str(here) in pids
+    if variant == "child dies":  # each child began one batch; this process made all
+        assert pids.count(str(here)) == batches_made and len(set(pids)) == 1 + len(shared)
+    if variant == "no fork":
+        assert pids == [str(here)] * len(shared)  # all in one go, here
     assert (alone[1] is not None) == broken
 
 
