@@ -323,9 +323,12 @@ def _reads_others(data: bytes) -> bool:
 
 
 def _may_fork() -> bool:
-    """Whether a big parse can be shared with a second process: there is a second core
-    and this process runs no other thread."""
-    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+    """Whether a big parse can be shared with a second process: there is a second core,
+    and every other thread of this process is a daemon (on a terminal, the spinner's).
+    The child only parses and writes to its scratch file, so it takes no lock such a
+    thread may hold (and Python resets its import and logging locks in a child)."""
+    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and all(t.daemon for t in others)
 
 
 def _batches(

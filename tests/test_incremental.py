@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -429,3 +431,25 @@ def test_changes_that_reach_beyond_their_piece(run, tmp_path: Path, monkeypatch,
     assert cached == outputs(run, bib)
     shown = run("--bib", str(bib), "list", "--json", code=None).stdout
     assert '"year": 2022' in shown or "Caf" in shown
+
+
+def test_a_big_parse_is_shared_beside_the_spinner_thread_only():
+    """On a terminal a spinner (a daemon thread) runs while a big file is read: the parse
+    is still shared. Beside any other thread, whose locks a child could wait on forever,
+    it is not. (In a fresh interpreter: no thread other tests left behind.)"""
+    code = """
+import os, threading
+from ke_papers import parts
+os.cpu_count = lambda: 2
+stop = threading.Event()
+threading.Thread(target=stop.wait, daemon=True).start()
+alone = parts._may_fork()
+other = threading.Thread(target=stop.wait)
+other.start()
+beside = parts._may_fork()
+stop.set()
+other.join()
+print(alone, beside)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False"]
