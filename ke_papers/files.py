@@ -100,8 +100,9 @@ _UMASK = threading.Lock()
 
 def _new_file_mode() -> int:
     """The mode a new file gets under the process's umask, which can only be read by
-    setting it: under a lock, so that a thread writing beside this one never sees, or
-    leaves behind, the value set for a moment here."""
+    setting it: under a lock, so that two threads asking at once (the cache writes its
+    parts side by side) never take the value set for a moment as the user's, nor leave
+    it set."""
     with _UMASK:
         umask = os.umask(0o022)
         os.umask(umask)

@@ -22,6 +22,7 @@ import signal
 import sys
 import tempfile
 import threading
+import warnings
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -186,7 +187,8 @@ def _runs(src: _Input, old: _Old | None) -> tuple[list[_Run], list[tuple[int, st
         """Whether batches may be made: the file decodes (a wrong guess of UTF-8 fails
         here, before most of the work) and no entry reads another."""
         if not eager:
-            _decodes(src.data, src.encoding)
+            if src.encoding == "utf-8":  # a guess; other encodings decoded the whole file
+                _decodes(src.data, src.encoding)
             eager.append(not _reads_others(src.data))
         return eager[0]
 
@@ -389,11 +391,11 @@ def _shared(
         if pid == 0:  # the child: take shares, write their columns, leave without cleanup
             leaving = 0
             try:
-                theirs: Counter[str] = Counter()
+                _quiet()
                 while (k := _take(queue)) is not None:
-                    done = _batches(src, shares[k], table, [], theirs)[0]
-                    _record(scratch, (k, _portable(done)))
-                _record(scratch, (None, dict(theirs)))  # its tokens, counted once
+                    tokens: Counter[str] = Counter()
+                    done = _batches(src, shares[k], table, [], tokens)[0]
+                    _record(scratch, (k, _portable(done), dict(tokens)))
                 scratch.flush()
             except BibError:
                 leaving = _UNPARSED
@@ -410,11 +412,9 @@ def _shared(
 
         def receive() -> None:
             """What the child has written so far: read here while it works on."""
-            for k, columns in inbox:
-                if k is None:
-                    _add(counted, columns)
-                else:
-                    mine[k] = [_restored(c) for c in columns]
+            for k, columns, tokens in inbox:
+                mine[k] = [_restored(c) for c in columns]
+                _add(counted, tokens)
 
         status: int | None = None  # the child's, once it is reaped
         try:
@@ -460,6 +460,14 @@ def _shares(indices: list[int]) -> list[list[int]]:
         shares.append(indices[start : start + size])
         start += size
     return shares
+
+
+def _quiet() -> None:
+    """In a child: nothing it does may write to the terminal. A thread of the parent (the
+    spinner) may have held the console's lock when it forked; that lock is never freed
+    here, so a write would wait forever."""
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (open until _exit)
+    warnings.simplefilter("ignore")
 
 
 def _record(out: BinaryIO, value: Any) -> None:

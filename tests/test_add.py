@@ -251,6 +251,8 @@ def test_a_progress_bar_shows_when_a_fetch_needs_more_than_one_request(monkeypat
 
     from ke_papers import cli
 
+    for name in ("TTY_INTERACTIVE", "TTY_COMPATIBLE", "FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)  # rich would take them over the terminal
     main, side = pty.openpty()
     with os.fdopen(side, "w") as terminal:
         monkeypatch.setattr(sys, "stderr", terminal)
@@ -264,3 +266,18 @@ def test_a_progress_bar_shows_when_a_fetch_needs_more_than_one_request(monkeypat
             shown += os.read(main, 65536)
     os.close(main)
     assert (b"asking arXiv" in shown) == (requests > 1)
+
+
+def test_adding_one_paper_does_not_load_the_progress_bar():
+    """A fetch of one request draws no bar, so the bar's module is not even imported (a
+    fresh interpreter: other tests may have imported it)."""
+    code = """
+import sys
+from ke_papers import cli
+with cli._progress() as update:
+    update(0, 1)
+    update(1, 1)
+print("rich.progress" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"]

@@ -350,9 +350,14 @@ def test_a_cp1252_file_is_read_and_written_back_in_its_encoding(run, tmp_path: P
     result = run("--bib", str(bib), "import", str(new), code=2)
     assert result.stderr.splitlines()[-1].startswith(f"error: {bib}:")
     assert "cannot be written in this file's encoding (cp1252)" in result.stderr
-    # The line the character would stand on: below every line the file has now.
+    # The line the character would stand on: where the same import into the same file in
+    # UTF-8 puts it.
+    same = tmp_path / "same.bib"
+    same.write_text(before.decode("cp1252"), encoding="utf-8")
+    run("--bib", str(same), "import", str(new), code=1)  # 1: the paper has no link
+    lines = same.read_text(encoding="utf-8").splitlines()
     line = int(result.stderr.splitlines()[-1].split(":")[2])
-    assert line > before.count(b"\n") + 1
+    assert "Łódź" in lines[line - 1] and not any("Ł" in text for text in lines[: line - 1])
     assert bib.read_bytes() == before
 
 
