@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperGroup
 
-from ke_papers import config
+from ke_papers import config, options
 from ke_papers.errors import EncodingNote, KePapersError, display_path
 
 if TYPE_CHECKING:
@@ -116,6 +116,7 @@ def _notes(caught: list[warnings.WarningMessage], said: set[str]) -> None:
     caught.clear()
 
 
+options.install()  # option values coerced without pydantic (see ke_papers/options.py)
 app = typer.Typer(
     cls=_Group,
     help="Keep, search, grow, export and cite the Knowledge Editing for LLMs paper list.",

@@ -39,7 +39,7 @@ LAYERS = [
         "usecases.formatting",
         "usecases.editing",
     },
-    {"cli", "__main__"},
+    {"cli", "options", "__main__"},
 ]
 LAYER_OF = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 
