@@ -9,6 +9,7 @@ derive from the papers (`derived`, e.g. the Markdown body of every entry).
 from __future__ import annotations
 
 import contextlib
+import functools
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -119,8 +120,13 @@ class Catalog:
             from ke_papers import store
 
             store.note_encoding(path, self.meta["encoding"])
-        self.papers = LazyPapers(reader.get("records"), self.meta["offsets"], self.meta["lines"])
         self._positions: dict[str, int] | None = None
+
+    @functools.cached_property
+    def papers(self) -> LazyPapers:
+        """The papers, their records loaded when first asked for: a command that reads only
+        the columns (`add` resolving a section, `info`) never loads them."""
+        return LazyPapers(self.reader.get("records"), self.meta["offsets"], self.meta["lines"])
 
     @classmethod
     def open(cls, path: Path, derived: Derived, building: Building | None = None) -> Catalog:
@@ -138,7 +144,7 @@ class Catalog:
         return self.reader.get(name)
 
     def __len__(self) -> int:
-        return len(self.papers)
+        return len(self.meta["keys"])
 
     def __iter__(self) -> Iterator[Paper]:
         return iter(self.papers)

@@ -239,3 +239,15 @@ def test_a_file_changed_while_it_is_read_is_one_line(bib_copy: Path):
     cache.cache_file(bib_copy, "index").unlink()  # a part still to read: built anew
     with pytest.raises(KePapersError, match="changed while it was read; run the command again"):
         catalog.index()
+
+
+def test_the_records_are_loaded_only_by_commands_that_read_papers(run, bib_copy: Path, monkeypatch):
+    """`info` and `taxonomy` read only the columns: the records part (every paper, the
+    biggest part) is not loaded; `list` loads it."""
+    run("--bib", str(bib_copy), "list", "--json")  # the cache, built
+    loaded = recorded(monkeypatch, cache, "_load", lambda target, stamp, part: part)
+    for command in (["info"], ["taxonomy"]):
+        run("--bib", str(bib_copy), *command)
+        assert "meta" in loaded and "records" not in loaded, command
+    run("--bib", str(bib_copy), "list", "--json")
+    assert "records" in loaded
