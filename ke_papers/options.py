@@ -27,18 +27,26 @@ _INT = re.compile(r"\s*[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?\s*")
 
 def install() -> None:
     """Coerce plain values here: typer asks `typer.core.build_runtime_param` for each
-    parameter's coercion the first time it reads the parameter."""
-    from typer import core
+    parameter's coercion the first time it reads the parameter. Should a later typer
+    lack any piece this relies on, typer's own coercion stays."""
+    try:
+        from typer import core
+        from typer._coercion import RuntimeParam
+        from typer._param_types import coerce_cli_path
 
-    typers = core.build_runtime_param
+        typers = core.build_runtime_param
+    except (ImportError, AttributeError):
+        return
     if getattr(typers, "plain", False):
         return
 
     def build(descriptor: Any) -> Any:
         leaf = _leaf(descriptor.annotation)
-        if leaf is None or descriptor.file_annotation is not None:
+        if leaf is None or getattr(descriptor, "file_annotation", True) is not None:
             return typers(descriptor)
-        return _runtime_param(descriptor, leaf)
+        return _runtime_param(
+            RuntimeParam, descriptor, _coercion(leaf, descriptor, coerce_cli_path)
+        )
 
     build.plain = True  # type: ignore[attr-defined]
     core.build_runtime_param = build
@@ -51,14 +59,10 @@ def _leaf(annotation: Any) -> type | None:
     return annotation if annotation in (str, bool, int, Path) else None
 
 
-def _runtime_param(descriptor: Any, leaf: type) -> Any:
-    from typer._coercion import RuntimeParam
-    from typer._param_types import coerce_cli_path
+def _runtime_param(base: type, descriptor: Any, one: Callable[[Any, Any, Any], Any]) -> Any:
+    """typer's RuntimeParam (`base`) for one parameter, coercing each value with `one`."""
 
-    info = descriptor.parameter_info
-    one = _coercion(leaf, info, coerce_cli_path)
-
-    class Plain(RuntimeParam):
+    class Plain(base):  # type: ignore[misc, valid-type]
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             from typer import BadParameter
 
@@ -69,11 +73,14 @@ def _runtime_param(descriptor: Any, leaf: type) -> Any:
             except ValueError as exc:
                 raise BadParameter(str(exc), ctx=ctx, param=param) from None
 
-    return Plain(parameter_info=info, annotation=descriptor.annotation)
+    return Plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
 
 
-def _coercion(leaf: type, info: Any, path: Callable[..., Any]) -> Callable[[Any, Any, Any], Any]:
+def _coercion(
+    leaf: type, descriptor: Any, path: Callable[..., Any]
+) -> Callable[[Any, Any, Any], Any]:
     """One value's coercion, as typer's adapters do it; ValueError says what is wrong."""
+    info = descriptor.parameter_info
 
     def as_str(value: Any, param: Any, ctx: Any) -> str:
         if isinstance(value, bytes):

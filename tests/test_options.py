@@ -75,3 +75,25 @@ print("pydantic" in sys.modules)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["a2020x", "False"]
+
+
+def test_a_typer_without_the_pieces_keeps_its_own_coercion(tmp_path: Path):
+    """Should a typer release move what `install` relies on, typer's own coercion stays
+    and every command still works (a fresh interpreter, with one piece taken away)."""
+    bib = tmp_path / "papers.bib"
+    bib.write_text("@misc{a2020x, title = {Rome}, year = {2020}}\n", encoding="utf-8")
+    code = f"""
+import sys
+import typer._coercion
+del typer._coercion.RuntimeParam
+from typer import core
+from ke_papers import cli
+sys.argv = ["ke-papers", "--bib", {str(bib)!r}, "search", "rome", "--limit", "3", "--keys"]
+try:
+    cli.main()
+except SystemExit:
+    pass
+print(getattr(core.build_runtime_param, "plain", False))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["a2020x", "False"]
