@@ -190,7 +190,7 @@ class Catalog:
         from ke_papers.search import Filters, passing
 
         chosen = passing(self.meta, Filters(category=section, since=since))
-        return list(range(len(self.papers))) if chosen is None else chosen
+        return list(range(len(self))) if chosen is None else chosen
 
     def index(self) -> Any:
         from ke_papers.search import Index

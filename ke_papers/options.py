@@ -4,7 +4,9 @@ Typer 0.29 coerces every value through a pydantic TypeAdapter: importing pydanti
 building the adapters took 0.12 s of a 0.24 s `search`, on every command. The options
 here are plain (str, bool, int with bounds, Path, and lists of them), so `install` puts
 in typer's place a coercion of its own for those annotations, with typer's checks and
-messages; any other annotation still goes to typer's own (pydantic) way.
+messages; any other annotation, or a parameter with a parser of its own, still goes to
+typer's own (pydantic) way. One difference is kept on purpose: pydantic reads "0-9" as
+-9; here it is not an integer.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ _BOOLS = {
 }
 
 #: An integer as pydantic reads one from a string: ASCII digits, a sign, underscores
-#: between digits, a fraction of zeros, space around.
-_INT = re.compile(r"\s*[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?\s*")
+#: between digits, a fraction of zeros, space around (not the four separators \x1c-\x1f,
+#: which Python counts as space and pydantic does not).
+_INT = re.compile(r"[^\S\x1c-\x1f]*([+-]?)([0-9]+(?:_[0-9]+)*)(?:\.0+)?[^\S\x1c-\x1f]*")
+#: Digits beyond which pydantic reads no integer (Python's own limit is 4,300).
+_MOST_DIGITS = 4300
 
 
 def install() -> None:
@@ -42,11 +47,16 @@ def install() -> None:
 
     def build(descriptor: Any) -> Any:
         leaf = _leaf(descriptor.annotation)
-        if leaf is None or getattr(descriptor, "file_annotation", True) is not None:
+        info = getattr(descriptor, "parameter_info", None)
+        own = getattr(info, "parser", True) is not None
+        if leaf is None or own or getattr(descriptor, "file_annotation", True) is not None:
+            return typers(descriptor)  # a parser of the app's own, a file, or another type
+        try:
+            return _runtime_param(
+                RuntimeParam, descriptor, _coercion(leaf, descriptor, coerce_cli_path)
+            )
+        except Exception:  # a typer whose pieces changed shape: its own way
             return typers(descriptor)
-        return _runtime_param(
-            RuntimeParam, descriptor, _coercion(leaf, descriptor, coerce_cli_path)
-        )
 
     build.plain = True  # type: ignore[attr-defined]
     core.build_runtime_param = build
@@ -98,8 +108,13 @@ def _coercion(
     def as_int(value: Any, param: Any, ctx: Any) -> int:
         if isinstance(value, int):
             number = value
-        elif _INT.fullmatch(str(value)):
-            number = int(str(value).strip().split(".")[0])
+        elif found := _INT.fullmatch(str(value)):
+            digits = found[2].replace("_", "").lstrip("0") or "0"
+            if len(digits) > _MOST_DIGITS:
+                raise ValueError(
+                    "Unable to parse input string as an integer, exceeded maximum size"
+                )
+            number = int(found[1] + digits)
         else:
             raise ValueError(
                 "Input should be a valid integer, unable to parse string as an integer"
@@ -117,8 +132,9 @@ def _coercion(
 
     def as_path(value: Any, param: Any, ctx: Any) -> Any:
         kind = info.path_type or Path
-        start = value if kind in (str, bytes) or isinstance(value, Path) else Path(value)
-        return path(start, info, path_type=kind, param=param, ctx=ctx)
+        # Checked as typed (a message names the path as the user wrote it), then made a Path.
+        checked = path(value, info, path_type=str, param=param, ctx=ctx)
+        return checked if kind in (str, bytes) or isinstance(checked, Path) else Path(checked)
 
     coercions: dict[type, Callable[[Any, Any, Any], Any]] = {
         str: as_str,

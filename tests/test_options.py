@@ -15,10 +15,13 @@ from typer.models import ArgumentInfo, OptionInfo
 
 from ke_papers import options
 
-INPUTS = """3|-1|0|1| 4 |+5|3.0|3.000|3.|.5|2.5|1e3|1_000|1__0|_1|1_|+-1|00012|-0|| |abc|0x10
-|٣|１２|true|False| yes |no|on|OFF|t|Y|N|none|2|maybe|a/b|.|~/x|-|ü b|12\t""".replace(
-    "\n", ""
-).split("|")
+INPUTS = [
+    *"""3|-1|0|1| 4 |+5|3.0|3.000|3.|.5|2.5|1e3|1_000|1__0|_1|1_|+-1|00012|-0|| |abc|0x10
+|٣|１２|true|False| yes |no|on|OFF|t|Y|N|none|2|maybe|a/b|.|~/x|-|ü b|12\t|\x1c2|2\x1f
+|\xa02|2\u3000|0_1|-0_0|0.0|./a|a//b|a/""".replace("\n", "").split("|"),
+    "1" * 4301,  # more digits than pydantic reads
+    "0" * 4300 + "1",  # leading zeros do not count
+]
 CASES = [
     (str, OptionInfo()),
     (bool, OptionInfo()),
@@ -30,6 +33,7 @@ CASES = [
     (Path, OptionInfo(allow_dash=True)),
     (list[str], ArgumentInfo()),
     (list[Path], OptionInfo()),
+    (int, OptionInfo(parser=lambda text: int(text, 16))),  # the app's own parser: typer's way
 ]
 
 
