@@ -383,6 +383,7 @@ def _shared(
         os.close(queue)
         return _batches(src, indices, table, defined, counted) if ahead() else None
     with scratch:
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # no second process now (a limit on processes or memory)
@@ -392,7 +393,8 @@ def _shared(
             leaving = 0
             try:
                 _quiet()
-                while (k := _take(queue)) is not None:
+                # A parent killed outright takes nobody's results: stop with it.
+                while os.getppid() == parent and (k := _take(queue)) is not None:
                     tokens: Counter[str] = Counter()
                     done = _batches(src, shares[k], table, [], tokens)[0]
                     _record(scratch, (k, _portable(done), dict(tokens)))

@@ -459,3 +459,42 @@ print(alone, beside)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_a_child_stops_when_its_parent_is_killed(tmp_path: Path):
+    """A parent killed outright (SIGKILL) leaves its child no one to hand columns to: the
+    child stops after the batch it is on, not after the whole file."""
+    bib = tmp_path / "papers.bib"
+    bib.write_text(DATA_BIB.read_text(encoding="utf-8"), encoding="utf-8")
+    pids = tmp_path / "pids"
+    code = f"""
+import os, time
+from ke_papers import cache, parts
+from ke_papers.catalog import Catalog
+os.environ[cache.ENV_DISABLE] = "1"
+parts.PARALLEL_AT, parts.BATCH, parts.SMALLEST_SHARE = 8, 1, 1
+parts._may_fork = lambda: True
+real = parts._batches
+def slow(*args, **kwargs):
+    with open({str(pids)!r}, "a") as out:
+        out.write(f"{{os.getpid()}}\\n")
+    time.sleep(0.2)
+    return real(*args, **kwargs)
+parts._batches = slow
+Catalog.open(__import__("pathlib").Path({str(bib)!r}), {{}})
+"""
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 20
+    while (
+        time.monotonic() < deadline
+        and len(set(pids.read_text().split()) if pids.exists() else ()) < 2
+    ):
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    child = next(int(p) for p in set(pids.read_text().split()) if int(p) != proc.pid)
+    time.sleep(1.0)  # a batch takes 0.2 s; the file has dozens of them
+    assert (
+        not Path(f"/proc/{child}").exists()
+        or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    )
