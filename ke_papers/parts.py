@@ -475,7 +475,8 @@ def _quiet() -> None:
 def _record(out: BinaryIO, value: Any) -> None:
     """One value on the scratch file, its length first (read back with one read)."""
     data = marshal.dumps(value)
-    out.write(len(data).to_bytes(8, "little") + data)
+    out.write(len(data).to_bytes(8, "little"))
+    out.write(data)  # not joined to its length first: that would copy a share's columns
 
 
 class _Inbox:
