@@ -19,6 +19,7 @@ import marshal
 import mmap
 import os
 import struct
+import threading
 import zlib
 from array import array
 from bisect import bisect_right
@@ -67,6 +68,32 @@ def _stamp(path: Path, data: bytes | None = None) -> tuple[Any, ...]:
     else:
         digest, st = hashlib.sha256(data).digest(), path.stat()
     return (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns, digest.hex())
+
+
+class Stamp:
+    """The stamp of a file (or of `data`, its bytes), hashed on a thread of its own:
+    SHA-256 lets go of the GIL, so that a part is loaded meanwhile (or a text decoded),
+    to be served only once the stamp agrees. A problem reading the file is raised where
+    the stamp is asked for."""
+
+    def __init__(self, path: Path, data: bytes | None = None) -> None:
+        self._value: tuple[Any, ...] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, args=(path, data), daemon=True)
+        self._thread.start()
+
+    def _work(self, path: Path, data: bytes | None) -> None:
+        try:
+            self._value = _stamp(path, data)
+        except BaseException as exc:  # raised again by `value`
+            self._error = exc
+
+    def value(self) -> tuple[Any, ...]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 #: Big parts are checked and written this much at a time.
@@ -119,14 +146,18 @@ def previous(path: Path, parts: list[str]) -> dict[str, Any] | None:
         stamp = _stamp_in(cache_file(path, parts[0]))
         if stamp[:2] != (VERSION, str(path.resolve())):
             return None
-        return {part: _load(cache_file(path, part), stamp, part) for part in parts}
+        return {part: _load(cache_file(path, part), lambda: stamp, part) for part in parts}
     except _Miss:
         return None
 
 
-def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
+def _load(
+    target: Path, stamp: Callable[[], tuple[Any, ...]], part: str, likely: bool = False
+) -> Any:
     """A part, if it was written for this stamp and its bytes are the ones written.
 
+    When the part is `likely` the file's (written for its size and mtime), it is loaded
+    first and `stamp()` (still being hashed, perhaps) asked only then.
     Every part carries a CRC-32 of its payload: a part damaged on disk (a flipped bit)
     is a miss and is rebuilt, never read as data.
     """
@@ -134,23 +165,25 @@ def _load(target: Path, stamp: tuple[Any, ...], part: str) -> Any:
         with target.open("rb") as fh:
             (size,) = struct.unpack("<Q", fh.read(8))
             stored, length, crc = marshal.loads(fh.read(size))
-            if stored != stamp:
+            if not likely and stored != stamp():
                 raise _Miss
             payload = fh.read()
         if len(payload) != length or _crc([payload]) != crc:
             raise _Miss
         value = marshal.loads(payload)
         if part == BLOB:
-            return Blob([_mapped(target, cid) for cid in value], value)
-        if isinstance(value, dict) and IDS in value:
+            value = Blob([_mapped(target, cid) for cid in value], value)
+        elif isinstance(value, dict) and IDS in value:
             value[CHUNKS] = {
                 name: [_chunk(target, cid) for cid in ids] for name, ids in value[IDS].items()
             }
-        return value
     except _Miss:
         raise
     except Exception:  # missing, truncated, corrupt, or another version
         raise _Miss from None
+    if likely and stored != stamp():
+        raise _Miss
+    return value
 
 
 def _chunk_file(target: Path, cid: str) -> Path:
@@ -344,16 +377,17 @@ class Blob:
         return out
 
 
-def _may_hold(path: Path, part: str) -> bool:
+def may_hold(path: Path, part: str, unknown: bool = True) -> bool:
     """Whether the part was written for a file of this size and mtime: only then can it
-    hold the file's content (and the file is hashed a piece at a time, not held)."""
+    hold the file's content (and the file is hashed a piece at a time, not held). A
+    file that cannot be looked at is `unknown`."""
     try:
         stamp = _stamp_in(cache_file(path, part))
         st = path.stat()
     except _Miss:
         return False
     except OSError:
-        return True  # the read that follows says what is wrong with the file
+        return unknown  # the read that follows says what is wrong with the file
     return stamp[:4] == (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
@@ -374,31 +408,41 @@ class Reader:
         data: bytes | None = None,
         derive: Mapping[str, Callable[[Reader], Any]] | None = None,
         probe: str | None = None,
+        stamp: Stamp | None = None,
     ) -> None:
+        """`stamp`, when the caller has started it, is that of `data`."""
         self.path = path
         self.build = build
         self.derive = derive or {}
-        self.stamp: tuple[Any, ...] | None = None
+        self._stamp: tuple[Any, ...] | Stamp | None = None
         self.parts: dict[str, Any] = {}
-        if enabled() and data is None and probe is not None and not _may_hold(path, probe):
+        if enabled() and data is None and probe is not None and not may_hold(path, probe):
             data = files.read_bytes(path)  # changed for sure: read once, whole, for the build
         self.data = data
         if enabled():
-            self.stamp = _stamp(path, data)
+            self._stamp = stamp or Stamp(path, data)
 
-    def holds(self, data: bytes) -> bool:
-        """Whether this reader's parts are those of exactly these bytes (a write's, read
-        under its lock), so that a write can use what a read before it loaded."""
-        return self.stamp is not None and self.stamp == _stamp(self.path, data)
+    @property
+    def stamp(self) -> tuple[Any, ...] | None:
+        """What the parts served are trusted for (None: the cache is not used)."""
+        if isinstance(self._stamp, Stamp):
+            self._stamp = self._stamp.value()
+        return self._stamp
+
+    def _stamped(self) -> tuple[Any, ...]:
+        stamp = self.stamp
+        assert stamp is not None
+        return stamp
 
     def get(self, part: str) -> Any:
         if part not in self.parts:
-            if self.stamp is not None:
+            if self._stamp is not None:
                 target = cache_file(self.path, part)
                 with contextlib.suppress(_Miss):
-                    if self.data is not None and _stamp_in(target) == self.stamp:
-                        self.data = None  # the cache holds these bytes: no build needs them
-                    self.parts[part] = _load(target, self.stamp, part)
+                    # Written for this size and mtime: loaded while the file is hashed.
+                    likely = may_hold(self.path, part, unknown=False)
+                    self.parts[part] = _load(target, self._stamped, part, likely)
+                    self.data = None  # the cache holds these bytes: no build needs them
                     return self.parts[part]
             if part in self.derive:
                 self.parts[part] = value = self.derive[part](self)
@@ -413,7 +457,7 @@ class Reader:
         if data is None:  # dropped after a hit: read again, and stamp what is read
             data = files.read_bytes(self.path)
             if self.stamp is not None:
-                served, self.stamp = self.stamp, _stamp(self.path, data)
+                served, self._stamp = self.stamp, _stamp(self.path, data)
                 if self.parts and self.stamp != served:  # parts of two files must not mix
                     raise KePapersError(
                         f"{display_path(self.path)}: the file changed while it was read; "

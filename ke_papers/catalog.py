@@ -166,9 +166,18 @@ class Catalog:
 
     def by_arxiv(self, identifier: str) -> Paper | None:
         """The paper with this arXiv ID (any version, or named by its arXiv DOI)."""
+        at = self._arxiv_position(identifier)
+        return None if at is None else self.papers[at]
+
+    def arxiv_key(self, identifier: str) -> str | None:
+        """The key of the paper with this arXiv ID, from the columns (no record is loaded)."""
+        at = self._arxiv_position(identifier)
+        return None if at is None else self.meta["keys"][at]
+
+    def _arxiv_position(self, identifier: str) -> int | None:
         base = identity.arxiv_base(identifier).casefold()
         try:
-            return self.papers[self.meta["arxiv"].index(base)] if base else None
+            return self.meta["arxiv"].index(base) if base else None
         except ValueError:
             return None
 

@@ -8,7 +8,7 @@ finder current, so a batch of additions checks each new paper against the earlie
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ke_papers import cache, files, keys, parts, store, taxonomy
@@ -21,10 +21,13 @@ from ke_papers.model import Paper
 class Library:
     """The papers in file order, with a key index and a duplicate finder kept up to date."""
 
-    def __init__(self, papers: list[Paper], ids: list[Keys] | None = None) -> None:
-        """`ids`, when the parse cache knows them, are the identities of `papers`."""
+    def __init__(self, papers: list[Paper], ids: Sequence[Sequence[str]] | None = None) -> None:
+        """`ids`, when the parse cache knows them, are the identities of `papers`: for
+        each kind (`KINDS`), a column of one value per paper."""
         self.papers = papers
-        self._known = list(zip(papers, ids, strict=True)) if ids is not None else None
+        #: The papers the identity columns describe, in their order (edits change `papers`).
+        self._read = list(papers) if ids is not None else []
+        self._ids = ids
         self._added = Duplicates()
         self._by_key: dict[str, Paper] = {}
         for paper in reversed(papers):
@@ -55,7 +58,8 @@ class Library:
     @property
     def duplicates(self) -> Duplicates:
         if self._duplicates is None:
-            known = {id(p): k for p, k in self._known or ()}
+            columns = self._ids or ((),) * len(KINDS)
+            known = {id(p): Keys(*k) for p, *k in zip(self._read, *columns, strict=True)}
             ids = [known.get(id(p)) or Keys.of(p) for p in self.papers]
             self._duplicates = Duplicates(self.papers, ids)
         return self._duplicates
@@ -63,23 +67,29 @@ class Library:
     def duplicate_of(self, paper: Paper) -> Match | None:
         """The paper already here that is the same work: same arXiv ID, DOI or title.
 
-        With the identities the parse cache knows, one look through them answers, and
-        no index of every paper is built."""
-        if self._duplicates is not None or self._known is None:
+        With the identities the parse cache knows, a look down each column answers,
+        and no index of every paper is built."""
+        if self._duplicates is not None or self._ids is None:
             return self.duplicates.find(paper)
         ids = Keys.of(paper)
         for k, kind in enumerate(KINDS):
             value = ids[k]
-            first = (
-                next((p for p, known in self._known if known[k] == value and self._here(p)), None)
-                if value
-                else None
-            )
+            first = self._first_read(self._ids[k], value) if value else None
             if first is not None:
                 return Match(first, kind)
             added = self._added.by[kind].get(value) if value else None
             if added:
                 return Match(added[0], kind)
+        return None
+
+    def _first_read(self, column: Sequence[str], value: str) -> Paper | None:
+        """The first paper read from the file, and still here, whose identity is `value`."""
+        at = -1
+        with contextlib.suppress(ValueError):
+            while True:
+                at = column.index(value, at + 1)
+                if self._here(self._read[at]):
+                    return self._read[at]
         return None
 
     def _here(self, paper: Paper) -> bool:

@@ -917,14 +917,18 @@ def document(path: Path, data: bytes, known: cache.Reader | None = None) -> stor
     stand-in that is parsed only if the write reads its fields. A file that is not safe
     to write (a duplicate key) is refused as a full parse refuses it. `known` is the
     reader of a read before the lock: used when it holds exactly these bytes."""
-    if known is not None and known.holds(data):
+    stamp = cache.Stamp(path, data) if cache.enabled() else None
+    # Most often the cache holds these bytes: they are decoded while they are hashed.
+    likely = stamp is not None and cache.may_hold(path, "meta", unknown=False)
+    decoded = store.load_text(data, path) if likely else None
+    if known is not None and stamp is not None and known.stamp == stamp.value():
         reader, reader.data = known, data  # a part it lacks is built from these bytes
     else:
-        reader = cache.Reader(path, lambda d: build(path, d), data=data)
+        reader = cache.Reader(path, lambda d: build(path, d), data=data, stamp=stamp)
     meta, pieces = reader.get("meta"), reader.get("pieces")
     reader.data = None  # read or built: the reader need not keep the bytes any longer
-    text, encoding = store.load_text(data, path)
-    del data  # the text is what a write reads and splices
+    text, encoding = decoded or store.load_text(data, path)
+    del data, decoded  # the text is what a write reads and splices
     chars = array("q", pieces["chars"])
     if meta["duplicate_keys"] or encoding != meta["encoding"] or sum(chars) != len(text):
         return store.parse(text, path, encoding=encoding)  # its error, or what it reads
@@ -983,7 +987,7 @@ def _document(
                 parsing = (source, table)
             chunks.append(chunk)
         pos += size
-    ids = list(map(identity.Keys, meta["arxiv"], meta["doi"], meta["title"]))
+    ids = tuple(meta[kind] for kind in identity.KINDS)
     return store.Document(path, text, chunks, papers, table, encoding=encoding, ids=ids)
 
 

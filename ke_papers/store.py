@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,7 +23,6 @@ from ke_papers import fields as bibfields
 from ke_papers import files
 from ke_papers.bibtex import format_entry
 from ke_papers.errors import BibError, EncodingNote, KePapersError, display_path
-from ke_papers.identity import Keys
 from ke_papers.model import END, Paper
 
 _MONTHS = {m: m for m in bibfields.MONTHS}
@@ -65,8 +64,9 @@ class Document:
     encoding: str = "utf-8"
     #: (line, name) of every @string block, as written.
     defined: list[tuple[int, str]] = dataclasses.field(default_factory=list)
-    #: Each paper's identities, when the parse cache already knows them.
-    ids: list[Keys] | None = None
+    #: The papers' identities, when the parse cache already knows them: for each kind
+    #: (`identity.KINDS`), one value per paper.
+    ids: Sequence[Sequence[str]] | None = None
 
 
 def _block_error(path: Path | str, block: object) -> BibError:

@@ -72,6 +72,29 @@ def test_every_kind_of_change_invalidates(bib_copy: Path, builds: list[Path]):
     assert len(builds) == 5
 
 
+def test_a_write_never_trusts_a_cache_of_the_same_size_and_mtime(bib_copy: Path, builds):
+    """The write's bytes are decoded while they are hashed and the cache's parts loaded:
+    when the hash disagrees, the parts are those of the bytes, not of the cache."""
+    from ke_papers import library
+
+    titles(bib_copy)
+    stat = bib_copy.stat()
+    # Two entries swap keys' places in the file: same size, other content.
+    text = bib_copy.read_text(encoding="utf-8")
+    keys = [p.key for p in open_catalog(bib_copy).papers]
+    a, b = keys[0], keys[1]
+    swapped = text.replace(f"{{{a},", "{@@@,").replace(f"{{{b},", f"{{{a},")
+    swapped = swapped.replace("{@@@,", f"{{{b},")
+    bib_copy.write_text(swapped, encoding="utf-8")
+    os.utime(bib_copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert bib_copy.stat().st_size == stat.st_size
+    with library.edit(bib_copy) as lib:
+        first = lib.remove(b)  # the entry now first in the file
+    assert len(builds) == 2
+    assert first.get("title") == store.parse(swapped).papers[0].get("title")
+    assert [p.key for p in store.parse(bib_copy.read_text("utf-8")).papers] == [a, *keys[2:]]
+
+
 def test_a_change_parses_only_the_changed_piece(bib_copy: Path, parses: list[Path]):
     titles(bib_copy)
     before = len(parses)
@@ -245,9 +268,10 @@ def test_the_records_are_loaded_only_by_commands_that_read_papers(run, bib_copy:
     """`info` and `taxonomy` read only the columns: the records part (every paper, the
     biggest part) is not loaded; `list` loads it."""
     run("--bib", str(bib_copy), "list", "--json")  # the cache, built
-    loaded = recorded(monkeypatch, cache, "_load", lambda target, stamp, part: part)
-    for command in (["info"], ["taxonomy"]):
-        run("--bib", str(bib_copy), *command)
+    loaded = recorded(monkeypatch, cache, "_load", lambda target, stamp, part, *likely: part)
+    for command in (["info"], ["taxonomy"], ["add", "2202.05262", "-c", "Methods"]):
+        result = run("--bib", str(bib_copy), *command)
         assert "meta" in loaded and "records" not in loaded, command
+    assert "already in the list" in result.stdout + result.stderr  # ROME is there
     run("--bib", str(bib_copy), "list", "--json")
     assert "records" in loaded

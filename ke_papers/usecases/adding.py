@@ -106,9 +106,9 @@ def add(
     report = Added()
     todo = []
     for ident in request.ids:
-        same = catalog.by_arxiv(ident.base) if catalog is not None else None
+        same = catalog.arxiv_key(ident.base) if catalog is not None else None
         if same is not None:
-            report.present.append((ident.base, same.key))
+            report.present.append((ident.base, same))
         else:
             todo.append(ident)
     found: list[Paper] = []
