@@ -46,8 +46,8 @@ FIELDS = tuple(search.WEIGHTS)
 #: number of entries, whether it is parsed every time, its start line, its length in
 #: characters, and its blocks (start, end, kind, line from its start), so that a write
 #: can place every block without a parse.
-PER_PIECE = ("uses", "counts", "volatile", "lines", "chars", "layout")
-_ARRAYS = {"counts": "l", "volatile": "b", "lines": "q", "chars": "q"}
+PER_PIECE = ("uses", "counts", "volatile", "lines", "sizes", "layout")
+_ARRAYS = {"counts": "l", "volatile": "b", "lines": "q", "sizes": "q"}
 
 
 @dataclass
@@ -258,10 +258,19 @@ def _parse(
     first = lines[0]
     by_piece: list[list[Paper]] = [[] for _ in indices]
     layout: list[list[tuple[int, int, str, int]]] = [[] for _ in indices]
+    sizes = [len(src.data[slice(*pieces.span(i))]) for i in indices]
+
+    def offset(k: int, at: int) -> int:
+        """Where character `at` of the batch stands in piece k, in bytes."""
+        rel = at - starts[k]
+        if len(texts[k]) == sizes[k]:  # one byte to each character
+            return rel
+        return len(texts[k][:rel].encode(src.encoding))
+
     for chunk in doc.chunks:
         k = bisect_right(starts, chunk.start) - 1
         line = first + chunk.line - 1 - lines[k]
-        layout[k].append((chunk.start - starts[k], chunk.end - starts[k], chunk.kind, line))
+        layout[k].append((offset(k, chunk.start), offset(k, chunk.end), chunk.kind, line))
     for paper in doc.papers:
         k = bisect_right(starts, doc.chunks[paper.chunk or 0].start) - 1
         paper.line = first + (paper.line or 1) - 1
@@ -279,7 +288,7 @@ def _parse(
         each["counts"].append(len(papers))
         each["volatile"].append(int(volatile))
         each["lines"].append(lines[k])
-        each["chars"].append(len(texts[k]))
+        each["sizes"].append(sizes[k])
         each["layout"].append(tuple(layout[k]))
     return doc.strings
 
@@ -888,7 +897,7 @@ class _Source:
     """What a stand-in needs to parse its block: the file's text and its entries by key."""
 
     path: Path
-    text: str
+    text: store.Undecoded
     chunks: list[store.Chunk]
     papers: list[Paper]
 
@@ -914,50 +923,40 @@ class _Source:
 def document(path: Path, data: bytes, known: cache.Reader | None = None) -> store.Document:
     """The document of these bytes for a write, from the parse cache (brought up to date
     for exactly these bytes): every block placed by the pieces' layout, every entry a
-    stand-in that is parsed only if the write reads its fields. A file that is not safe
-    to write (a duplicate key) is refused as a full parse refuses it. `known` is the
-    reader of a read before the lock: used when it holds exactly these bytes."""
+    stand-in that is parsed only if the write reads its fields, and the text kept as its
+    bytes, decoded only where it is read. A file that is not safe to write (a duplicate
+    key) is refused as a full parse refuses it. `known`, the reader of a read before the
+    lock, most often holds these very bytes: its parts are used while they are hashed,
+    and the document kept only if the hash agrees."""
     stamp = cache.Stamp(path, data) if cache.enabled() else None
-    # Most often the cache holds these bytes: they are decoded while they are hashed.
-    likely = stamp is not None and cache.may_hold(path, "meta", unknown=False)
-    decoded = store.load_text(data, path) if likely else None
-    if known is not None and stamp is not None and known.stamp == stamp.value():
-        reader, reader.data = known, data  # a part it lacks is built from these bytes
-    else:
-        reader = cache.Reader(path, lambda d: build(path, d), data=data, stamp=stamp)
+    if known is not None and stamp is not None and known.stamp is not None:
+        doc = _read(path, data, known)
+        if known.stamp == stamp.value():
+            return doc
+    return _read(path, data, cache.Reader(path, lambda d: build(path, d), data=data, stamp=stamp))
+
+
+def _read(path: Path, data: bytes, reader: cache.Reader) -> store.Document:
     meta, pieces = reader.get("meta"), reader.get("pieces")
     reader.data = None  # read or built: the reader need not keep the bytes any longer
-    text, encoding = decoded or store.load_text(data, path)
-    del data, decoded  # the text is what a write reads and splices
-    chars = array("q", pieces["chars"])
-    if meta["duplicate_keys"] or encoding != meta["encoding"] or sum(chars) != len(text):
-        return store.parse(text, path, encoding=encoding)  # its error, or what it reads
+    encoding = meta["encoding"]
+    if meta["duplicate_keys"] or sum(array("q", pieces["sizes"])) != len(data):
+        decoded, encoding = store.load_text(data, path)
+        return store.parse(decoded, path, encoding=encoding)  # its error, or what it reads
     with collector_paused():
-        doc = _document(path, text, encoding, meta, pieces, chars)
-    if not _in_place(doc):  # the cache does not describe these bytes
-        return store.parse(text, path, encoding=encoding)
+        doc = _document(path, store.Undecoded(data, encoding), meta, pieces)
+    if doc is None:  # the cache does not describe these bytes
+        decoded, encoding = store.load_text(data, path)
+        return store.parse(decoded, path, encoding=encoding)
+    store.note_encoding(path, encoding)
     return doc
 
 
-def _in_place(doc: store.Document) -> bool:
-    """Whether every entry's block, as placed, starts with `@` and ends with its closing
-    brace (a stand-in checks its key when it is parsed)."""
-    text = doc.text
-    return all(
-        text[start] == "@" and text[end - 1] in "})"
-        for start, end, kind, _ in doc.chunks
-        if kind == "entry"
-    )
-
-
 def _document(
-    path: Path,
-    text: str,
-    encoding: str,
-    meta: dict[str, Any],
-    pieces: dict[str, Any],
-    chars: array[int],
-) -> store.Document:
+    path: Path, text: store.Undecoded, meta: dict[str, Any], pieces: dict[str, Any]
+) -> store.Document | None:
+    """The document, or None unless every entry's block, as placed, starts with `@` and
+    ends with its closing brace (a stand-in checks its key when it is parsed)."""
     chunks: list[store.Chunk] = []
     papers: list[Paper] = []
     source = _Source(path, text, chunks, papers)
@@ -968,7 +967,9 @@ def _document(
     pos = 0
     starts = array("q", pieces["lines"])
     parsing = (source, table)
-    for size, line, blocks_of_piece in zip(chars, starts, pieces["layout"], strict=True):
+    for size, line, blocks_of_piece in zip(
+        array("q", pieces["sizes"]), starts, pieces["layout"], strict=True
+    ):
         for start, end, kind, rel in blocks_of_piece:
             chunk = make(Chunk, (pos + start, pos + end, kind, line + rel))
             if kind == "entry":
@@ -987,8 +988,14 @@ def _document(
                 parsing = (source, table)
             chunks.append(chunk)
         pos += size
+    if papers:  # each entry's first and last bytes, looked at in C
+        placed = operator.itemgetter(*map(operator.attrgetter("chunk"), papers), -1)(chunks)
+        ends = list(map(operator.itemgetter(1), placed[:-1]))
+        heads = list(map(operator.itemgetter(0), placed[:-1]))
+        if not text.holds(heads, b"@") or not text.holds([e - 1 for e in ends], b"})"):
+            return None
     ids = tuple(meta[kind] for kind in identity.KINDS)
-    return store.Document(path, text, chunks, papers, table, encoding=encoding, ids=ids)
+    return store.Document(path, text, chunks, papers, table, encoding=text.encoding, ids=ids)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import dataclasses
+import operator
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,12 +48,43 @@ class Chunk(NamedTuple):
     line: int
 
 
+class Undecoded:
+    """A file's text kept as its bytes and decoded only where it is read: a write into a
+    big file reads a few blocks of it and copies the rest byte for byte. Positions in it
+    are bytes (blocks start and end between characters)."""
+
+    def __init__(self, data: bytes, encoding: str) -> None:
+        self.data, self.encoding = data, encoding
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, key: slice) -> str:
+        return self.data[key].decode(self.encoding)
+
+    def count(self, sub: str, start: int, end: int) -> int:
+        return self.data.count(sub.encode(self.encoding), start, end)
+
+    def holds(self, positions: list[int], allowed: bytes) -> bool:
+        """Whether the byte at each position is one of `allowed` (looked at in C)."""
+        if not positions:
+            return True
+        if not 0 <= min(positions) <= max(positions) < len(self.data):
+            return False
+        found = bytes(operator.itemgetter(*positions, 0)(self.data))
+        return not found[:-1].translate(None, allowed)
+
+    def width(self, text: str) -> int:
+        """How far `text` reaches in this file: its length in bytes."""
+        return len(text.encode(self.encoding))
+
+
 @dataclass
 class Document:
     """A parsed bib file: its text, its blocks and the papers read from them."""
 
     path: Path | None
-    text: str
+    text: str | Undecoded
     chunks: list[Chunk]
     papers: list[Paper]
     strings: dict[str, str]
@@ -571,7 +603,7 @@ def _rstripped(doc: Document, segments: list[Segment]) -> list[Segment]:
     kept = list(segments)
     while kept and kept[-1].old is not None:
         seg, (start, end) = kept[-1], kept[-1].old
-        length = len(doc.text[start:end].rstrip())
+        length = _width(doc, doc.text[start:end].rstrip())
         if length:
             kept[-1] = dataclasses.replace(seg, end=seg.start + length, old=(start, start + length))
             break
@@ -579,14 +611,22 @@ def _rstripped(doc: Document, segments: list[Segment]) -> list[Segment]:
     return kept
 
 
+def _width(doc: Document, text: str) -> int:
+    """How far `text` reaches in the document's old text (bytes when it is undecoded)."""
+    return doc.text.width(text) if isinstance(doc.text, Undecoded) else len(text)
+
+
 #: The old text is read this many characters at a time when a spliced file is written.
 WINDOW = 1 << 20
 
 
-def spliced_bytes(doc: Document, parts: Parts, path: Path) -> Iterator[bytes]:
+def spliced_bytes(doc: Document, parts: Parts, path: Path) -> Iterator[bytes | memoryview]:
     """A spliced file's bytes in its own encoding, a window at a time. A character the
     encoding cannot hold refuses the write, with its line (counted only then)."""
     for k, part in enumerate(parts):
+        if not isinstance(part, str) and isinstance(doc.text, Undecoded):
+            yield memoryview(doc.text.data)[part[0] : part[1]]  # as they are: never encoded
+            continue
         windows: Iterable[tuple[int, str]] = (
             [(0, part)]
             if isinstance(part, str)

@@ -132,6 +132,9 @@ CHANGES: dict[str, Callable[[str], str]] = {
     "block split": lambda t: t.replace("{2022}} @misc{second", "{2022}}\n@misc{second"),
     "broken entry": lambda t: t.replace("  year      = {2020},\n", "  year      = {2020\n"),
     "not UTF-8": lambda t: t.replace("Rick", "Ric\xe9"),
+    # Characters of two, three and four bytes all through the file: a write copies the
+    # old bytes by their places, which are bytes, not characters.
+    "wide characters": lambda t: t.replace("Editing", "Ωditing — 𝔼").replace("Rick", "Rïck"),
 }
 
 
@@ -227,7 +230,9 @@ WRITES = [
 ]
 
 
-@pytest.mark.parametrize("change", ["edited", "inserted", "string changed", "swapped"])
+@pytest.mark.parametrize(
+    "change", ["edited", "inserted", "string changed", "swapped", "wide characters"]
+)
 def test_writes_after_a_change_write_what_a_full_parse_writes(
     run, base: Path, tmp_path: Path, monkeypatch, change
 ):

@@ -226,16 +226,36 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert bib.read_text(encoding="utf-8") == GOOD
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["parsed", "from the parse cache"])
 @pytest.mark.parametrize(
     "before",
-    ["% My reading list\n", '@string{acl = "ACL"}\n\n', "  \n\n", "", GOOD],
-    ids=["a comment", "a string", "only space", "empty", "every entry removed"],
+    [
+        "% My reading list\n",
+        '@string{acl = "ACL"}\n\n',
+        "  \n\n",
+        "",
+        GOOD,
+        # Space that is more than one byte: the cache's text is kept as bytes.
+        "% Müller's ωlist\u00a0\u3000\n\u3000\n",
+        "% ω\n\n" + GOOD.replace("One", "Ωne"),
+    ],
+    ids=[
+        "a comment",
+        "a string",
+        "only space",
+        "empty",
+        "every entry removed",
+        "wide space at the end",
+        "wide characters before",
+    ],
 )
-def test_new_entries_into_a_file_with_no_entry_kept(tmp_path: Path, before: str):
+def test_new_entries_into_a_file_with_no_entry_kept(tmp_path: Path, before: str, cached: bool):
+    from ke_papers import library
+
     bib = tmp_path / "x.bib"
     bib.write_text(before, encoding="utf-8")
     new = Paper("c2022three", "misc", {"title": "Three", "year": "2022"})
-    with store.transaction(bib) as edit:
+    with library.edit(bib) if cached else store.transaction(bib) as edit:
         edit.papers[:] = [new]  # the old entries go, the new one comes
     # What is kept is the text before the first entry (every other block stands there).
     first = next((c.start for c in store.parse(before, bib).chunks if c.kind == "entry"), None)
