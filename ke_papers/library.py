@@ -8,6 +8,7 @@ finder current, so a batch of additions checks each new paper against the earlie
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from ke_papers.catalog import suggest_key
 from ke_papers.errors import KePapersError, NotFound
 from ke_papers.identity import KINDS, Duplicates, Keys, Match
 from ke_papers.model import Paper
+
+_key = operator.attrgetter("key")
 
 
 class Library:
@@ -29,9 +32,9 @@ class Library:
         self._read = list(papers) if ids is not None else []
         self._ids = ids
         self._added = Duplicates()
-        self._by_key: dict[str, Paper] = {}
-        for paper in reversed(papers):
-            self._by_key[paper.key] = paper
+        # The first paper of a key is the one found: the later ones go in first.
+        last_first = papers[::-1]
+        self._by_key = dict(zip(map(_key, last_first), last_first, strict=True))
         self._duplicates: Duplicates | None = None
 
     def __len__(self) -> int:

@@ -1001,12 +1001,15 @@ def _document(
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Building objects by the hundred thousand, none of them garbage: the cycle
-    collector would only walk them over and over."""
+    collector would only walk them over and over. What was built is then counted with
+    the oldest objects (a freeze let go of at once), not walked by the next young pass."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         if enabled:
             gc.enable()
 

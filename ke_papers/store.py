@@ -12,11 +12,13 @@ from __future__ import annotations
 import bisect
 import contextlib
 import dataclasses
+import functools
 import operator
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -498,16 +500,8 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
     that stays as it was is named by its place in runs as long as possible, so a change
     to a big file costs about as much as its number of changes, not its size.
     """
-    original = {id(p) for p in doc.papers}
-    placed: dict[int, Paper] = {}
-    followers: dict[int | None, list[Paper]] = {}
-    anchor: int | None = None
-    for paper in papers:
-        if paper.chunk is not None and paper.chunk not in placed and paper.chunk >= (anchor or 0):
-            placed[paper.chunk] = paper
-            anchor = paper.chunk
-        else:
-            followers.setdefault(anchor, []).append(paper)
+    original = set(map(id, doc.papers))
+    placed, followers = _places(papers)
 
     out: Parts = []
     segments: list[Segment] = []
@@ -547,8 +541,10 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
     chunks = doc.chunks
     # Only entries removed, rewritten or followed by new ones need a look of their own;
     # the old text between them is copied whole.
-    entries = [i for i, c in enumerate(chunks) if c.kind == "entry"]
-    touched = {i for i in entries if i not in placed or id(placed[i]) not in original}
+    kinds = map(operator.itemgetter(2), chunks)
+    touched = set(compress(range(len(chunks)), map("entry".__eq__, kinds))) - placed.keys()
+    not_read = map(operator.not_, map(original.__contains__, map(id, placed.values())))
+    touched.update(compress(placed.keys(), not_read))  # rewritten in place
     touched.update(i for i in followers if i is not None)
     if leading and placed:
         touched.add(min(placed))  # new papers go before the first entry kept
@@ -596,6 +592,31 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
         copy(pos, len(doc.text))
         flush()
     return out, segments
+
+
+def _places(papers: list[Paper]) -> tuple[dict[int, Paper], dict[int | None, list[Paper]]]:
+    """Which papers keep the place of a block (by its index), and which follow which block
+    (None: before the first). A paper keeps its block's place unless an earlier paper
+    took it, or a later block's; the others follow the last block placed before them."""
+    at = list(map(operator.attrgetter("chunk"), papers))
+    known = list(filter(_given, at))
+    followers: dict[int | None, list[Paper]] = {}
+    if all(map(operator.lt, known, known[1:])):  # in order, as most often: looked at in C
+        placed = dict(zip(known, compress(papers, map(_given, at)), strict=True))
+        anchor: int | None = None
+        for j in compress(range(len(at)), map(operator.is_, at, repeat(None))):
+            anchor = at[j - 1] if j and at[j - 1] is not None else (anchor if j else None)
+            followers.setdefault(anchor, []).append(papers[j])
+        return placed, followers
+    placed = {}
+    anchor = None
+    for paper in papers:
+        if paper.chunk is not None and paper.chunk not in placed and paper.chunk >= (anchor or 0):
+            placed[paper.chunk] = paper
+            anchor = paper.chunk
+        else:
+            followers.setdefault(anchor, []).append(paper)
+    return placed, followers
 
 
 def _rstripped(doc: Document, segments: list[Segment]) -> list[Segment]:
@@ -694,25 +715,37 @@ def check_splice(
         for (a, b), (c, d) in zip([(0, 0), *copied], [*copied, (len(doc.text),) * 2], strict=True)
     ):
         raise refuse("a block it was not asked to touch would change")
-    original = {id(p) for p in doc.papers}
+    chunks, text = doc.chunks, doc.text
+    # C-speed views of every block and paper; Python-speed work only near the changes.
+    by_chunk = dict(zip(map(operator.attrgetter("chunk"), doc.papers), doc.papers, strict=True))
+    intended = set(map(id, papers))
     rewritten = {id(seg.paper) for seg in segments if seg.paper is not None}
-    keep = {p.chunk for p in papers if id(p) in original and id(p) not in rewritten}
-    starts = [a for a, _ in copied]
-    for i, chunk in enumerate(doc.chunks):
-        if chunk.kind == "entry" and i not in keep:
-            continue  # removed or rewritten: its old text may go
-        k = bisect.bisect_right(starts, chunk.start) - 1
-        covered = copied[k][1] if k >= 0 else 0  # a block may lose only space at its end
-        if chunk.end > covered and doc.text[max(chunk.start, covered) : chunk.end].strip():
-            raise refuse("a block it was not asked to touch would change")
-    strings = "\n".join(doc.text[c.start : c.end] for c in doc.chunks if c.kind == "string")
-    by_chunk = {p.chunk: p for p in doc.papers}
-    entries = []
+    starts = list(map(operator.itemgetter(0), chunks))
+    # A block must lie whole in one copied range (but for space at its end), unless it is
+    # an entry removed or rewritten. Only a block that starts in the gap after a range,
+    # or that a range's end cuts, can fail to.
+    for (_, end), (start, _) in zip([(0, 0), *copied], [*copied, (len(text),) * 2], strict=True):
+        first = bisect.bisect_left(starts, end)
+        for i in range(max(first - 1, 0), bisect.bisect_left(starts, start)):
+            chunk = chunks[i]
+            if chunk.end <= end:
+                continue  # before the range's end: in the range
+            paper = by_chunk.get(i)
+            if chunk.kind == "entry" and (
+                paper is None or id(paper) not in intended or id(paper) in rewritten
+            ):
+                continue  # removed or rewritten: its old text may go
+            if text[max(chunk.start, end) : chunk.end].strip():
+                raise refuse("a block it was not asked to touch would change")
+    kinds = map(operator.itemgetter(2), chunks)
+    defined = compress(chunks, map("string".__eq__, kinds))
+    strings = "\n".join(text[c.start : c.end] for c in defined)
+    entries: list[Paper | None] = []
     for seg in segments:
         if seg.old is not None:
             if seg.chunks is not None:
                 first, last = seg.chunks
-                entries += [by_chunk[i] for i in range(first, last + 1) if i in by_chunk]
+                entries += filter(_given, map(by_chunk.get, range(first, last + 1)))
             continue
         assert seg.paper is not None
         try:
@@ -724,6 +757,10 @@ def check_splice(
         entries.append(seg.paper)
     if entries != papers:  # the very papers intended, in order (compared by identity)
         raise refuse("the entries would not be the ones intended")
+
+
+#: Not None (a block found, or a paper that has one).
+_given = functools.partial(operator.is_not, None)
 
 
 def _squeezed(fields: dict[str, str]) -> dict[str, str]:

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ke_papers import store
 from ke_papers.bibtex import format_entry
@@ -191,10 +193,13 @@ def test_shipped_list_is_canonical(run):
     assert "is canonical" in result.stderr
 
 
-def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize("cached", [False, True], ids=["parsed", "from the parse cache"])
+def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool):
+    from ke_papers import parts as cached_parts
+
     bib = tmp_path / "x.bib"
     bib.write_text(GOOD, encoding="utf-8")
-    doc = store.parse(GOOD, bib)
+    doc = cached_parts.document(bib, bib.read_bytes()) if cached else store.parse(GOOD, bib)
     new = Paper("c2022three", "misc", {"title": "Three", "year": "2022"})
     papers = [*doc.papers, new]
     parts, segments = store.splice(doc, papers)
@@ -214,6 +219,17 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     torn = [*(dataclasses.replace(segments[0], old=c) for c in cut), *segments[1:]]
     with changes:
         store.check_splice(doc, papers, [*cut, *parts[1:]], torn, bib)
+    # Text put inside a block, or a block's closing brace left out.
+    entry = next(c for c in doc.chunks if c.kind == "entry")
+    for inside, after in [(entry.start + 5, entry.start + 5), (entry.end - 1, entry.end)]:
+        split = [(first, inside), "% inserted\n", (after, last)]
+        pieces = [
+            dataclasses.replace(segments[0], old=split[0]),
+            store.Segment(0, 0, text="% inserted\n"),
+            dataclasses.replace(segments[0], old=split[2]),
+        ]
+        with changes:
+            store.check_splice(doc, papers, [*split, *parts[1:]], [*pieces, *segments[1:]], bib)
     with pytest.raises(KePapersError, match="entries would not be the ones intended"):
         store.check_splice(doc, [doc.papers[1], doc.papers[0], new], parts, segments, bib)
     real = format_entry
@@ -274,3 +290,66 @@ def test_fmt_of_a_canonical_file_writes_nothing(run, tmp_path: Path):
     result = run("--bib", str(bib), "fmt")
     assert "canonical" in result.stderr and bib.read_bytes() == canonical
     assert bib.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+def _listing(count: int) -> str:
+    """A file of `count` entries among a @string, comments and wide characters."""
+    blocks = ['@string{venue = "Ωmega Meeting"}', "% a comment — between blocks"]
+    for i in range(count):
+        title = f"Title {i}" + (" Ωμέγα 𝔼" if i % 3 == 0 else "")
+        blocks.append(
+            f"@article{{e{i:02d},\n  title = {{{title}}},\n  journal = venue,\n  year = {{20{i:02d}}}\n}}"
+        )
+        if i % 4 == 1:
+            blocks.append(f"@comment{{after e{i:02d}: ü}}")
+    return "\n\n".join(blocks) + "\n"
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["add", "remove", "replace", "move"]), st.integers(0, 99)),
+        max_size=8,
+    ),
+    cached=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_any_edit_splices_to_exactly_the_intended_entries(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]], cached: bool
+):
+    """Papers added, removed, rewritten and moved anywhere: the write holds exactly the
+    intended entries in order, and every entry left alone keeps its bytes."""
+    from ke_papers import parts as cached_parts
+
+    bib = tmp_path_factory.mktemp("splice") / "x.bib"
+    before = _listing(12)
+    bib.write_text(before, encoding="utf-8")
+    load = (lambda path: cached_parts.document(path, path.read_bytes())) if cached else None
+    with store.transaction(bib, load=load) as edit:
+        papers, made = edit.papers, 0
+        for op, n in steps:
+            if op == "add" or not papers:
+                made += 1
+                new = Paper(f"n{made}", "misc", {"title": f"Néw {made}", "year": "2024"})
+                papers.insert(n % (len(papers) + 1), new)
+            elif op == "remove":
+                papers.pop(n % len(papers))
+            elif op == "replace":
+                i = n % len(papers)
+                old = papers[i]
+                papers[i] = Paper(
+                    old.key, "misc", {"title": f"Rewritten {old.key}"}, chunk=old.chunk
+                )
+            else:
+                papers.insert(n // 7 % len(papers), papers.pop(n % len(papers)))
+        intended = [(p.key, p.get("title")) for p in papers]
+        read = set(map(id, edit.doc.papers))
+        kept = {p.key for p in papers if id(p) in read}
+    after = bib.read_text(encoding="utf-8")
+    assert [(p.key, p.get("title")) for p in store.parse(after).papers] == intended
+    if any(op == "move" for op, _ in steps):
+        return  # a paper moved ahead of others may take their places: they are rewritten
+    old = store.parse(before)
+    for paper in old.papers:
+        if paper.key in kept:
+            chunk = old.chunks[paper.chunk or 0]
+            assert before[chunk.start : chunk.end] in after
