@@ -258,7 +258,7 @@ def _parse(
     first = lines[0]
     by_piece: list[list[Paper]] = [[] for _ in indices]
     layout: list[list[tuple[int, int, str, int]]] = [[] for _ in indices]
-    sizes = [len(src.data[slice(*pieces.span(i))]) for i in indices]
+    sizes = [end - start for start, end in map(pieces.span, indices)]
 
     def offset(k: int, at: int) -> int:
         """Where character `at` of the batch stands in piece k, in bytes."""
@@ -929,10 +929,16 @@ def document(path: Path, data: bytes, known: cache.Reader | None = None) -> stor
     lock, most often holds these very bytes: its parts are used while they are hashed,
     and the document kept only if the hash agrees."""
     stamp = cache.Stamp(path, data) if cache.enabled() else None
-    if known is not None and stamp is not None and known.stamp is not None:
-        doc = _read(path, data, known)
-        if known.stamp == stamp.value():
-            return doc
+    served = known.stamp if known is not None else None
+    if known is not None and stamp is not None and served is not None:
+        try:
+            doc = _read(path, data, known)
+        except KePapersError:
+            if served == stamp.value():
+                raise  # the answer for these very bytes
+        else:
+            if served == stamp.value():
+                return doc
     return _read(path, data, cache.Reader(path, lambda d: build(path, d), data=data, stamp=stamp))
 
 
@@ -943,8 +949,11 @@ def _read(path: Path, data: bytes, reader: cache.Reader) -> store.Document:
     if meta["duplicate_keys"] or sum(array("q", pieces["sizes"])) != len(data):
         decoded, encoding = store.load_text(data, path)
         return store.parse(decoded, path, encoding=encoding)  # its error, or what it reads
-    with collector_paused():
-        doc = _document(path, store.Undecoded(data, encoding), meta, pieces)
+    try:
+        with collector_paused():
+            doc = _document(path, store.Undecoded(data, encoding), meta, pieces)
+    except UnicodeDecodeError:  # a block placed across a character
+        doc = None
     if doc is None:  # the cache does not describe these bytes
         decoded, encoding = store.load_text(data, path)
         return store.parse(decoded, path, encoding=encoding)

@@ -95,6 +95,21 @@ def test_a_write_never_trusts_a_cache_of_the_same_size_and_mtime(bib_copy: Path,
     assert [p.key for p in store.parse(bib_copy.read_text("utf-8")).papers] == [a, *keys[2:]]
 
 
+def test_a_write_after_the_file_changed_since_it_was_read_reads_it_again(bib_copy: Path):
+    """The read before the lock is tried first; the file changed since, and the part it
+    lacks damaged: the write's document is that of the bytes under the lock."""
+    open_catalog(bib_copy)  # the cache, built
+    known = open_catalog(bib_copy).reader  # a read of it: the meta part only
+    assert "pieces" not in known.parts
+    changed = bib_copy.read_text(encoding="utf-8").replace("Locating and Editing", "Locating")
+    bib_copy.write_text(changed, encoding="utf-8")
+    cache.cache_file(bib_copy, "pieces").write_bytes(b"damaged")
+    doc = parts.document(bib_copy, bib_copy.read_bytes(), known)
+    assert [p.get("title") for p in doc.papers] == [
+        p.get("title") for p in store.parse(changed).papers
+    ]
+
+
 def test_a_change_parses_only_the_changed_piece(bib_copy: Path, parses: list[Path]):
     titles(bib_copy)
     before = len(parses)

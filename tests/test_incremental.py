@@ -378,11 +378,17 @@ def test_ready_made_bibtex_is_what_cleaning_each_paper_gives(base: Path):
     assert "@inproceedings{child2020paper," in ready
 
 
+@pytest.mark.parametrize("wide", [False, True], ids=["ASCII", "a block cut in a character"])
 def test_a_write_checks_the_cache_places_each_entry_where_it_stands(
-    run, base: Path, tmp_path: Path, monkeypatch
+    run, base: Path, tmp_path: Path, monkeypatch, wide: bool
 ):
     """Were the cache's layout of the file wrong (it is stamped with the file's hash, so
     only a bug could make it so), a write notices before it splices and parses the file."""
+    if wide:  # placed a byte further on, the @string ends inside the Ω after it
+        text = base.read_text(encoding="utf-8")
+        base.write_text(
+            text.replace('"Conference on Editing"}', '"Conference on Editing"}Ω'), "utf-8"
+        )
     run("--bib", str(base), "list", "--json")
     plain = tmp_path / "plain.bib"
     plain.write_bytes(base.read_bytes())
