@@ -66,7 +66,11 @@ def _stamp(path: Path, data: bytes | None = None) -> tuple[Any, ...]:
     if data is None:
         digest, st = files.digest(path)
     else:
-        digest, st = hashlib.sha256(data).digest(), path.stat()
+        digest = hashlib.sha256(data).digest()
+        try:
+            st = path.stat()
+        except OSError as exc:  # gone (or out of reach) since it was read
+            raise KePapersError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
     return (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns, digest.hex())
 
 

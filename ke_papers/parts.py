@@ -260,12 +260,19 @@ def _parse(
     layout: list[list[tuple[int, int, str, int]]] = [[] for _ in indices]
     sizes = [end - start for start, end in map(pieces.span, indices)]
 
+    mark = [-1, 0, 0]  # a piece, a character of it and its byte: asked in order
+
     def offset(k: int, at: int) -> int:
-        """Where character `at` of the batch stands in piece k, in bytes."""
+        """Where character `at` of the batch stands in piece k, in bytes (a piece may hold
+        many blocks: only the text since the last place asked is encoded)."""
         rel = at - starts[k]
         if len(texts[k]) == sizes[k]:  # one byte to each character
             return rel
-        return len(texts[k][:rel].encode(src.encoding))
+        if mark[0] != k or rel < mark[1]:
+            mark[:] = [k, 0, 0]
+        mark[2] += len(texts[k][mark[1] : rel].encode(src.encoding))
+        mark[1] = rel
+        return mark[2]
 
     for chunk in doc.chunks:
         k = bisect_right(starts, chunk.start) - 1
@@ -930,7 +937,8 @@ def document(path: Path, data: bytes, known: cache.Reader | None = None) -> stor
     and the document kept only if the hash agrees."""
     stamp = cache.Stamp(path, data) if cache.enabled() else None
     served = known.stamp if known is not None else None
-    if known is not None and stamp is not None and served is not None:
+    # (The stamp holds the size: a file that grew or shrank since is not worth a try.)
+    if known is not None and stamp is not None and served is not None and served[2] == len(data):
         try:
             doc = _read(path, data, known)
         except KePapersError:

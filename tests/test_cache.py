@@ -10,6 +10,7 @@ import pytest
 from conftest import DATA_BIB, recorded
 
 from ke_papers import cache, parts, store
+from ke_papers.errors import KePapersError
 from ke_papers.usecases.reading import open_catalog
 
 
@@ -108,6 +109,25 @@ def test_a_write_after_the_file_changed_since_it_was_read_reads_it_again(bib_cop
     assert [p.get("title") for p in doc.papers] == [
         p.get("title") for p in store.parse(changed).papers
     ]
+
+
+def test_a_read_of_another_size_is_not_tried_for_a_write(bib_copy: Path, monkeypatch):
+    """A file that grew since the read before the lock: that read cannot hold its bytes,
+    so the write does not parse them once in vain with it."""
+    open_catalog(bib_copy)
+    known = open_catalog(bib_copy).reader
+    bib_copy.write_text(bib_copy.read_text(encoding="utf-8") + "\n% grown\n", encoding="utf-8")
+    readers = recorded(monkeypatch, parts, "_read", lambda path, data, reader: reader)
+    doc = parts.document(bib_copy, bib_copy.read_bytes(), known)
+    assert len(readers) == 1 and readers[0] is not known
+    assert len(doc.papers) == len(store.parse(bib_copy.read_text("utf-8")).papers)
+
+
+def test_a_file_gone_before_its_write_is_one_line(bib_copy: Path):
+    data = bib_copy.read_bytes()
+    bib_copy.unlink()
+    with pytest.raises(KePapersError, match=r"papers\.bib: cannot read: No such file"):
+        parts.document(bib_copy, data)
 
 
 def test_a_change_parses_only_the_changed_piece(bib_copy: Path, parses: list[Path]):

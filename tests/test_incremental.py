@@ -509,3 +509,34 @@ Catalog.open(__import__("pathlib").Path({str(bib)!r}), {{}})
         not Path(f"/proc/{child}").exists()
         or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
     )
+
+
+@pytest.mark.parametrize("shape", ["indented", "CR only", "mid-line"])
+def test_a_file_in_one_piece_writes_what_a_full_parse_writes(
+    run, tmp_path: Path, monkeypatch, shape: str
+):
+    """Entries that no line starts (indented, old Mac line ends, one after another on a
+    line) make one piece of many blocks: their places in bytes are found in one pass."""
+    entries = [
+        f"@article{{k{i},\n  title = {{Títle {i} Ω}},\n  year = {{2020}},\n  taxonomy = {{Analysis}}\n}}"
+        for i in range(60)
+    ]
+    text = {
+        "indented": "".join(f"  {e}\n\n" for e in entries),
+        "CR only": "".join(f"{e}\n\n" for e in entries).replace("\n", "\r"),
+        "mid-line": " ".join(entries) + "\n",
+    }[shape]
+    cached, plain = tmp_path / "cached.bib", tmp_path / "plain.bib"
+    for bib in (cached, plain):
+        bib.write_text(text, encoding="utf-8", newline="")
+    run("--bib", str(cached), "list", "--json")
+    for args in [
+        ["edit", "k30", "--set", "note=Edited — here"],
+        ["remove", "k45", "--yes"],
+        ["move", "k10", "-c", "Analysis", "--after", "k50"],
+    ]:
+        monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+        run("--bib", str(cached), *args)
+        monkeypatch.setenv(cache.ENV_DISABLE, "1")
+        run("--bib", str(plain), *args)
+        assert cached.read_bytes() == plain.read_bytes(), args
