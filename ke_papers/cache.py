@@ -66,11 +66,7 @@ def _stamp(path: Path, data: bytes | None = None) -> tuple[Any, ...]:
     if data is None:
         digest, st = files.digest(path)
     else:
-        digest = hashlib.sha256(data).digest()
-        try:
-            st = path.stat()
-        except OSError as exc:  # gone (or out of reach) since it was read
-            raise KePapersError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
+        digest, st = hashlib.sha256(data).digest(), files.status(path)
     return (VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns, digest.hex())
 
 
@@ -165,11 +161,12 @@ def _load(
     Every part carries a CRC-32 of its payload: a part damaged on disk (a flipped bit)
     is a miss and is rebuilt, never read as data.
     """
+    expected = None if likely else stamp()  # a problem reading the file is no miss
     try:
         with target.open("rb") as fh:
             (size,) = struct.unpack("<Q", fh.read(8))
             stored, length, crc = marshal.loads(fh.read(size))
-            if not likely and stored != stamp():
+            if expected is not None and stored != expected:
                 raise _Miss
             payload = fh.read()
         if len(payload) != length or _crc([payload]) != crc:
@@ -381,7 +378,7 @@ class Blob:
         return out
 
 
-def may_hold(path: Path, part: str, unknown: bool = True) -> bool:
+def _may_hold(path: Path, part: str, unknown: bool = True) -> bool:
     """Whether the part was written for a file of this size and mtime: only then can it
     hold the file's content (and the file is hashed a piece at a time, not held). A
     file that cannot be looked at is `unknown`."""
@@ -420,7 +417,7 @@ class Reader:
         self.derive = derive or {}
         self._stamp: tuple[Any, ...] | Stamp | None = None
         self.parts: dict[str, Any] = {}
-        if enabled() and data is None and probe is not None and not may_hold(path, probe):
+        if enabled() and data is None and probe is not None and not _may_hold(path, probe):
             data = files.read_bytes(path)  # changed for sure: read once, whole, for the build
         self.data = data
         if enabled():
@@ -433,6 +430,12 @@ class Reader:
             self._stamp = self._stamp.value()
         return self._stamp
 
+    @property
+    def size(self) -> int | None:
+        """The size of the file its parts are those of (None: the cache is not used)."""
+        stamp = self.stamp
+        return None if stamp is None else stamp[2]
+
     def _stamped(self) -> tuple[Any, ...]:
         stamp = self.stamp
         assert stamp is not None
@@ -444,7 +447,7 @@ class Reader:
                 target = cache_file(self.path, part)
                 with contextlib.suppress(_Miss):
                     # Written for this size and mtime: loaded while the file is hashed.
-                    likely = may_hold(self.path, part, unknown=False)
+                    likely = _may_hold(self.path, part, unknown=False)
                     self.parts[part] = _load(target, self._stamped, part, likely)
                     self.data = None  # the cache holds these bytes: no build needs them
                     return self.parts[part]

@@ -164,20 +164,12 @@ class Catalog:
             raise NotFound(f"no paper with key '{key}'{suggest_key(key, self.all_keys())}")
         return paper
 
-    def by_arxiv(self, identifier: str) -> Paper | None:
-        """The paper with this arXiv ID (any version, or named by its arXiv DOI)."""
-        at = self._arxiv_position(identifier)
-        return None if at is None else self.papers[at]
-
     def arxiv_key(self, identifier: str) -> str | None:
-        """The key of the paper with this arXiv ID, from the columns (no record is loaded)."""
-        at = self._arxiv_position(identifier)
-        return None if at is None else self.meta["keys"][at]
-
-    def _arxiv_position(self, identifier: str) -> int | None:
+        """The key of the paper with this arXiv ID (any version, or named by its arXiv DOI),
+        from the columns: no record is loaded."""
         base = identity.arxiv_base(identifier).casefold()
         try:
-            return self.meta["arxiv"].index(base) if base else None
+            return self.meta["keys"][self.meta["arxiv"].index(base)] if base else None
         except ValueError:
             return None
 

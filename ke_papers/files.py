@@ -57,19 +57,31 @@ def _regular(path: Path, limit: int) -> Iterator[BinaryIO]:
     """An open regular file of at most `limit` bytes; anything else is a one-line error."""
     import stat
 
+    with _reading(path), open(path, "rb", opener=_no_block) as fh:
+        st = os.fstat(fh.fileno())
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):
+            raise KePapersError(f"{display_path(path)}: not a regular file")
+        if st.st_size > limit:
+            raise KePapersError(
+                f"{display_path(path)}: {st.st_size:,} bytes is more than ke-papers reads "
+                f"({limit:,})"
+            )
+        yield fh
+
+
+def status(path: Path) -> os.stat_result:
+    """A file's status, or one line saying why it cannot be read (gone since, say)."""
+    with _reading(path):
+        return path.stat()
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """A problem reading `path`, as one line."""
     try:
-        with open(path, "rb", opener=_no_block) as fh:
-            st = os.fstat(fh.fileno())
-            if stat.S_ISDIR(st.st_mode):
-                raise IsADirectoryError
-            if not stat.S_ISREG(st.st_mode):
-                raise KePapersError(f"{display_path(path)}: not a regular file")
-            if st.st_size > limit:
-                raise KePapersError(
-                    f"{display_path(path)}: {st.st_size:,} bytes is more than ke-papers reads "
-                    f"({limit:,})"
-                )
-            yield fh
+        yield
     except FileNotFoundError:
         raise KePapersError(f"{display_path(path)}: no such file") from None
     except IsADirectoryError:

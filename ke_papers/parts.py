@@ -43,9 +43,9 @@ FIELDS = tuple(search.WEIGHTS)
 
 
 #: What the cache keeps per piece: the macros its values use and what they meant, its
-#: number of entries, whether it is parsed every time, its start line, its length in
-#: characters, and its blocks (start, end, kind, line from its start), so that a write
-#: can place every block without a parse.
+#: number of entries, whether it is parsed every time, its start line, its size in
+#: bytes, and its blocks (start, end in bytes, kind, line from its start), so that a
+#: write can place every block without a parse or a decode.
 PER_PIECE = ("uses", "counts", "volatile", "lines", "sizes", "layout")
 _ARRAYS = {"counts": "l", "volatile": "b", "lines": "q", "sizes": "q"}
 
@@ -260,19 +260,18 @@ def _parse(
     layout: list[list[tuple[int, int, str, int]]] = [[] for _ in indices]
     sizes = [end - start for start, end in map(pieces.span, indices)]
 
-    mark = [-1, 0, 0]  # a piece, a character of it and its byte: asked in order
+    last = (-1, 0, 0)  # the piece, character and byte last asked for (they come in order)
 
     def offset(k: int, at: int) -> int:
         """Where character `at` of the batch stands in piece k, in bytes (a piece may hold
         many blocks: only the text since the last place asked is encoded)."""
+        nonlocal last
         rel = at - starts[k]
         if len(texts[k]) == sizes[k]:  # one byte to each character
             return rel
-        if mark[0] != k or rel < mark[1]:
-            mark[:] = [k, 0, 0]
-        mark[2] += len(texts[k][mark[1] : rel].encode(src.encoding))
-        mark[1] = rel
-        return mark[2]
+        _, char, byte = last if last[0] == k and last[1] <= rel else (k, 0, 0)
+        last = (k, rel, byte + len(texts[k][char:rel].encode(src.encoding)))
+        return last[2]
 
     for chunk in doc.chunks:
         k = bisect_right(starts, chunk.start) - 1
@@ -936,9 +935,9 @@ def document(path: Path, data: bytes, known: cache.Reader | None = None) -> stor
     lock, most often holds these very bytes: its parts are used while they are hashed,
     and the document kept only if the hash agrees."""
     stamp = cache.Stamp(path, data) if cache.enabled() else None
-    served = known.stamp if known is not None else None
-    # (The stamp holds the size: a file that grew or shrank since is not worth a try.)
-    if known is not None and stamp is not None and served is not None and served[2] == len(data):
+    # A read of a file of another size cannot hold these bytes: not worth a try.
+    if known is not None and stamp is not None and known.size == len(data):
+        served = known.stamp
         try:
             doc = _read(path, data, known)
         except KePapersError:
@@ -1006,6 +1005,7 @@ def _document(
             chunks.append(chunk)
         pos += size
     if papers:  # each entry's first and last bytes, looked at in C
+        # (One index more than the papers: even a single entry gives a tuple.)
         placed = operator.itemgetter(*map(operator.attrgetter("chunk"), papers), -1)(chunks)
         ends = list(map(operator.itemgetter(1), placed[:-1]))
         heads = list(map(operator.itemgetter(0), placed[:-1]))

@@ -12,13 +12,11 @@ from __future__ import annotations
 import bisect
 import contextlib
 import dataclasses
-import functools
 import operator
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -73,12 +71,8 @@ class Undecoded:
             return True
         if not 0 <= min(positions) <= max(positions) < len(self.data):
             return False
-        found = bytes(operator.itemgetter(*positions, 0)(self.data))
+        found = bytes(operator.itemgetter(*positions, 0)(self.data))  # (0: always a tuple)
         return not found[:-1].translate(None, allowed)
-
-    def width(self, text: str) -> int:
-        """How far `text` reaches in this file: its length in bytes."""
-        return len(text.encode(self.encoding))
 
 
 @dataclass
@@ -475,9 +469,10 @@ def canonical(doc: Document) -> str:
 
 @dataclass(frozen=True)
 class Segment:
-    """Where text stands in a spliced file: old text `old` (start, end) copied verbatim,
-    holding blocks `chunks` (first, last; none when it is only space), or `paper` written
-    anew as `text`."""
+    """A part of a spliced file: old text `old` (start, end) copied verbatim, holding
+    blocks `chunks` (first, last; none when it is only space), or `paper` written anew as
+    `text`. `start` and `end` count old text in the document's own units (bytes when its
+    text is undecoded) and new text in characters: they order the parts, nothing more."""
 
     start: int
     end: int
@@ -500,8 +495,16 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
     that stays as it was is named by its place in runs as long as possible, so a change
     to a big file costs about as much as its number of changes, not its size.
     """
-    original = set(map(id, doc.papers))
-    placed, followers = _places(papers)
+    original = {id(p) for p in doc.papers}
+    placed: dict[int, Paper] = {}
+    followers: dict[int | None, list[Paper]] = {}
+    anchor: int | None = None
+    for paper in papers:
+        if paper.chunk is not None and paper.chunk not in placed and paper.chunk >= (anchor or 0):
+            placed[paper.chunk] = paper
+            anchor = paper.chunk
+        else:
+            followers.setdefault(anchor, []).append(paper)
 
     out: Parts = []
     segments: list[Segment] = []
@@ -541,10 +544,8 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
     chunks = doc.chunks
     # Only entries removed, rewritten or followed by new ones need a look of their own;
     # the old text between them is copied whole.
-    kinds = map(operator.itemgetter(2), chunks)
-    touched = set(compress(range(len(chunks)), map("entry".__eq__, kinds))) - placed.keys()
-    not_read = map(operator.not_, map(original.__contains__, map(id, placed.values())))
-    touched.update(compress(placed.keys(), not_read))  # rewritten in place
+    entries = [i for i, c in enumerate(chunks) if c.kind == "entry"]
+    touched = {i for i in entries if i not in placed or id(placed[i]) not in original}
     touched.update(i for i in followers if i is not None)
     if leading and placed:
         touched.add(min(placed))  # new papers go before the first entry kept
@@ -594,31 +595,6 @@ def splice(doc: Document, papers: list[Paper]) -> tuple[Parts, list[Segment]]:
     return out, segments
 
 
-def _places(papers: list[Paper]) -> tuple[dict[int, Paper], dict[int | None, list[Paper]]]:
-    """Which papers keep the place of a block (by its index), and which follow which block
-    (None: before the first). A paper keeps its block's place unless an earlier paper
-    took it, or a later block's; the others follow the last block placed before them."""
-    at = list(map(operator.attrgetter("chunk"), papers))
-    known = list(filter(_given, at))
-    followers: dict[int | None, list[Paper]] = {}
-    if all(map(operator.lt, known, known[1:])):  # in order, as most often: looked at in C
-        placed = dict(zip(known, compress(papers, map(_given, at)), strict=True))
-        anchor: int | None = None
-        for j in compress(range(len(at)), map(operator.is_, at, repeat(None))):
-            anchor = at[j - 1] if j and at[j - 1] is not None else (anchor if j else None)
-            followers.setdefault(anchor, []).append(papers[j])
-        return placed, followers
-    placed = {}
-    anchor = None
-    for paper in papers:
-        if paper.chunk is not None and paper.chunk not in placed and paper.chunk >= (anchor or 0):
-            placed[paper.chunk] = paper
-            anchor = paper.chunk
-        else:
-            followers.setdefault(anchor, []).append(paper)
-    return placed, followers
-
-
 def _rstripped(doc: Document, segments: list[Segment]) -> list[Segment]:
     """Old text without the space it ends with (none at all when it is only space)."""
     kept = list(segments)
@@ -634,10 +610,11 @@ def _rstripped(doc: Document, segments: list[Segment]) -> list[Segment]:
 
 def _width(doc: Document, text: str) -> int:
     """How far `text` reaches in the document's old text (bytes when it is undecoded)."""
-    return doc.text.width(text) if isinstance(doc.text, Undecoded) else len(text)
+    return len(text.encode(doc.encoding)) if isinstance(doc.text, Undecoded) else len(text)
 
 
-#: The old text is read this many characters at a time when a spliced file is written.
+#: A decoded old text (after a full parse) is encoded this many characters at a time
+#: when a spliced file is written.
 WINDOW = 1 << 20
 
 
@@ -716,8 +693,7 @@ def check_splice(
     ):
         raise refuse("a block it was not asked to touch would change")
     chunks, text = doc.chunks, doc.text
-    # C-speed views of every block and paper; Python-speed work only near the changes.
-    by_chunk = dict(zip(map(operator.attrgetter("chunk"), doc.papers), doc.papers, strict=True))
+    by_chunk = {p.chunk: p for p in doc.papers}
     intended = set(map(id, papers))
     rewritten = {id(seg.paper) for seg in segments if seg.paper is not None}
     starts = list(map(operator.itemgetter(0), chunks))
@@ -737,15 +713,13 @@ def check_splice(
                 continue  # removed or rewritten: its old text may go
             if text[max(chunk.start, end) : chunk.end].strip():
                 raise refuse("a block it was not asked to touch would change")
-    kinds = map(operator.itemgetter(2), chunks)
-    defined = compress(chunks, map("string".__eq__, kinds))
-    strings = "\n".join(text[c.start : c.end] for c in defined)
-    entries: list[Paper | None] = []
+    strings = "\n".join(text[c.start : c.end] for c in chunks if c.kind == "string")
+    entries: list[Paper] = []
     for seg in segments:
         if seg.old is not None:
             if seg.chunks is not None:
                 first, last = seg.chunks
-                entries += filter(_given, map(by_chunk.get, range(first, last + 1)))
+                entries += [by_chunk[i] for i in range(first, last + 1) if i in by_chunk]
             continue
         assert seg.paper is not None
         try:
@@ -757,10 +731,6 @@ def check_splice(
         entries.append(seg.paper)
     if entries != papers:  # the very papers intended, in order (compared by identity)
         raise refuse("the entries would not be the ones intended")
-
-
-#: Not None (a block found, or a paper that has one).
-_given = functools.partial(operator.is_not, None)
 
 
 def _squeezed(fields: dict[str, str]) -> dict[str, str]:
@@ -808,7 +778,7 @@ class Edit:
         wrong is refused."""
         if self.rewrite:
             text = canonical(dataclasses.replace(self.doc, papers=self.papers))
-            if text == self.doc.text:
+            if text == self.doc.text[:]:  # the whole old text (decoded, if it is not)
                 return [(0, len(text))]  # already canonical: nothing to write
             verify(self.papers, text, path, self.lenient)
             return [text]

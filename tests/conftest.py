@@ -107,6 +107,12 @@ def arxiv_server(monkeypatch: pytest.MonkeyPatch):
     server.stop()
 
 
+def by_arxiv(catalog: Any, identifier: str) -> Any:
+    """The paper of a catalog with this arXiv ID, or None."""
+    key = catalog.arxiv_key(identifier)
+    return catalog.get(key) if key else None
+
+
 def recorded(
     monkeypatch: pytest.MonkeyPatch, owner: object, name: str, keep: Callable[..., Any]
 ) -> list[Any]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import bib_in_git
+from conftest import bib_in_git, by_arxiv
 
 from ke_papers.usecases.reading import open_catalog
 
@@ -65,7 +65,7 @@ def test_entry_is_complete_and_only_lines_are_added(run, arxiv_server, tmp_path,
     added = numstat(bib)
     assert added[0] > 10 and added[1] == 0
     library = open_catalog(bib)
-    paper = library.by_arxiv("astro-ph/0601001")
+    paper = by_arxiv(library, "astro-ph/0601001")
     assert (
         f"added {paper.key} (astro-ph/0601001) to Methods > Modify Parameters > Locate and edit"
         in result.stderr
@@ -90,12 +90,12 @@ def test_latex_specials_and_accents_stay_canonical(run, arxiv_server, bib_copy: 
     run("--bib", str(bib_copy), "add", "2302.03287", "2002.06611", "2306.03845", "-c", "Analysis")
     assert len(arxiv_server.requests) == 1
     library = open_catalog(bib_copy)
-    chat = library.by_arxiv("2302.03287")
+    chat = by_arxiv(library, "2302.03287")
     assert chat.get("title") == "{ChatGPT} and Software Testing Education: Promises \\& Perils"
     assert chat.title == "ChatGPT and Software Testing Education: Promises & Perils"
     assert chat.doi == "10.1109/ICSTW58534.2023.00078"
-    assert "Bäckström, Karl" in library.by_arxiv("2002.06611").get("author")
-    assert library.by_arxiv("2306.03845").title.startswith("$ω$Test")
+    assert "Bäckström, Karl" in by_arxiv(library, "2002.06611").get("author")
+    assert by_arxiv(library, "2306.03845").title.startswith("$ω$Test")
     run("--bib", str(bib_copy), "fmt", "--check")
     text = run("--bib", str(bib_copy), "cite", chat.key).stdout
     assert "Promises \\& Perils" in text
@@ -135,7 +135,7 @@ def test_not_found_writes_nothing_unless_skip_missing(run, arxiv_server, bib_cop
         "-c",
         "Analysis",
     )
-    assert open_catalog(bib_copy).by_arxiv("1605.08386") is not None
+    assert by_arxiv(open_catalog(bib_copy), "1605.08386") is not None
     other = bib_copy.with_name("other.bib")
     run("--bib", str(other), "add", "1605.08386")
     assert len(arxiv_server.requests) == 2
@@ -212,7 +212,7 @@ def test_dry_run_venue_and_new_category(run, arxiv_server, bib_copy: Path):
     assert "would add" in result.stderr and "to Methods > Brand New" in result.stderr
     run("--bib", str(bib_copy), "add", "1605.08386", "-c", "Methods > Brand New", "--new-category")
     keys = [p.key for p in open_catalog(bib_copy)]
-    new = open_catalog(bib_copy).by_arxiv("1605.08386").key
+    new = by_arxiv(open_catalog(bib_copy), "1605.08386").key
     assert keys[keys.index(new) - 1] == "reid2022learning"  # after the last Methods paper
 
 

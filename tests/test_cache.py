@@ -74,8 +74,8 @@ def test_every_kind_of_change_invalidates(bib_copy: Path, builds: list[Path]):
 
 
 def test_a_write_never_trusts_a_cache_of_the_same_size_and_mtime(bib_copy: Path, builds):
-    """The write's bytes are decoded while they are hashed and the cache's parts loaded:
-    when the hash disagrees, the parts are those of the bytes, not of the cache."""
+    """The cache's parts are loaded while the write's bytes are hashed: when the hash
+    disagrees, the parts are those of the bytes, not of the cache."""
     from ke_papers import library
 
     titles(bib_copy)
@@ -117,17 +117,20 @@ def test_a_read_of_another_size_is_not_tried_for_a_write(bib_copy: Path, monkeyp
     open_catalog(bib_copy)
     known = open_catalog(bib_copy).reader
     bib_copy.write_text(bib_copy.read_text(encoding="utf-8") + "\n% grown\n", encoding="utf-8")
-    readers = recorded(monkeypatch, parts, "_read", lambda path, data, reader: reader)
+    parsed = recorded(monkeypatch, store, "parse", lambda text, *_, **__: len(text))
     doc = parts.document(bib_copy, bib_copy.read_bytes(), known)
-    assert len(readers) == 1 and readers[0] is not known
+    assert parsed and max(parsed) < len(bib_copy.read_text("utf-8")) / 10  # the change only
+    monkeypatch.undo()
     assert len(doc.papers) == len(store.parse(bib_copy.read_text("utf-8")).papers)
 
 
-def test_a_file_gone_before_its_write_is_one_line(bib_copy: Path):
+def test_a_file_gone_before_its_write_is_one_line(bib_copy: Path, builds: list[Path]):
+    """Said at once: not after a build of the bytes for a cache that cannot be stamped."""
     data = bib_copy.read_bytes()
     bib_copy.unlink()
-    with pytest.raises(KePapersError, match=r"papers\.bib: cannot read: No such file"):
+    with pytest.raises(KePapersError, match=r"papers\.bib: no such file"):
         parts.document(bib_copy, data)
+    assert builds == []
 
 
 def test_a_change_parses_only_the_changed_piece(bib_copy: Path, parses: list[Path]):

@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 
 import pytest
-from conftest import DATA_BIB
+from conftest import DATA_BIB, by_arxiv
 
 from ke_papers import cache
 from ke_papers.usecases.reading import open_catalog
@@ -82,7 +82,7 @@ def test_a_symlinked_bib_is_written_through(run, arxiv_server, mine: Path, tmp_p
     link.symlink_to(mine)
     run("--bib", str(link), "add", "1605.08386", "-c", "Analysis")
     assert link.is_symlink() and os.readlink(link) == str(mine)
-    assert open_catalog(mine).by_arxiv("1605.08386") is not None
+    assert by_arxiv(open_catalog(mine), "1605.08386") is not None
 
 
 @pytest.mark.skipif(not ROOT, reason="changing a file's owner needs root")
