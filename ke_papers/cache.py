@@ -72,8 +72,8 @@ def _stamp(path: Path, data: bytes | None = None) -> tuple[Any, ...]:
 
 class Stamp:
     """The stamp of a file (or of `data`, its bytes), hashed on a thread of its own:
-    SHA-256 lets go of the GIL, so that a part is loaded meanwhile (or a text decoded),
-    to be served only once the stamp agrees. A problem reading the file is raised where
+    SHA-256 lets go of the GIL, so that a part is loaded (or a write's document placed)
+    meanwhile, to be served only once the stamp agrees. A problem reading the file is raised where
     the stamp is asked for."""
 
     def __init__(self, path: Path, data: bytes | None = None) -> None:

@@ -180,8 +180,7 @@ class Catalog:
     def sections(self) -> taxonomy.Section:
         """The section tree without its papers: enough to find a section by its name, and
         made from the few distinct paths, not from every paper."""
-        taxonomy_of = self.meta["taxonomy"]
-        paths = dict(zip(map(id, taxonomy_of), taxonomy_of, strict=True)).values()
+        paths = {id(path): path for path in self.meta["taxonomy"]}.values()
         root = taxonomy.build_tree((path, None) for path in paths)
         for section in root.walk():
             section.papers.clear()

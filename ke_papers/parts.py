@@ -952,19 +952,15 @@ def document(path: Path, data: bytes, known: cache.Reader | None = None) -> stor
 def _read(path: Path, data: bytes, reader: cache.Reader) -> store.Document:
     meta, pieces = reader.get("meta"), reader.get("pieces")
     reader.data = None  # read or built: the reader need not keep the bytes any longer
-    encoding = meta["encoding"]
-    if meta["duplicate_keys"] or sum(array("q", pieces["sizes"])) != len(data):
+    doc = None
+    if not meta["duplicate_keys"] and sum(array("q", pieces["sizes"])) == len(data):
+        # (A decode error: a block placed across a character.)
+        with contextlib.suppress(UnicodeDecodeError), collector_paused():
+            doc = _document(path, store.Undecoded(data, meta["encoding"]), meta, pieces)
+    if doc is None:  # not safe to write, or the cache does not describe these bytes
         decoded, encoding = store.load_text(data, path)
         return store.parse(decoded, path, encoding=encoding)  # its error, or what it reads
-    try:
-        with collector_paused():
-            doc = _document(path, store.Undecoded(data, encoding), meta, pieces)
-    except UnicodeDecodeError:  # a block placed across a character
-        doc = None
-    if doc is None:  # the cache does not describe these bytes
-        decoded, encoding = store.load_text(data, path)
-        return store.parse(decoded, path, encoding=encoding)
-    store.note_encoding(path, encoding)
+    store.note_encoding(path, doc.encoding)
     return doc
 
 

@@ -779,7 +779,7 @@ class Edit:
         if self.rewrite:
             text = canonical(dataclasses.replace(self.doc, papers=self.papers))
             if text == self.doc.text[:]:  # the whole old text (decoded, if it is not)
-                return [(0, len(text))]  # already canonical: nothing to write
+                return [(0, len(self.doc.text))]  # already canonical: nothing to write
             verify(self.papers, text, path, self.lenient)
             return [text]
         parts, segments = splice(self.doc, self.papers)
