@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -13,12 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperGroup
 
-from ke_papers import config, options
+from ke_papers import config
 from ke_papers.errors import EncodingNote, KePapersError, display_path
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from typer import _click as click
 
     from ke_papers.model import Paper
     from ke_papers.render.formats import Format, Output
@@ -54,11 +52,11 @@ def _fail(message: str) -> typer.Exit:
 class _Group(TyperGroup):
     """Every error is one line on stderr and exit code 2; a closed pipe is quiet."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         known = super().list_commands(ctx)
         return sorted(known, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
 
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().make_context(*args, **kwargs)
         except typer.TyperException as exc:  # a usage error before any command runs
@@ -67,7 +65,7 @@ class _Group(TyperGroup):
                 raise typer.Exit(0) from None
             raise _fail(exc.format_message()) from None  # type: ignore[attr-defined]
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         said: set[str] = set()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", EncodingNote)
@@ -76,7 +74,7 @@ class _Group(TyperGroup):
             finally:
                 _notes(caught, said)
 
-    def _run(self, ctx: click.Context, notes: Callable[[], None]) -> Any:
+    def _run(self, ctx: Any, notes: Callable[[], None]) -> Any:
         from ke_papers.usecases.reading import session
 
         try:
@@ -117,7 +115,6 @@ def _notes(caught: list[warnings.WarningMessage], said: set[str]) -> None:
     caught.clear()
 
 
-options.install()  # option values coerced without pydantic (see ke_papers/options.py)
 app = typer.Typer(
     cls=_Group,
     help="Keep, search, grow, export and cite the Knowledge Editing for LLMs paper list.",
@@ -170,12 +167,11 @@ def _say(message: str) -> None:
 BIG_FILE = 1 << 20
 
 
-def _building(path: Path, what: str) -> contextlib.AbstractContextManager[Any]:
-    """A spinner on stderr while a big file's parse cache is built (on a terminal only)."""
+def _building(path: Path) -> contextlib.AbstractContextManager[Any]:
+    """A spinner on stderr while a big file's index is brought up to date (on a terminal only)."""
     with contextlib.suppress(OSError):
         if sys.stderr.isatty() and path.stat().st_size >= BIG_FILE:
-            doing = "reading" if what == "papers" else f"preparing the {what} of every entry in"
-            return _console(err=True).status(f"{doing} {path.name} (kept for the next commands)")
+            return _console(err=True).status(f"reading {path.name} (kept for the next commands)")
     return contextlib.nullcontext()
 
 
@@ -1090,9 +1086,4 @@ def lint_(
 
 
 def main() -> None:
-    try:
-        app()
-    finally:
-        # The process ends here and its memory goes back whole: the collector's last pass
-        # over what the command made (a big list's 100,000 stand-ins) would be time lost.
-        gc.freeze()
+    app()

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ke_papers import cache, files, keys, names, store, urls, venues
+from ke_papers import bibread, files, keys, names, store, urls, venues
+from ke_papers.errors import BibError
 from ke_papers.identity import Duplicates, arxiv_base, is_arxiv_id, year_of
 from ke_papers.latex import fold
 from ke_papers.model import TAXONOMY_SEP, Paper, parse_links
@@ -59,7 +60,7 @@ class Finding:
 class Context:
     """What the rules look at: the parsed file, and what the layers above found out."""
 
-    doc: store.Document
+    doc: bibread.Document
     this_year: int
     #: None outside a checkout; else whether README's generated list is out of date.
     readme_stale: bool | None = None
@@ -392,24 +393,32 @@ def check(ctx: Context, rules: Iterable[Rule] | None = None) -> list[Finding]:
 
 
 def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
-    """The findings for a bib file; those that depend only on its bytes come from the parse cache."""
+    """The findings for a bib file; those that depend only on its bytes are kept in its
+    index until the file (or a rule) changes."""
+    from ke_papers.index import Index
+
     own = [r for r in RULES if not r.needs_readme]
     ids = [r.id for r in own] + [_rules_digest()]
 
-    def build(data: bytes) -> dict[str, Any]:
-        text, encoding = store.load_text(data)
-        doc = store.parse(text, path, lenient=True, encoding=encoding)
+    def build() -> dict[str, Any]:
+        text, encoding = bibread.load_text(files.read_bytes(path))
+        doc = bibread.parse(text, path, lenient=True, encoding=encoding)
         rows = [dataclasses.astuple(f) for f in check(Context(doc, _year()), own)]
         return {"rules": ids, "rows": rows, "encoding": encoding}
 
-    cached = cache.cached(path, "lint", build)
-    if cached["rules"] != ids:  # rules changed since the cache was written
-        cached = build(files.read_bytes(path))
-    store.note_encoding(path, cached["encoding"])
+    try:
+        index = Index.open(path)
+    except BibError:  # what the index refuses, lint reads leniently and reports
+        cached = build()
+    else:
+        cached = index.cached("lint", build)
+        if cached["rules"] != ids:  # rules changed since the findings were kept
+            cached = build()
+    bibread.note_encoding(path, cached["encoding"])
     findings = [Finding(*row) for row in cached["rows"]]
     others = [r for r in RULES if r.needs_readme]
     if readme_stale is not None and others:
-        empty = store.parse("", path)
+        empty = bibread.parse("", path)
         findings += check(Context(empty, _year(), readme_stale), others)
     return sorted(findings, key=lambda f: (f.line, f.rule))
 
@@ -425,7 +434,7 @@ def _year() -> int:
     return datetime.date.today().year
 
 
-def fix(doc: store.Document) -> tuple[list[Paper], list[str]]:
+def fix(doc: bibread.Document) -> tuple[list[Paper], list[str]]:
     """The papers with the safe repairs made, and what each repair changed (the caller
     also rewrites the file in canonical form)."""
     changes: list[str] = []

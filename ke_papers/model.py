@@ -15,7 +15,7 @@ Custom fields of the list:
 from __future__ import annotations
 
 import dataclasses
-import marshal
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -226,17 +226,16 @@ class Paper:
         paper = [Link("paper", self.paper_url)] if self.paper_url else []
         return paper + self.extra_links
 
-    def record(self) -> bytes:
-        """The paper as one value for the parse cache, its derived values included
-        (marshal: several times faster both ways than JSON, and the cache is this
-        machine's own). Version 2 of the format has no back-references and marks no
-        string as interned, so equal papers give equal bytes however they were made.
-        Its line is kept apart (it moves when an entry above it changes)."""
-        return marshal.dumps(
-            (
+    def record(self) -> str:
+        """The paper as one JSON value for the index, its derived values included (so a
+        read builds no names or venues again). Its line is kept apart: it moves when an
+        entry above it changes."""
+        return json.dumps(
+            [
                 self.key,
                 self.entry_type,
                 self.fields,
+                self.raw,
                 self.inherited,
                 self.comments,
                 self.title,
@@ -247,15 +246,15 @@ class Paper:
                 self.arxiv,
                 self.keywords,
                 [(link.label, link.url) for link in self.extra_links],
-            ),
-            2,
+            ],
+            ensure_ascii=False,
         )
 
     @classmethod
-    def from_record(cls, record: bytes | memoryview, line: int | None = None) -> Paper:
+    def from_record(cls, record: str, line: int | None = None) -> Paper:
         """A paper from `record()`, with its derived values already in place (no re-parsing)."""
-        key, entry_type, fields, inherited, comments, *derived = marshal.loads(record)
-        paper = cls(key, entry_type, fields, line=line, inherited=inherited, comments=comments)
+        key, entry_type, fields, raw, inherited, comments, *derived = json.loads(record)
+        paper = cls(key, entry_type, fields, raw, line=line, inherited=inherited, comments=comments)
         title, authors, year, venue, taxonomy, arxiv, keywords, links = derived
         paper.__dict__.update(
             title=title,

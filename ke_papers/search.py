@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import math
 import re
-from array import array
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ke_papers.errors import KePapersError
 from ke_papers.latex import fold
 from ke_papers.model import Paper
+
+if TYPE_CHECKING:
+    from ke_papers.index import Index
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _VENUE_TOKEN = re.compile(r"[a-z]+|\d+")
@@ -75,80 +76,6 @@ def token_count(value: str) -> int:
     return len(_TOKEN.findall(value))
 
 
-def index_tokens(text: str) -> list[str]:
-    """The tokens of index text (already folded), each as often as it occurs."""
-    return _TOKEN.findall(text)
-
-
-#: Each field's index text is kept in chunks of about this many characters (the text is
-#: the chunks joined by newlines, each chunk whole values): a change to a few papers
-#: rebuilds the chunks they stand in and shares the others.
-CHUNK = 1 << 20
-
-
-def chunked(text: str) -> list[str]:
-    """Values joined by newlines, as chunks of about CHUNK characters (cut at newlines)."""
-    chunks, start = [], 0
-    while len(text) - start > 2 * CHUNK:
-        cut = text.find("\n", start + CHUNK)
-        if cut < 0:
-            break
-        chunks.append(text[start:cut])
-        start = cut + 1
-    chunks.append(text[start:] if start else text)
-    return chunks
-
-
-def spanned(chunks: Sequence[str], bases: Sequence[int], start: int, end: int) -> list[str]:
-    """The values from `start` to `end` (positions in the chunks joined by newlines, at
-    the edges of values) as chunks: whole chunks shared, those at the edges sliced."""
-    out = []
-    k = bisect_right(bases, start) - 1
-    while True:
-        chunk, base = chunks[k], bases[k]
-        a, b = start - base, min(end - base, len(chunk))
-        out.append(chunk if a == 0 and b == len(chunk) else chunk[a:b])
-        if end <= base + len(chunk):
-            return out
-        k += 1
-        start = bases[k]
-
-
-def compacted(chunks: Iterable[str]) -> list[str]:
-    """Chunks of about CHUNK characters: small neighbours joined, big ones cut."""
-    out: list[str] = []
-    group: list[str] = []
-    size = 0
-
-    def flush() -> None:
-        nonlocal size
-        if group:
-            out.append(group[0] if len(group) == 1 else "\n".join(group))
-            group.clear()
-            size = 0
-
-    for chunk in chunks:
-        if len(chunk) >= CHUNK // 2:
-            flush()
-            out.extend(chunked(chunk) if len(chunk) > 2 * CHUNK else [chunk])
-            continue
-        group.append(chunk)
-        size += len(chunk) + 1
-        if size >= CHUNK:
-            flush()
-    flush()
-    return out
-
-
-def value_starts(values: Iterable[str]) -> array[int]:
-    """Where each value (or chunk of values) starts in them joined by newlines."""
-    starts, pos = array("q"), 0
-    for value in values:
-        starts.append(pos)
-        pos += len(value) + 1
-    return starts
-
-
 class Filters(NamedTuple):
     author: str | None = None
     year: int | None = None
@@ -175,187 +102,118 @@ class Hits(NamedTuple):
     total: int
 
 
-def passing(meta: dict[str, Any], filters: Filters) -> list[int] | None:
-    """Positions passing the filters on year, code and section (the cache's meta columns).
-
-    None when none of those filters is set. Author and venue need the index: Index.passing.
-    """
-    if (filters.year, filters.since, filters.until, filters.category) == (None,) * 4 and not (
-        filters.has_code
-    ):
+def passing(index: Index, filters: Filters) -> list[int] | None:
+    """Places of the papers that pass the filters (in file order), or None when no
+    filter is set: year, code and section from the index's columns, then author and venue."""
+    if not filters.active():
         return None
-    years, code = meta["years"], meta["code"]
-    keep = [
-        i
-        for i in range(len(years))
-        if (filters.year is None or years[i] == filters.year)
-        and (filters.since is None or (years[i] and years[i] >= filters.since))
-        and (filters.until is None or (years[i] and years[i] <= filters.until))
-        and (not filters.has_code or code[i])
-    ]
+    where: list[str] = ["1"]
+    args: list[Any] = []
+    for _column, op, value in (
+        ("year", "=", filters.year),
+        ("year", ">=", filters.since),
+        ("year", "<=", filters.until),
+    ):
+        if value is not None:
+            where.append(f"year {op} ? AND year > 0")
+            args.append(value)
+    if filters.has_code:
+        where.append("code = 1")
     if filters.category is not None:
         path = fold(" / ".join(filters.category))
-        folded = meta["folded_taxonomy"]
-        keep = [i for i in keep if folded[i] == path or folded[i].startswith(path + " / ")]
-    return keep
+        where.append("(ftaxonomy = ? OR substr(ftaxonomy, 1, ?) = ?)")
+        args += [path, len(path) + 3, path + " / "]
+    sql = f"SELECT id, venue FROM entry WHERE {' AND '.join(where)}"
+    rows = dict(index.conn.execute(sql, args))
+    if filters.author:
+        wanted = fold(filters.author)
+        authors = index.conn.execute("SELECT rowid FROM fts WHERE instr(authors, ?) > 0", (wanted,))
+        rows = {r: rows[r] for (r,) in authors if r in rows}
+    if filters.venue:
+        words = _VENUE_TOKEN.findall(fold(filters.venue))
+        patterns = [
+            re.compile(
+                rf"(?<![{'a-z' if w.isalpha() else '0-9'}]){re.escape(w)}(?![{'a-z' if w.isalpha() else '0-9'}])"
+            )
+            for w in words
+        ]
+        rows = {r: v for r, v in rows.items() if words and all(p.search(v) for p in patterns)}
+    return [i for i, row in enumerate(index.layout.ids) if row in rows]
 
 
-class Index:
-    """Folded field texts of every paper, one text per field (in chunks), built once and
-    cacheable.
+def _quality(
+    word: str, exact_or_prefix: re.Pattern[str], typos: re.Pattern[str] | None, text: str
+) -> float:
+    """The best match quality of a query word in one field's text."""
+    best = 0.0
+    for m in exact_or_prefix.finditer(text):
+        start, end = m.start(), m.end()
+        at_start = start == 0 or not text[start - 1].isalnum()
+        at_end = end == len(text) or not text[end].isalnum()
+        if at_start and at_end:
+            return EXACT
+        if len(word) < WHOLE_WORD_BELOW:
+            continue
+        best = max(best, PREFIX if at_start and len(word) >= PREFIX_MIN_LENGTH else SUBSTRING)
+    if best < TYPO and typos is not None and typos.search(text):
+        best = TYPO
+    return best
 
-    Matching scans those texts with regular expressions (C speed) and maps each hit
-    back to its paper through the offsets, so a query touches only the papers it hits.
-    """
 
-    def __init__(self, data: dict[str, Any], meta: dict[str, Any], papers: Sequence[Paper]) -> None:
-        self.data = data
-        self.meta = meta
+class Search:
+    """Ranked search over the index: FTS5 finds the papers each query word touches (its
+    terms: the word, words it begins or stands in, and one typo away, from the index's
+    vocabulary), and each is scored on its fields' texts."""
+
+    def __init__(self, index: Index, papers: Sequence[Paper]) -> None:
+        self.index = index
+        self.conn = index.conn
         self.papers = papers
-        self.count = len(meta["keys"])
-        self._vocabulary: set[str] | None = None
-        self.starts = {f: array("q", data["starts"][f]) for f in WEIGHTS}
-        self.chunks = {
-            f: list(zip(value_starts(data["text"][f]), data["text"][f], strict=True))
-            for f in WEIGHTS
-        }
-        self.lengths = {f: array("l", data["lengths"][f]) for f in WEIGHTS}
-        self.avg_length = {f: max(1.0, sum(self.lengths[f]) / max(1, self.count)) for f in WEIGHTS}
-
-    @staticmethod
-    def build(papers: Sequence[Paper]) -> dict[str, Any]:
-        """The index data (plain types, so that the cache can marshal it)."""
-        values = [field_values(p) for p in papers]
-        texts = {f: chunked("\n".join(v[k] for v in values)) for k, f in enumerate(WEIGHTS)}
-        starts = {f: value_starts(v[k] for v in values) for k, f in enumerate(WEIGHTS)}
-        lengths = {
-            f: array("l", (token_count(v[k]) for v in values)) for k, f in enumerate(WEIGHTS)
-        }
-        vocabulary: set[str] = set()
-        for chunks in texts.values():
-            for text in chunks:
-                vocabulary.update(_TOKEN.findall(text))
-        return Index.assemble(texts, starts, lengths, " ".join(sorted(vocabulary)))
-
-    @staticmethod
-    def assemble(
-        texts: dict[str, list[str]],
-        starts: dict[str, array[int]],
-        lengths: dict[str, array[int]],
-        vocabulary: str,
-    ) -> dict[str, Any]:
-        """The index data from each field's text (in chunks), the offsets and token counts of
-        its values, and every token, sorted and space-separated (the parse cache
-        assembles these from reused parts)."""
-        return {
-            "text": texts,
-            "starts": {f: starts[f].tobytes() for f in WEIGHTS},
-            "lengths": {f: lengths[f].tobytes() for f in WEIGHTS},
-            "vocabulary": vocabulary,
-        }
-
-    @property
-    def vocabulary(self) -> set[str]:
-        """Every token of every field; built only when typo or suggestion matching needs it."""
-        if self._vocabulary is None:
-            self._vocabulary = set(self.data["vocabulary"].split())
-        return self._vocabulary
-
-    def _paper_at(self, field: str, pos: int) -> int:
-        return bisect_right(self.starts[field], pos) - 1
-
-    def _field_hits(self, field: str, pattern: re.Pattern[str]) -> set[int]:
-        return {
-            self._paper_at(field, base + m.start())
-            for base, text in self.chunks[field]
-            for m in pattern.finditer(text)
-        }
+        self.count = len(index)
 
     def passing(self, filters: Filters) -> list[int] | None:
-        """Positions of the papers that pass the filters, or None when no filter is set."""
-        keep = passing(self.meta, filters)
-        if not filters.author and not filters.venue:
-            return keep
-        if keep is None:
-            keep = list(range(self.count))
-        if filters.author:
-            hits = self._field_hits("authors", re.compile(re.escape(fold(filters.author))))
-            keep = [i for i in keep if i in hits]
-        if filters.venue:
-            wanted = _VENUE_TOKEN.findall(fold(filters.venue))
-            if not wanted:
-                return []
-            for word in wanted:
-                edge = "a-z" if word.isalpha() else "0-9"
-                pattern = re.compile(rf"(?<![{edge}]){re.escape(word)}(?![{edge}])")
-                hits = self._field_hits("venue", pattern)
-                keep = [i for i in keep if i in hits]
-        return keep
+        return passing(self.index, filters)
 
-    def _typos(self, word: str) -> set[str]:
-        if len(word) < TYPO_MIN_LENGTH:
-            return set()
-        return {v for v in _one_edit(word) if v in self.vocabulary and v != word}
+    def _terms(self, word: str) -> list[str]:
+        """The index's terms a query word matches: itself, and (from four letters) every
+        term it stands in, and (from five) every term one typo away."""
+        if len(word) < WHOLE_WORD_BELOW:
+            found = self.conn.execute("SELECT term FROM vocab WHERE term = ?", (word,))
+            return [t for (t,) in found]
+        terms = [
+            t for (t,) in self.conn.execute("SELECT term FROM vocab WHERE instr(term, ?)", (word,))
+        ]
+        if len(word) >= TYPO_MIN_LENGTH:
+            variants = sorted(set(_one_edit(word)) - {word})
+            for k in range(0, len(variants), 500):
+                batch = variants[k : k + 500]
+                marks = ",".join("?" * len(batch))
+                terms += [
+                    t
+                    for (t,) in self.conn.execute(
+                        f"SELECT term FROM vocab WHERE term IN ({marks})", batch
+                    )
+                ]
+        return terms
 
-    def _word_qualities(self, word: str) -> dict[int, dict[str, float]]:
-        """For each paper a word touches: the best match quality in each field."""
-        found: dict[int, dict[str, float]] = {}
-        exact_or_prefix = re.compile(re.escape(word))
-        typos = self._typos(word)
-        typo_pattern = (
-            re.compile(
-                r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, sorted(typos))) + r")(?![a-z0-9])"
+    def _rows(self, terms: list[str]) -> set[int]:
+        rows: set[int] = set()
+        for k in range(0, len(terms), 200):
+            query = " OR ".join(f'"{t}"' for t in terms[k : k + 200])
+            rows.update(
+                r for (r,) in self.conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (query,))
             )
-            if typos
-            else None
-        )
-        for field in WEIGHTS:
-            best: dict[int, float] = {}
-            for base, text in self.chunks[field]:
-                self._qualities(field, word, exact_or_prefix, typo_pattern, base, text, best)
-            for i, quality in best.items():
-                found.setdefault(i, {})[field] = quality
-        return found
+        return rows
 
-    def _qualities(
-        self,
-        field: str,
-        word: str,
-        exact_or_prefix: re.Pattern[str],
-        typo_pattern: re.Pattern[str] | None,
-        base: int,
-        text: str,
-        best: dict[int, float],
-    ) -> None:
-        """The best match quality of a word per paper in one chunk of a field's text."""
-        for m in exact_or_prefix.finditer(text):
-            start, end = m.start(), m.end()
-            at_start = start == 0 or not text[start - 1].isalnum()
-            at_end = end == len(text) or not text[end].isalnum()
-            if at_start and at_end:
-                quality = EXACT
-            elif len(word) < WHOLE_WORD_BELOW:
-                continue
-            elif at_start and len(word) >= PREFIX_MIN_LENGTH:
-                quality = PREFIX
-            else:
-                quality = SUBSTRING
-            i = self._paper_at(field, base + start)
-            if quality > best.get(i, 0.0):
-                best[i] = quality
-        if typo_pattern is not None:
-            for m in typo_pattern.finditer(text):
-                i = self._paper_at(field, base + m.start())
-                if best.get(i, 0.0) < TYPO:
-                    best[i] = TYPO
-
-    def _score(self, i: int, qualities: dict[str, float]) -> float:
-        total = 0.0
-        for field, quality in qualities.items():
-            damping = LENGTH_DAMPING.get(field, 0.0)
-            length = self.lengths[field][i] / self.avg_length[field]
-            total += WEIGHTS[field] * quality / (1 - damping + damping * length)
-        return total
+    def _texts(self, rows: set[int]) -> dict[int, tuple[str, ...]]:
+        out: dict[int, tuple[str, ...]] = {}
+        listed = sorted(rows)
+        for k in range(0, len(listed), 500):
+            batch = listed[k : k + 500]
+            marks = ",".join("?" * len(batch))
+            sql = f"SELECT rowid, {', '.join(WEIGHTS)} FROM fts WHERE rowid IN ({marks})"
+            out.update((row[0], row[1:]) for row in self.conn.execute(sql, batch))
+        return out
 
     def search(self, query: str, filters: Filters | None = None, limit: int = 20) -> Hits:
         """Papers matching every query word when some do, else the best partial matches.
@@ -372,30 +230,73 @@ class Index:
             chosen = list(range(self.count) if allowed is None else allowed)
             positions = chosen[:limit] if limit else chosen
             return Hits([Hit(self.papers[i], 0.0, 0) for i in positions], len(chosen))
-        allowed_set = None if allowed is None else set(allowed)
+        allowed_rows = None if allowed is None else {self.index.layout.ids[i] for i in allowed}
+        touched = [self._rows(self._terms(word)) for word in words]
+        candidates = set().union(*touched)
+        if allowed_rows is not None:
+            candidates &= allowed_rows
+        texts = self._texts(candidates)
+        average = self._average_lengths()
         scores: dict[int, float] = {}
         matched: dict[int, int] = {}
-        for word in words:
-            found = self._word_qualities(word)
-            idf = _idf(self.count, len(found) or 1)
-            for i, qualities in found.items():
-                if allowed_set is not None and i not in allowed_set:
-                    continue
-                scores[i] = scores.get(i, 0.0) + idf * self._score(i, qualities)
-                matched[i] = matched.get(i, 0) + 1
+        for word, rows in zip(words, touched, strict=True):
+            idf = _idf(self.count, len(rows) or 1)
+            pattern = re.compile(re.escape(word))
+            typos = self._typo_pattern(word)
+            for row in rows & candidates:
+                total = 0.0
+                for field, text in zip(WEIGHTS, texts[row], strict=True):
+                    quality = _quality(word, pattern, typos, text)
+                    if quality:
+                        damping = LENGTH_DAMPING.get(field, 0.0)
+                        length = token_count(text) / average[field]
+                        total += WEIGHTS[field] * quality / (1 - damping + damping * length)
+                if total:
+                    scores[row] = scores.get(row, 0.0) + idf * total
+                    matched[row] = matched.get(row, 0) + 1
         if len(words) > 1:
-            phrase = re.compile(re.escape(" ".join(words)))
-            for field in ("title", "keywords"):
-                for i in self._field_hits(field, phrase):
-                    if i in scores:
-                        scores[i] += PHRASE_BONUS
-        ranked = sorted(scores, key=lambda i: (-matched[i], -scores[i], i))
-        if ranked and matched[ranked[0]] == len(words):
-            ranked = [i for i in ranked if matched[i] == len(words)]
+            phrase = " ".join(words)
+            for row in scores:
+                title, keywords = texts[row][2], texts[row][1]
+                if phrase in title or phrase in keywords:
+                    scores[row] += PHRASE_BONUS
+        places = [(i, row) for i, row in enumerate(self.index.layout.ids) if row in scores]
+        ranked = sorted(places, key=lambda p: (-matched[p[1]], -scores[p[1]], p[0]))
+        if ranked and matched[ranked[0][1]] == len(words):
+            ranked = [p for p in ranked if matched[p[1]] == len(words)]
         total = len(ranked)
         if limit:
             ranked = ranked[:limit]
-        return Hits([Hit(self.papers[i], round(scores[i], 3), matched[i]) for i in ranked], total)
+        return Hits(
+            [Hit(self.papers[i], round(scores[r], 3), matched[r]) for i, r in ranked], total
+        )
+
+    def _typo_pattern(self, word: str) -> re.Pattern[str] | None:
+        if len(word) < TYPO_MIN_LENGTH:
+            return None
+        variants = sorted(set(_one_edit(word)) - {word})
+        typos: list[str] = []
+        for k in range(0, len(variants), 500):
+            batch = variants[k : k + 500]
+            marks = ",".join("?" * len(batch))
+            typos += [
+                t
+                for (t,) in self.conn.execute(
+                    f"SELECT term FROM vocab WHERE term IN ({marks})", batch
+                )
+            ]
+        if not typos:
+            return None
+        return re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, typos)) + r")(?![a-z0-9])")
+
+    def _average_lengths(self) -> dict[str, float]:
+        """Each field's mean length in words (from the index's column sizes)."""
+        sums = self.conn.execute(
+            f"SELECT {', '.join(f'total(n_{f})' for f in LENGTH_DAMPING)} FROM entry"
+        ).fetchone()
+        return {
+            f: max(1.0, s / max(1, self.count)) for f, s in zip(LENGTH_DAMPING, sums, strict=True)
+        } | {f: 1.0 for f in WEIGHTS if f not in LENGTH_DAMPING}
 
     def suggest(self, query: str, n: int = 3) -> list[str]:
         """Keys, titles or words close to a query that found nothing."""
@@ -405,9 +306,33 @@ class Index:
         if not wanted:
             return []
         head = wanted[:1]
-        pool = [k for k in self.meta["keys"] if fold(k).startswith(head)]
-        pool += [w for w in self.vocabulary if w.startswith(head)]
+        keys = self.conn.execute("SELECT DISTINCT key FROM entry")
+        pool = [k for (k,) in keys if fold(k).startswith(head)]
+        terms = self.conn.execute(
+            "SELECT term FROM vocab WHERE term >= ? AND term < ?", (head, chr(ord(head) + 1))
+        )
+        pool += [t for (t,) in terms]
         return difflib.get_close_matches(wanted, pool, n=n, cutoff=0.6)
+
+
+def page_index(papers: Sequence[Paper]) -> dict[str, Any]:
+    """The search data of the web page: each field's texts joined by newlines, where each
+    paper's starts, its length in words, and every word."""
+    values = [field_values(p) for p in papers]
+    out: dict[str, Any] = {"text": {}, "starts": {}, "lengths": {}}
+    vocabulary: set[str] = set()
+    for k, f in enumerate(WEIGHTS):
+        column = [v[k] for v in values]
+        text = "\n".join(column)
+        starts, pos = [], 0
+        for value in column:
+            starts.append(pos)
+            pos += len(value) + 1
+        out["text"][f], out["starts"][f] = text, starts
+        out["lengths"][f] = [token_count(value) for value in column]
+        vocabulary.update(_TOKEN.findall(text))
+    out["vocabulary"] = " ".join(sorted(vocabulary))
+    return out
 
 
 def _idf(n: int, df: int) -> float:

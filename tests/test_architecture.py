@@ -12,9 +12,9 @@ PACKAGE = REPO / "ke_papers"
 #: Lower layers first; a module may import only from its own layer or the ones before it.
 LAYERS = [
     {"errors", "latex", "names", "keys", "venues", "urls", "fields", "identity", "model", "bibtex"},
-    {"files", "config", "taxonomy", "entries", "texrefs", "search"},
-    {"store", "cache", "blocks"},
-    {"catalog", "parts", "library", "lint"},
+    {"files", "config", "taxonomy", "entries", "texrefs"},
+    {"bibread", "index", "search", "store"},
+    {"catalog", "library", "lint"},
     {"sources", "sources.arxiv", "sources.mdentry", "sources.markdown", "sources.bibfile"},
     {
         "render",
@@ -39,7 +39,7 @@ LAYERS = [
         "usecases.formatting",
         "usecases.editing",
     },
-    {"cli", "options", "__main__"},
+    {"cli", "__main__"},
 ]
 LAYER_OF = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 
@@ -133,3 +133,24 @@ def test_architecture_md_names_every_module():
     text = (REPO / "ARCHITECTURE.md").read_text("utf-8")
     missing = [n for n in LAYER_OF if n not in ("__main__",) and n.split(".")[-1] not in text]
     assert missing == []
+
+
+def test_no_home_made_machinery_and_no_private_names_of_dependencies():
+    """The index is SQLite; parallel parsing is concurrent.futures; typer is used through
+    its public API."""
+    for path in PACKAGE.rglob("*.py"):
+        source = path.read_text("utf-8")
+        for banned in (
+            "os.fork",
+            "memfd_create",
+            "marshal",
+            "gc.freeze",
+            "typer._",
+            "typer.main._",
+        ):
+            assert banned not in source, f"{path.name} uses {banned}"
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("typer"):
+                assert not any(a.name.startswith("_") for a in node.names), path.name
+                assert not any(part.startswith("_") for part in node.module.split(".")), path.name

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA_BIB
 
-from ke_papers import store
+from ke_papers import bibread
 from ke_papers.usecases.reading import open_catalog
 
 SPECIAL = r"""@misc{odd2024title,
@@ -60,7 +60,7 @@ def test_full_output_reads_back_links_verbatim(run, tmp_path: Path):
         encoding="utf-8",
     )
     out = cite(run, "a2024b", "--full", bib=bib).stdout
-    [back] = store.parse(out, tmp_path / "out.bib").papers
+    [back] = bibread.parse(out, tmp_path / "out.bib").papers
     assert [link.url for link in back.extra_links] == [
         "https://www.youtube.com/watch?v=_NMQyOu2HTo&t=0",
         "https://x.org/a_b",
@@ -80,7 +80,7 @@ def test_escaping_each_special_once(run, tmp_path: Path):
     assert r"Smith \& Sons" in out
     assert "Ribeiro, Marco T{\\'u}lio and Akyürek, Ekin" in out
     assert "taxonomy" not in out and "abstract" not in out
-    assert store.parse(out, tmp_path / "out.bib").papers[0].key == "odd2024title"
+    assert bibread.parse(out, tmp_path / "out.bib").papers[0].key == "odd2024title"
 
 
 def test_accents_both_ways(run, tmp_path: Path):

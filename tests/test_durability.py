@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import DATA_BIB
 
-from ke_papers import store
+from ke_papers import bibread
 
 WRITER = Path(__file__).with_name("writer.py")
 
@@ -29,7 +29,7 @@ def writer(bib: Path, prefix: str, count: int) -> subprocess.Popen:
 def test_sigkill_mid_write_leaves_old_or_new_file(tmp_path: Path):
     bib = tmp_path / "papers.bib"
     bib.write_bytes(DATA_BIB.read_bytes())
-    original = [p.key for p in store.read(bib).papers]
+    original = [p.key for p in bibread.read(bib).papers]
     rng = random.Random(1234)
     kills = 0
     for round_ in range(25):
@@ -40,9 +40,9 @@ def test_sigkill_mid_write_leaves_old_or_new_file(tmp_path: Path):
         proc.wait()
         kills += proc.returncode == -signal.SIGKILL
         after = bib.read_bytes()
-        keys = [p.key for p in store.parse(after.decode("utf-8"), bib).papers]  # parses: whole
+        keys = [p.key for p in bibread.parse(after.decode("utf-8"), bib).papers]  # parses: whole
         assert keys[: len(original)] == original  # nothing of before lost or reordered
-        prev = [p.key for p in store.parse(before.decode("utf-8"), bib).papers]
+        prev = [p.key for p in bibread.parse(before.decode("utf-8"), bib).papers]
         assert keys[: len(prev)] == prev  # the old content is all there, untouched
         new = keys[len(prev) :]
         assert new == [f"r{round_}x{i}" for i in range(len(new))]  # whole writes only
@@ -57,7 +57,7 @@ def test_concurrent_writers_lose_no_paper(tmp_path: Path):
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    keys = [p.key for p in store.read(bib).papers]
+    keys = [p.key for p in bibread.read(bib).papers]
     assert len(keys) == 45 + 32 and len(set(keys)) == len(keys)
     for n in range(4):
         assert [k for k in keys if k.startswith(f"w{n}x")] == [f"w{n}x{i}" for i in range(8)]
@@ -96,5 +96,5 @@ def test_two_cli_adds_at_once_both_land(tmp_path: Path):
     for proc in procs:
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-    titles = [p.title for p in store.read(bib).papers]
+    titles = [p.title for p in bibread.read(bib).papers]
     assert "Concurrent Paper Number 0" in titles and "Concurrent Paper Number 1" in titles

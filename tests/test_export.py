@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import DATA_BIB, REPO, seed_text
 from markdown_it import MarkdownIt
 
-from ke_papers import store
+from ke_papers import bibread
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LINKS = re.compile(r"\[\[([^\]]*)\]\(([^)]*)\)\]")
@@ -302,7 +302,7 @@ def test_json_csv_bibtex(run, tmp_path: Path):
     assert (
         kn["other_links"] == "code by EleutherAI: https://github.com/EleutherAI/knowledge-neurons"
     )
-    papers = store.parse(export(run, "--bibtex"), tmp_path / "x.bib").papers
+    papers = bibread.parse(export(run, "--bibtex"), tmp_path / "x.bib").papers
     assert len(papers) == 45 and not any("taxonomy" in p.fields for p in papers)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from test_cite import latex, needs_tex
 
-from ke_papers import store
+from ke_papers import bibread
 
 FOREIGN = r"""@string{jomch = {Journal of Modern Chemistry}}
 
@@ -181,7 +181,7 @@ def test_crossref_and_xdata_fields_are_inherited_for_reading_not_writing(run, tm
     rules = {(f["key"], f["rule"]) for f in lint_rows(run, bib)}
     assert not {r for r in rules if r[1] in ("missing-field", "bad-year", "bad-arxiv")}
     run("--bib", str(bib), "fmt")
-    moraux = next(p for p in store.read(bib).papers if p.key == "moraux")
+    moraux = next(p for p in bibread.read(bib).papers if p.key == "moraux")
     assert "booktitle" not in moraux.fields and moraux.fields["crossref"] == "cr_m"
     assert moraux.raw["month"] == "jan"
 
@@ -263,7 +263,7 @@ def test_a_percent_line_inside_a_value_stays_in_the_value(run, tmp_path: Path):
     bib = write(
         tmp_path, "@misc{a,\n  abstract = {One\n  % two {three}\n  four},\n  title = {T}\n}\n"
     )
-    paper = store.read(bib).papers[0]
+    paper = bibread.read(bib).papers[0]
     assert paper.fields["title"] == "T" and "% two {three}" in paper.fields["abstract"]
     assert paper.comments == {}
 
@@ -467,7 +467,7 @@ def assert_no_errors(folder: Path, keys: list[str], biber: bool) -> None:
 
 
 def compile_both(run, tmp_path: Path, bib: Path) -> None:
-    keys = [p.key for p in store.read(bib).papers if p.entry_type != "xdata"]  # not citable
+    keys = [p.key for p in bibread.read(bib).papers if p.entry_type != "xdata"]  # not citable
     for fmt, biber in (("bibtex", False), ("biblatex", True)):
         folder = tmp_path / fmt
         folder.mkdir()
@@ -530,11 +530,11 @@ def test_biblatex_examples_read_and_fmt_keeps_every_field(run, tmp_path: Path):
     dated = [p for p in papers if p["type"] not in ("set", "xdata")]
     assert all(p["year"] for p in dated)
     assert sum(1 for p in papers if p["arxiv"]) >= 3
-    before = store.read(bib)
+    before = bibread.read(bib)
     run("--bib", str(bib), "fmt")
-    after = store.read(bib)
+    after = bibread.read(bib)
 
-    def fields(doc: store.Document) -> list[tuple[str, dict[str, str]]]:
+    def fields(doc: bibread.Document) -> list[tuple[str, dict[str, str]]]:
         """fmt writes each value on one line: the same value, whitespace squeezed."""
         return [(p.key, {n: " ".join(v.split()) for n, v in p.fields.items()}) for p in doc.papers]
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ke_papers import store
+from ke_papers import bibread, store
 from ke_papers.cli import app
 from ke_papers.errors import KePapersError
 
@@ -77,7 +77,7 @@ def invoke(args: list[str]):
 @given(text=BIBS)
 def test_parser_raises_only_its_own_errors(text: str):
     try:
-        doc = store.parse(text, "fuzz.bib")
+        doc = bibread.parse(text, "fuzz.bib")
     except KePapersError as exc:
         assert str(exc).startswith("fuzz.bib")
         return
@@ -105,8 +105,8 @@ def test_import_survives_bad_markdown(tmp_path: Path, markdown: str):
     md = tmp_path / "list.md"
     md.write_bytes(markdown.encode("utf-8"))
     result = invoke(["--bib", str(bib), "import", "--markdown", str(md)])
-    papers = store.read(bib).papers  # whatever was imported, the file still parses
-    original = {p.key: p.fields for p in store.read(DATA_BIB).papers}
+    papers = bibread.read(bib).papers  # whatever was imported, the file still parses
+    original = {p.key: p.fields for p in bibread.read(DATA_BIB).papers}
     kept = [p for p in papers if p.key in original]
     assert [p.key for p in kept] == list(original)  # none lost, none moved
     assert all(p.fields == original[p.key] for p in kept)  # none changed

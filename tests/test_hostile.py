@@ -6,6 +6,7 @@ answers, real file-system situations (symlinks, FIFOs, devices, owners, a full d
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA_BIB, by_arxiv
 
-from ke_papers import cache
+from ke_papers import index
 from ke_papers.usecases.reading import open_catalog
 
 ROOT = os.geteuid() == 0
@@ -53,23 +54,32 @@ def mine(tmp_path: Path) -> Path:
 # --- data integrity ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("part", ["meta", "records", "index"])
-def test_a_flipped_bit_in_the_cache_is_caught(run, mine: Path, part: str, monkeypatch):
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "emptied"])
+def test_a_damaged_index_is_set_aside_and_rebuilt(run, mine: Path, damage: str, monkeypatch):
     expected = run.json("--bib", str(mine), "list", "--json")
-    target = cache.cache_file(mine, part)
-    blob = bytearray(target.read_bytes())
-    blob[-50] ^= 0x04  # a bit in the payload, the stamp intact
-    target.write_bytes(bytes(blob))
-    assert run.json("--bib", str(mine), "list", "--json") == expected
+    db = index.location(mine)
+    run("--bib", str(mine), "list")  # the WAL is checkpointed into the database on close
+    blob = db.read_bytes()
+    damaged = {
+        "truncated": blob[: len(blob) // 3],
+        "garbage": b"\x00junk" * 4096,
+        "emptied": blob[:100] + bytes(len(blob) - 100),
+    }[damage]
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.write_bytes(damaged)
+    result = run("--bib", str(mine), "list", "--json")
+    assert json.loads(result.stdout) == expected
+    assert result.stderr.count("\n") <= 1 and "Traceback" not in result.stderr
+    assert run.json("--bib", str(mine), "list", "--json") == expected  # rebuilt
     monkeypatch.setenv("KE_PAPERS_NO_CACHE", "1")
     assert run.json("--bib", str(mine), "list", "--json") == expected
 
 
-def test_writes_never_trust_cached_offsets(run, arxiv_server, mine: Path):
-    run("--bib", str(mine), "list")  # the cache is built
-    for name in os.listdir(cache.cache_file(mine, "meta").parent):
-        path = cache.cache_file(mine, "meta").parent / name
-        path.write_bytes(path.read_bytes()[:-3] + b"\x00\x00\x00")
+def test_writes_never_trust_a_damaged_index(run, arxiv_server, mine: Path):
+    run("--bib", str(mine), "list")  # the index is built
+    db = index.location(mine)
+    db.write_bytes(db.read_bytes()[:-3000] + b"\x00" * 3000)
     before = mine.read_text(encoding="utf-8")
     run("--bib", str(mine), "add", "1605.08386", "-c", "Analysis")
     after = mine.read_text(encoding="utf-8")

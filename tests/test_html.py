@@ -191,7 +191,7 @@ def shown(page) -> list[str]:
 def cli_ranked(bib: Path, query: str) -> list[str]:
     """The CLI's ranking for `query`, keeping the papers that match every word."""
     words = len(set(tokens(query)))
-    hits = open_catalog(bib).index().search(query, limit=0).hits
+    hits = open_catalog(bib).search().search(query, limit=0).hits
     return [h.paper.key for h in hits if h.matched == words]
 
 

@@ -1,22 +1,17 @@
-"""After a change to one block, the parse cache reuses the rest and every command says
-exactly what a read without the cache says (KE_PAPERS_NO_CACHE=1)."""
+"""After a change to one block, the index reuses the rest and every command says
+exactly what a read without it says (KE_PAPERS_NO_CACHE=1: an index of a full parse)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 import warnings
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import DATA_BIB, recorded
 
-from ke_papers import cache, parts, search, store
+from ke_papers import bibread, index
 from ke_papers.catalog import Catalog
 from ke_papers.errors import EncodingNote, KePapersError
 from ke_papers.usecases.reading import DERIVED
@@ -150,43 +145,49 @@ def base(tmp_path: Path) -> Path:
     return bib
 
 
-@pytest.mark.parametrize("chunk", [search.CHUNK, 40], ids=["chunks", "tiny chunks"])
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_one_changed_block_reads_as_without_the_cache(run, base: Path, monkeypatch, change, chunk):
-    # Tiny chunks of index text: every field's text in many, a change spanning several.
-    monkeypatch.setattr(search, "CHUNK", chunk)
-    outputs(run, base)  # the cache now holds the base file
+def test_one_changed_block_reads_as_without_the_index(run, base: Path, monkeypatch, change):
+    outputs(run, base)  # the index now holds the base file
     text = CHANGES[change](base.read_text(encoding="utf-8"))
     assert text != base.read_text(encoding="utf-8")
     encoding = "cp1252" if change == "not UTF-8" else "utf-8"
     base.write_bytes(text.encode(encoding))
     cached = outputs(run, base)
-    assert cached == outputs(run, base)  # and the rebuilt cache is trusted
+    assert cached == outputs(run, base)  # and the updated index is trusted
     kept = built(base)
-    monkeypatch.setenv(cache.ENV_DISABLE, "1")
+    monkeypatch.setenv(index.ENV_DISABLE, "1")
     assert cached == outputs(run, base)
-    assert kept == built(base)  # every part, the search vocabulary included
+    assert kept == built(base)  # every column, the search vocabulary included
 
 
 def built(bib: Path) -> dict[str, object] | None:
-    """Every part the parse cache keeps for the file, as plain values (None: unreadable)."""
+    """What the index keeps of the file, as plain values in file order (None: unreadable)."""
     try:
         with warnings.catch_warnings():  # the note on a file's encoding is the CLI's to show
             warnings.simplefilter("ignore", EncodingNote)
             catalog = Catalog.open(bib, DERIVED)
     except KePapersError:
         return None
-    parts = {name: catalog.part(name) for name in ("meta", "index", *DERIVED)}
-    # How a field's index text is cut into chunks depends on the builds before; the text not.
-    texts = {f: "\n".join(chunks) for f, chunks in parts["index"]["text"].items()}
-    parts["index"] = {**parts["index"], "text": texts, "ids": None}
-    return {**parts, "records": catalog.part("records")[:]}
+    idx = catalog.index
+    columns = ("key", "year", "taxonomy", "ftaxonomy", "code", "venue", "arxiv", "doi", "title")
+    texts = {
+        r[0]: r[1:] for r in idx.conn.execute(f"SELECT rowid, {', '.join(index.FIELDS)} FROM fts")
+    }
+    return {
+        "columns": {c: idx.column(c) for c in columns},
+        "records": [p.record() for p in catalog.papers],
+        "lines": list(idx.layout.lines),
+        "info": idx.info,
+        "search": [texts[row] for row in idx.layout.ids],
+        "vocabulary": sorted(t for (t,) in idx.conn.execute("SELECT term FROM vocab")),
+        **{name: catalog.column(name) for name in DERIVED},
+    }
 
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The text of every parse, recorded."""
-    return recorded(monkeypatch, store, "parse", lambda text, *_, **__: text)
+    return recorded(monkeypatch, bibread, "parse", lambda text, *_, **__: text)
 
 
 def test_only_changed_pieces_are_parsed(run, base: Path, parsed: list[str]):
@@ -194,10 +195,10 @@ def test_only_changed_pieces_are_parsed(run, base: Path, parsed: list[str]):
     parsed.clear()
     base.write_text(CHANGES["edited"](base.read_text(encoding="utf-8")), encoding="utf-8")
     run("--bib", str(base), "list", "--json")
-    # The changed entry; @strings and crossref children are parsed every time.
+    # The changed entry, and the @strings (parsed every time, for the entries below
+    # them); crossref children are given their parents' fields from the index's records.
     heads = sorted(t.split(",", 1)[0] for t in parsed)
     assert heads == [
-        "@inproceedings{child2020paper",
         "@inproceedings{meng2022locating",
         '@string{venuea = "Conference on Editing"}\n\n',
     ]
@@ -210,7 +211,7 @@ def test_derived_parts_are_made_for_changed_pieces_only(
 
     made = recorded(monkeypatch, markdown, "entry_body", lambda paper: paper.key)
     run("--bib", str(base), "export", "--markdown")
-    assert len(made) == len(built(base)["meta"]["keys"])  # the first time: every paper
+    assert len(made) == len(built(base)["records"])  # the first time: every paper
     made.clear()
     base.write_text(CHANGES["edited"](base.read_text(encoding="utf-8")), encoding="utf-8")
     run("--bib", str(base), "search", "editing")
@@ -245,9 +246,9 @@ def test_writes_after_a_change_write_what_a_full_parse_writes(
     plain = tmp_path / "plain.bib"
     plain.write_text(changed, encoding="utf-8")
     for args in WRITES:
-        monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+        monkeypatch.delenv(index.ENV_DISABLE, raising=False)
         with_cache = run("--bib", str(base), *args, code=None)
-        monkeypatch.setenv(cache.ENV_DISABLE, "1")
+        monkeypatch.setenv(index.ENV_DISABLE, "1")
         without = run("--bib", str(plain), *args, code=None)
         assert (with_cache.exit_code, with_cache.stdout) == (without.exit_code, without.stdout)
         assert base.read_bytes() == plain.read_bytes(), args
@@ -259,112 +260,8 @@ def test_a_write_parses_only_the_entries_it_changes(run, base: Path, parsed: lis
     parsed.clear()
     run("--bib", str(base), "edit", "meng2022mass", "--set", "note=Edited by hand")
     heads = [m[0] for t in parsed for m in re.finditer(r"^@(?!string)\w+\{[^,]*", t, re.M)]
-    # The entry read to change it, and the new text checked before it is written.
-    assert heads == ["@inproceedings{meng2022mass"] * 2
-
-
-CHILD_FIRST = """@inproceedings{early2020child,
-  title    = {A Child Above Its Parent},
-  CrossRef = {late2020parent},
-  taxonomy = {Analysis}
-}
-
-"""
-
-PARENT_LAST = """
-@proceedings{late2020parent,
-  title     = {Proceedings Below},
-  booktitle = {Proceedings Below},
-  year      = {2020}
-}
-"""
-
-
-@pytest.mark.parametrize(
-    "variant",
-    ["plain", "broken", "crossref", "cp1252", "child dies", "child dies late", "no fork"],
-)
-def test_a_first_read_shared_by_two_processes_reads_the_same(
-    tmp_path: Path, monkeypatch, variant: str
-):
-    """A big first parse is shared with a second process, each taking the next batch
-    from a common queue; what it reads is the same as one process reads, a file that
-    does not parse gives the same error, a file where an entry reads another (its
-    parent far below) is parsed whole by this process, a file that is not UTF-8 (known
-    only when a piece does not decode) is read in its own encoding, and the batches of
-    a child that dies, or of one that cannot be made, are parsed here."""
-    text = DATA_BIB.read_text(encoding="utf-8")
-    broken = variant == "broken"
-    if broken:
-        a, _ = span(text, "mitchell2022fast")
-        text = text[:a] + text[a:].replace("\n}\n", "\n\n", 1)  # an entry never closed
-    if variant == "crossref":
-        text = CHILD_FIRST + text + PARENT_LAST
-    bib = tmp_path / "papers.bib"
-    if variant == "cp1252":  # the only byte that is not UTF-8 stands near the end
-        text = text.replace("€", "EUR") + PARENT_LAST.replace("Below", "Belöw")
-    bib.write_text(text, encoding="cp1252" if variant == "cp1252" else "utf-8")
-    monkeypatch.setenv(cache.ENV_DISABLE, "1")
-
-    def read() -> tuple[object, str | None]:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", EncodingNote)
-                Catalog.open(bib, DERIVED)
-        except KePapersError as exc:
-            return None, str(exc)
-        return built(bib), None
-
-    alone = read()
-    monkeypatch.setattr(parts, "PARALLEL_AT", 8)
-    monkeypatch.setattr(parts, "BATCH", 3)  # batches of three, taken in turn
-    shared = recorded(monkeypatch, parts, "_shared", lambda src, pieces, *_: len(pieces))
-    # Which process parsed each batch: both write to one file.
-    who = tmp_path / "who"
-    real, here = parts._batches, os.getpid()
-    made: Counter[int] = Counter()  # batches begun, by process
-
-    def batches(*args, **kwargs):
-        with who.open("a") as out:
-            out.write(f"{os.getpid()}\n")
-        made[os.getpid()] += 1
-        # A child dies before its first batch, or after one (its columns delivered).
-        dies = {"child dies": 1, "child dies late": 2}.get(variant)
-        if os.getpid() != here and made[os.getpid()] == dies:
-            os._exit(9)  # as if killed: no word of why
-        if os.getpid() == here and variant != "no fork":
-            deadline = time.monotonic() + 5  # here, wait until the child took a batch
-            while time.monotonic() < deadline and who.read_text().split() == [str(here)]:
-                time.sleep(0.005)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(parts, "_batches", batches)
-    if variant == "no fork":
-
-        def no_fork() -> int:
-            raise BlockingIOError(11, "Resource temporarily unavailable")
-
-        monkeypatch.setattr(os, "fork", no_fork)
-    # Idle threads other tests left behind (local servers) hold no lock the child needs.
-    monkeypatch.setattr(parts, "_may_fork", lambda: True)
-    assert read() == alone
-    assert shared and shared[0] >= 8
-    pids = who.read_text().split() if who.exists() else []
-    if variant == "crossref":
-        assert "Proceedings Below" in str(alone)  # the child read its parent's fields
-        assert str(os.getpid()) not in pids  # no batch here: the parse went whole
-    if variant == "cp1252":
-        assert alone[0]["meta"]["encoding"] == "cp1252"  # type: ignore[index]
-    batches_made = sum(-(-n // 3) for n in shared)
-    if variant == "plain":
-        assert len(pids) == batches_made  # every batch once
-        # This process and, for each shared parse, a child of its own.
-        assert len(set(pids)) == 1 + len(shared) and str(here) in pids
-    if variant == "child dies":  # each child began one batch; this process made all
-        assert pids.count(str(here)) == batches_made and len(set(pids)) == 1 + len(shared)
-    if variant == "no fork":
-        assert pids == [str(here)] * len(shared)  # all in one go, here
-    assert (alone[1] is not None) == broken
+    # The entry is read from the index; its new text is parsed to check it before it is written.
+    assert heads == ["@inproceedings{meng2022mass"]
 
 
 def test_ready_made_bibtex_is_what_cleaning_each_paper_gives(base: Path):
@@ -376,42 +273,6 @@ def test_ready_made_bibtex_is_what_cleaning_each_paper_gives(base: Path):
     ready = cite.joined(catalog.column("bibtex"))
     assert ready == cite.bibtex(list(catalog.papers))
     assert "@inproceedings{child2020paper," in ready
-
-
-@pytest.mark.parametrize("wide", [False, True], ids=["ASCII", "a block cut in a character"])
-def test_a_write_checks_the_cache_places_each_entry_where_it_stands(
-    run, base: Path, tmp_path: Path, monkeypatch, wide: bool
-):
-    """Were the cache's layout of the file wrong (it is stamped with the file's hash, so
-    only a bug could make it so), a write notices before it splices and parses the file."""
-    if wide:  # placed a byte further on, the @string ends inside the Ω after it
-        text = base.read_text(encoding="utf-8")
-        base.write_text(
-            text.replace('"Conference on Editing"}', '"Conference on Editing"}Ω'), "utf-8"
-        )
-    run("--bib", str(base), "list", "--json")
-    plain = tmp_path / "plain.bib"
-    plain.write_bytes(base.read_bytes())
-    real = cache.Reader.get
-
-    def shifted(self, part: str):
-        value = real(self, part)
-        if part == "pieces":
-            value = {
-                **value,
-                "layout": [
-                    tuple((s + 1, e + 1, kind, line) for s, e, kind, line in blocks)
-                    for blocks in value["layout"]
-                ],
-            }
-        return value
-
-    monkeypatch.setattr(cache.Reader, "get", shifted)
-    run("--bib", str(base), "edit", "meng2022mass", "--set", "note=Checked")
-    monkeypatch.undo()
-    monkeypatch.setenv(cache.ENV_DISABLE, "1")
-    run("--bib", str(plain), "edit", "meng2022mass", "--set", "note=Checked")
-    assert base.read_bytes() == plain.read_bytes()
 
 
 QUOTED = (
@@ -444,71 +305,10 @@ def test_changes_that_reach_beyond_their_piece(run, tmp_path: Path, monkeypatch,
     outputs(run, bib)
     bib.write_bytes(DATA_BIB.read_bytes() + b"\n" + after)
     cached = outputs(run, bib)
-    monkeypatch.setenv(cache.ENV_DISABLE, "1")
+    monkeypatch.setenv(index.ENV_DISABLE, "1")
     assert cached == outputs(run, bib)
     shown = run("--bib", str(bib), "list", "--json", code=None).stdout
     assert '"year": 2022' in shown or "Caf" in shown
-
-
-def test_a_big_parse_is_shared_beside_the_spinner_thread_only():
-    """On a terminal a spinner (a daemon thread) runs while a big file is read: the parse
-    is still shared. Beside any other thread, whose locks a child could wait on forever,
-    it is not. (In a fresh interpreter: no thread other tests left behind.)"""
-    code = """
-import os, threading
-from ke_papers import parts
-os.cpu_count = lambda: 2
-stop = threading.Event()
-threading.Thread(target=stop.wait, daemon=True).start()
-alone = parts._may_fork()
-other = threading.Thread(target=stop.wait)
-other.start()
-beside = parts._may_fork()
-stop.set()
-other.join()
-print(alone, beside)
-"""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["True", "False"]
-
-
-def test_a_child_stops_when_its_parent_is_killed(tmp_path: Path):
-    """A parent killed outright (SIGKILL) leaves its child no one to hand columns to: the
-    child stops after the batch it is on, not after the whole file."""
-    bib = tmp_path / "papers.bib"
-    bib.write_text(DATA_BIB.read_text(encoding="utf-8"), encoding="utf-8")
-    pids = tmp_path / "pids"
-    code = f"""
-import os, time
-from ke_papers import cache, parts
-from ke_papers.catalog import Catalog
-os.environ[cache.ENV_DISABLE] = "1"
-parts.PARALLEL_AT, parts.BATCH, parts.SMALLEST_SHARE = 8, 1, 1
-parts._may_fork = lambda: True
-real = parts._batches
-def slow(*args, **kwargs):
-    with open({str(pids)!r}, "a") as out:
-        out.write(f"{{os.getpid()}}\\n")
-    time.sleep(0.2)
-    return real(*args, **kwargs)
-parts._batches = slow
-Catalog.open(__import__("pathlib").Path({str(bib)!r}), {{}})
-"""
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    deadline = time.monotonic() + 20
-    while (
-        time.monotonic() < deadline
-        and len(set(pids.read_text().split()) if pids.exists() else ()) < 2
-    ):
-        time.sleep(0.05)
-    proc.kill()
-    proc.wait()
-    child = next(int(p) for p in set(pids.read_text().split()) if int(p) != proc.pid)
-    time.sleep(1.0)  # a batch takes 0.2 s; the file has dozens of them
-    assert (
-        not Path(f"/proc/{child}").exists()
-        or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
-    )
 
 
 @pytest.mark.parametrize("shape", ["indented", "CR only", "mid-line"])
@@ -535,8 +335,8 @@ def test_a_file_in_one_piece_writes_what_a_full_parse_writes(
         ["remove", "k45", "--yes"],
         ["move", "k10", "-c", "Analysis", "--after", "k50"],
     ]:
-        monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+        monkeypatch.delenv(index.ENV_DISABLE, raising=False)
         run("--bib", str(cached), *args)
-        monkeypatch.setenv(cache.ENV_DISABLE, "1")
+        monkeypatch.setenv(index.ENV_DISABLE, "1")
         run("--bib", str(plain), *args)
         assert cached.read_bytes() == plain.read_bytes(), args

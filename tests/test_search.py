@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA_BIB
 
-from ke_papers import store
+from ke_papers import bibread
 
 
 def keys(run, *args: str) -> list[str]:
@@ -136,7 +136,7 @@ def test_json_keys_and_bibtex_outputs(run, tmp_path: Path):
         "score",
     }
     text = run("--bib", str(DATA_BIB), "search", "rome", "--bibtex").stdout
-    papers = store.parse(text, tmp_path / "out.bib").papers
+    papers = bibread.parse(text, tmp_path / "out.bib").papers
     assert [p.key for p in papers] == ["meng2022locating", "hase2023does"]
     assert "taxonomy" not in papers[0].fields and "links" not in papers[0].fields
 
@@ -150,24 +150,3 @@ def test_piped_table_is_plain_and_uncut(run):
         "Journey to the Center of the Knowledge Neurons: Discoveries of Language-Independent "
         "Knowledge Neurons and Degenerate Knowledge Neurons"
     ) in long
-
-
-def test_index_text_in_chunks_reads_as_one_text(monkeypatch: pytest.MonkeyPatch):
-    import random
-
-    from ke_papers import search
-
-    monkeypatch.setattr(search, "CHUNK", 16)
-    rng = random.Random(7)
-    for _ in range(200):
-        values = ["".join(rng.choices("ab ", k=rng.choice([0, 1, 5, 30]))) for _ in range(9)]
-        text = "\n".join(values)
-        chunks = search.chunked(text)
-        assert "\n".join(chunks) == text and all(len(c) <= 2 * 16 + 30 for c in chunks)
-        bases, starts = search.value_starts(chunks), search.value_starts(values)
-        a = rng.randrange(len(values))
-        b = rng.randrange(a + 1, len(values) + 1)
-        end = starts[b] - 1 if b < len(values) else len(text)
-        pieces = search.spanned(chunks, bases, starts[a], end)
-        assert "\n".join(pieces) == "\n".join(values[a:b])
-        assert "\n".join(search.compacted(pieces)) == "\n".join(values[a:b])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from ke_papers import store
+from ke_papers import bibread
 from ke_papers.bibtex import format_entry
 from ke_papers.entries import Extras
 from ke_papers.model import Link
@@ -28,7 +28,7 @@ EVIL = Record(
 def test_arxiv_data_stays_inside_its_bibtex_values(tmp_path: Path):
     paper = to_paper(EVIL, Extras(taxonomy=("A > B",), key="evil2024"))
     text = format_entry(paper)
-    [back] = store.parse(text, tmp_path / "x.bib").papers
+    [back] = bibread.parse(text, tmp_path / "x.bib").papers
     assert set(back.fields) == {
         "title",
         "author",
@@ -44,7 +44,7 @@ def test_arxiv_data_stays_inside_its_bibtex_values(tmp_path: Path):
     assert back.title.startswith("Evil}, note = {pwned}")
     assert "pwned" not in back.get("note")  # the title did not open a field of its own
     out = cite.bibtex([back])
-    [cited] = store.parse(out, tmp_path / "y.bib").papers
+    [cited] = bibread.parse(out, tmp_path / "y.bib").papers
     eprint = {"eprint", "archiveprefix", "primaryclass"}  # a preprint: the journal names it
     assert set(cited.fields) == set(back.fields) - {"taxonomy", "abstract"} - eprint
     assert "100\\%" in cited.get("title") and "\\&" in cited.get("title")
@@ -59,7 +59,7 @@ def test_contributor_data_cannot_inject_markdown_or_html(tmp_path: Path):
             key="evil2024",
         ),
     )
-    [back] = store.parse(format_entry(paper), tmp_path / "x.bib").papers
+    [back] = bibread.parse(format_entry(paper), tmp_path / "x.bib").papers
     page = markdown.paper_list([(back.taxonomy, markdown.entry_body(back))])
     tokens = MarkdownIt("commonmark", {"html": True}).parse(page)
     children = [c for t in tokens if t.type == "inline" for c in t.children]

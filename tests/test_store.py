@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import os
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ke_papers import store
+from ke_papers import bibread, store
 from ke_papers.bibtex import format_entry
 from ke_papers.errors import KePapersError
 from ke_papers.model import Paper
@@ -90,7 +89,7 @@ def test_unknown_key_suggests_close_ones(run, bib_copy: Path):
 
 
 def test_strings_are_expanded_for_reading(tmp_path: Path):
-    doc = store.parse(GOOD, tmp_path / "x.bib")
+    doc = bibread.parse(GOOD, tmp_path / "x.bib")
     a = doc.papers[0]
     assert a.get("booktitle") == "Annual Meeting of the ACL"
     assert a.get("author") == "Doe, Jane"
@@ -161,7 +160,7 @@ def test_failed_edit_writes_nothing(tmp_path: Path):
 
 
 def test_write_that_changes_other_entries_is_refused(tmp_path: Path):
-    doc = store.parse(GOOD, tmp_path / "x.bib")
+    doc = bibread.parse(GOOD, tmp_path / "x.bib")
     mangled = GOOD.replace("{Two}", "{Too}")
     with pytest.raises(KePapersError, match="would change entries"):
         store.verify(doc.papers, mangled, tmp_path / "x.bib")
@@ -193,56 +192,61 @@ def test_shipped_list_is_canonical(run):
     assert "is canonical" in result.stderr
 
 
-@pytest.mark.parametrize("cached", [False, True], ids=["parsed", "from the parse cache"])
-def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool):
-    from ke_papers import parts as cached_parts
+def test_patches_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from ke_papers import library as edit_model
 
     bib = tmp_path / "x.bib"
     bib.write_text(GOOD, encoding="utf-8")
-    doc = cached_parts.document(bib, bib.read_bytes()) if cached else store.parse(GOOD, bib)
+    data = GOOD.encode()
     new = Paper("c2022three", "misc", {"title": "Three", "year": "2022"})
-    papers = [*doc.papers, new]
-    parts, segments = store.splice(doc, papers)
-    store.check_splice(doc, papers, parts, segments, bib)  # the honest splice passes
-    assert b"".join(store.spliced_bytes(doc, parts, bib)).decode().startswith(GOOD.rstrip())
-    changes = pytest.raises(KePapersError, match="not asked to touch would change")
-    # Old text copied from elsewhere than its segments say.
-    shifted = [
-        (a + 1, b) if isinstance(part, tuple) else part for part in parts for a, b in [part[:2]]
-    ]
-    with changes:
-        store.check_splice(doc, papers, shifted, segments, bib)
-    # Parts and segments that agree, but leave out the @preamble block.
-    preamble = next(c for c in doc.chunks if c.kind == "preamble")
-    first, last = next(p for p in parts if isinstance(p, tuple))
-    cut = [(first, preamble.start), (preamble.end, last)]
-    torn = [*(dataclasses.replace(segments[0], old=c) for c in cut), *segments[1:]]
-    with changes:
-        store.check_splice(doc, papers, [*cut, *parts[1:]], torn, bib)
-    # Text put inside a block, or a block's closing brace left out.
-    entry = next(c for c in doc.chunks if c.kind == "entry")
-    for inside, after in [(entry.start + 5, entry.start + 5), (entry.end - 1, entry.end)]:
-        split = [(first, inside), "% inserted\n", (after, last)]
-        pieces = [
-            dataclasses.replace(segments[0], old=split[0]),
-            store.Segment(0, 0, text="% inserted\n"),
-            dataclasses.replace(segments[0], old=split[2]),
-        ]
+    with editing(bib, write=False) as library:
+        library.append(new)
+        patches = library.patches()
+        spans = library._spans(patches)
+        strings = library.index.strings(data)
+        intended = library.all_keys()
+
+        def keys() -> list[str]:
+            return library._result_keys(patches)
+
+        store.check(
+            bib, data, "utf-8", patches, spans, strings, keys, intended
+        )  # honest patches pass
+        changes = pytest.raises(KePapersError, match="not asked to touch would change")
+        # A patch that reaches into a block nobody asked to change (the @preamble).
+        preamble = next(
+            b for b in library.index.blocks_around(0, len(data)) if b.kind == "preamble"
+        )
+        torn = [store.Patch(preamble.start + 3, preamble.start + 3, "% inserted\n"), *patches]
+        with pytest.raises(KePapersError, match="would be written"):
+            store.check(bib, data, "utf-8", torn, spans, strings, keys, intended)
+        wide = [store.Patch(preamble.start - 2, preamble.end, ""), *patches]
         with changes:
-            store.check_splice(doc, papers, [*split, *parts[1:]], [*pieces, *segments[1:]], bib)
-    with pytest.raises(KePapersError, match="entries would not be the ones intended"):
-        store.check_splice(doc, [doc.papers[1], doc.papers[0], new], parts, segments, bib)
+            store.check(bib, data, "utf-8", wide, library._spans(wide), strings, keys, intended)
+        # A block nobody asked to remove, taken away.
+        comment = next(b for b in library.index.blocks_around(0, len(data)) if b.kind == "comment")
+        gone = [store.Patch(comment.start - 2, comment.end, ""), *patches]
+        with changes:
+            store.check(bib, data, "utf-8", gone, library._spans(gone), strings, keys, intended)
+        # Text that is no block at all (a stray word between entries) taken away.
+        stray = data.replace(b"@comment", b"stray words @comment")
+        at = stray.index(b"stray")
+        with pytest.raises(KePapersError, match="would be lost"):
+            store.check(
+                bib, stray, "utf-8", [store.Patch(at, at + 12, "")], [], strings, keys, intended
+            )
+        with pytest.raises(KePapersError, match="entries would not be the ones intended"):
+            store.check(bib, data, "utf-8", patches, spans, strings, keys, list(reversed(intended)))
     real = format_entry
     monkeypatch.setattr(
-        store, "format_entry", lambda p: real(p).replace("  year          = {2022}\n", "")
+        edit_model, "format_entry", lambda p: real(p).replace("  year          = {2022}\n", "")
     )
     refused = pytest.raises(KePapersError, match="c2022three would not read back as written")
-    with refused, store.transaction(bib) as edit:
-        edit.papers.append(new)
+    with refused, editing(bib) as library:
+        library.append(new)
     assert bib.read_text(encoding="utf-8") == GOOD
 
 
-@pytest.mark.parametrize("cached", [False, True], ids=["parsed", "from the parse cache"])
 @pytest.mark.parametrize(
     "before",
     [
@@ -251,7 +255,7 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "  \n\n",
         "",
         GOOD,
-        # Space that is more than one byte: the cache's text is kept as bytes.
+        # Space that is more than one byte: places are bytes.
         "% Müller's ωlist\u00a0\u3000\n\u3000\n",
         "% ω\n\n" + GOOD.replace("One", "Ωne"),
     ],
@@ -265,16 +269,16 @@ def test_spliced_write_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "wide characters before",
     ],
 )
-def test_new_entries_into_a_file_with_no_entry_kept(tmp_path: Path, before: str, cached: bool):
-    from ke_papers import library
-
+def test_new_entries_into_a_file_with_no_entry_kept(tmp_path: Path, before: str):
     bib = tmp_path / "x.bib"
     bib.write_text(before, encoding="utf-8")
     new = Paper("c2022three", "misc", {"title": "Three", "year": "2022"})
-    with library.edit(bib) if cached else store.transaction(bib) as edit:
-        edit.papers[:] = [new]  # the old entries go, the new one comes
+    with editing(bib) as library:
+        for key in library.all_keys():  # the old entries go, the new one comes
+            library.remove(key)
+        library.append(new)
     # What is kept is the text before the first entry (every other block stands there).
-    first = next((c.start for c in store.parse(before, bib).chunks if c.kind == "entry"), None)
+    first = next((c.start for c in bibread.parse(before, bib).chunks if c.kind == "entry"), None)
     kept = before[:first].rstrip()
     expected = (kept + "\n\n" if kept else "") + format_entry(new) + "\n"
     assert bib.read_text(encoding="utf-8") == expected
@@ -310,46 +314,40 @@ def _listing(count: int) -> str:
         st.tuples(st.sampled_from(["add", "remove", "replace", "move"]), st.integers(0, 99)),
         max_size=8,
     ),
-    cached=st.booleans(),
 )
 @settings(max_examples=60, deadline=None)
-def test_any_edit_splices_to_exactly_the_intended_entries(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]], cached: bool
+def test_any_edit_patches_exactly_the_intended_entries(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]]
 ):
     """Papers added, removed, rewritten and moved anywhere: the write holds exactly the
     intended entries in order, and every entry left alone keeps its bytes."""
-    from ke_papers import parts as cached_parts
-
-    bib = tmp_path_factory.mktemp("splice") / "x.bib"
+    bib = tmp_path_factory.mktemp("patch") / "x.bib"
     before = _listing(12)
     bib.write_text(before, encoding="utf-8")
-    load = (lambda path: cached_parts.document(path, path.read_bytes())) if cached else None
-    with store.transaction(bib, load=load) as edit:
-        papers, made = edit.papers, 0
+    with editing(bib) as library:
+        made = 0
+        touched: set[str] = set()
         for op, n in steps:
-            if op == "add" or not papers:
+            keys = library.all_keys()
+            if op == "add" or not keys:
                 made += 1
                 new = Paper(f"n{made}", "misc", {"title": f"Néw {made}", "year": "2024"})
-                papers.insert(n % (len(papers) + 1), new)
+                library.insert(n % (len(keys) + 1), new)
             elif op == "remove":
-                papers.pop(n % len(papers))
+                library.remove(keys[n % len(keys)])
             elif op == "replace":
-                i = n % len(papers)
-                old = papers[i]
-                papers[i] = Paper(
-                    old.key, "misc", {"title": f"Rewritten {old.key}"}, chunk=old.chunk
-                )
+                old = library.find(keys[n % len(keys)])
+                library.replace(old.key, Paper(old.key, "misc", {"title": f"Rewritten {old.key}"}))
+                touched.add(old.key)
             else:
-                papers.insert(n // 7 % len(papers), papers.pop(n % len(papers)))
-        intended = [(p.key, p.get("title")) for p in papers]
-        read = set(map(id, edit.doc.papers))
-        kept = {p.key for p in papers if id(p) in read}
+                moved = library.remove(keys[n % len(keys)])
+                library.insert(n // 7 % len(library.all_keys() or [0]), moved)
+                touched.add(moved.key)
+        intended = [(p.key, p.get("title")) for p in library.papers]
     after = bib.read_text(encoding="utf-8")
-    assert [(p.key, p.get("title")) for p in store.parse(after).papers] == intended
-    if any(op == "move" for op, _ in steps):
-        return  # a paper moved ahead of others may take their places: they are rewritten
-    old = store.parse(before)
+    assert [(p.key, p.get("title")) for p in bibread.parse(after).papers] == intended
+    old = bibread.parse(before)
     for paper in old.papers:
-        if paper.key in kept:
+        if paper.key in {k for k, _ in intended} - touched:
             chunk = old.chunks[paper.chunk or 0]
             assert before[chunk.start : chunk.end] in after

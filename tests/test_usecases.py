@@ -9,7 +9,7 @@ from typing import ClassVar
 import pytest
 from conftest import DATA_BIB
 
-from ke_papers import config, identity, store
+from ke_papers import config, identity
 from ke_papers.errors import KePapersError
 from ke_papers.identity import ArxivId, parse_id
 from ke_papers.model import Paper
@@ -196,7 +196,9 @@ def test_search_returns_papers_and_suggestions():
 
 
 def test_a_dry_run_takes_no_lock_and_writes_nothing(small: Path):
-    with store.transaction(small, write=False) as edit:
-        edit.papers.clear()
+    with editing(small, write=False) as library:
+        for key in library.all_keys():
+            library.remove(key)
+        assert len(library) == 0
     assert small.read_text("utf-8") == SMALL
     assert not Path(str(small) + ".lock").exists()

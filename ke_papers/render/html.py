@@ -252,9 +252,7 @@ def _filters(papers: Sequence[Paper]) -> str:
 
 def _index(papers: Sequence[Paper], ids: _Ids) -> dict[str, Any]:
     """What the script searches: the CLI's index and weights, and each paper's filter values."""
-    from array import array
-
-    built = search.Index.build(papers)
+    built = search.page_index(papers)
     leaf = {}
     for section in ids.sections:
         for i in section.papers:
@@ -268,9 +266,9 @@ def _index(papers: Sequence[Paper], ids: _Ids) -> dict[str, Any]:
         "typoMin": search.TYPO_MIN_LENGTH,
         "prefixMin": search.PREFIX_MIN_LENGTH,
         "wholeBelow": search.WHOLE_WORD_BELOW,
-        "text": {f: "\n".join(chunks) for f, chunks in built["text"].items()},
-        "starts": {f: list(array("q", b)) for f, b in built["starts"].items()},
-        "lengths": {f: list(array("l", b)) for f, b in built["lengths"].items()},
+        "text": built["text"],
+        "starts": built["starts"],
+        "lengths": built["lengths"],
         "vocabulary": built["vocabulary"],
         "sections": [TAXONOMY_SEP.join(s.path) for s in ids.sections],
         "papers": [

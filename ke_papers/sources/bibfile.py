@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-from ke_papers import store
+from ke_papers import bibread
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Progress
 
@@ -17,6 +17,6 @@ class BibSource:
         self.path = path
 
     def papers(self, progress: Progress | None = None) -> Iterator[Paper | Failure]:
-        for paper in store.parse(self.text, self.path).papers:
+        for paper in bibread.parse(self.text, self.path).papers:
             # The other file's raw values may name its own @strings: keep the expanded values.
             yield dataclasses.replace(paper, raw={}, chunk=None)

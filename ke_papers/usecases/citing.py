@@ -48,7 +48,9 @@ def select(catalog: Catalog, wanted: Wanted) -> tuple[list[int], list[tuple[str,
     if texrefs.ALL in keys:
         keys = catalog.all_keys() + [k for k in keys if k != texrefs.ALL]
     if wanted.query:
-        keys += [h.paper.key for h in catalog.index().search(wanted.query, limit=wanted.limit).hits]
+        keys += [
+            h.paper.key for h in catalog.search().search(wanted.query, limit=wanted.limit).hits
+        ]
     if wanted.category:
         section = taxonomy.resolve(catalog.sections(), wanted.category)
         keys += [catalog.all_keys()[i] for i in catalog.select(section)]
@@ -130,11 +132,12 @@ def cite(
 
 def _merge(path: Path, papers: list[Paper], full: bool, ascii_only: bool, biblatex: bool) -> int:
     """Append the entries `path` lacks (by key), through the bib file's one write path."""
-    from ke_papers import store  # only a merge writes a bib file
     from ke_papers.render.cite import clean
+    from ke_papers.usecases.reading import editing  # only a merge writes a bib file
 
-    with store.transaction(path) as edit:
-        have = {p.key for p in edit.papers}
+    with editing(path) as library:
+        have = set(library.all_keys())
         new = [clean(p, full, ascii_only, biblatex) for p in papers if p.key not in have]
-        edit.papers += new
+        for paper in new:
+            library.append(paper)
     return len(new)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ke_papers import keys, store, taxonomy, urls
+from ke_papers import bibread, keys, taxonomy, urls
 from ke_papers.bibtex import format_entry
 from ke_papers.entries import Extras, with_extras
 from ke_papers.errors import BibError, KePapersError
@@ -75,7 +75,7 @@ def set_fields(path: Path, key: str, changes: dict[str, str | None]) -> Paper:
 
 def entry_text(path: Path, key: str) -> str:
     """The entry as it stands in the file, byte for byte: what an editor is given."""
-    doc = store.read(path)
+    doc = bibread.read(path)
     for paper in doc.papers:
         if paper.key == key and paper.chunk is not None:
             chunk = doc.chunks[paper.chunk]
@@ -88,7 +88,7 @@ def entry_text(path: Path, key: str) -> str:
 def replace_text(path: Path, key: str, text: str) -> Paper:
     """Put an edited entry in place of `key`: it must read as exactly one entry."""
     try:
-        found = store.parse(text, path.with_name(f"{path.name} ({key})")).papers
+        found = bibread.parse(text, path.with_name(f"{path.name} ({key})")).papers
     except BibError as exc:
         raise KePapersError(f"the edited entry does not parse: {exc}") from None
     if len(found) != 1:

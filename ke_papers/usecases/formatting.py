@@ -9,7 +9,6 @@ from ke_papers import store
 
 def reformat(path: Path, check: bool = False) -> bool:
     """Whether the file was (with `check`: would be) changed; `check` writes nothing."""
-    with store.transaction(path, write=not check) as edit:
-        edit.rewrite = True
+    with store.rewrite(path, write=not check) as edit:
         would_change = store.canonical(edit.doc) != edit.doc.text
     return edit.changed or (check and would_change)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ke_papers import entries, files, identity, store
+from ke_papers import bibread, entries, files, identity
 from ke_papers.config import BibChoice
 from ke_papers.errors import KePapersError, display_path
 from ke_papers.library import Library
@@ -123,7 +123,7 @@ def import_file(
     choice: BibChoice, source_file: Path, kind: str | None = None, dry_run: bool = False
 ) -> Imported:
     """Add every paper the file holds; `kind` names its format (else its suffix says)."""
-    text = store.load_text(files.read_bytes(source_file))[0]  # a Windows-1252 export reads too
+    text = bibread.load_text(files.read_bytes(source_file))[0]  # a Windows-1252 export reads too
     source = file_source(source_file, text, kind)
     items = list(source.papers())
     papers = [item for item in items if isinstance(item, Paper)]

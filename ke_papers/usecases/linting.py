@@ -19,9 +19,8 @@ class Linted:
 def run(path: Path, fix: bool = False) -> Linted:
     fixed: list[str] = []
     if fix:
-        with store.transaction(path, lenient=True) as edit:
+        with store.rewrite(path, lenient=True) as edit:
             edit.papers, fixed = lint.fix(edit.doc)
-            edit.rewrite = True
     readme = lint.readme_for(path)
     stale = readme_stale(readme, path) if readme is not None else None
     return Linted(lint.check_file(path, stale), fixed)

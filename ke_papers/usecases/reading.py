@@ -28,7 +28,7 @@ def _bibtex_entries(papers: Sequence[Paper]) -> list[str]:
     return [entry(p) for p in papers]
 
 
-#: What the parse cache keeps beside the parse for the renderers: each entry's Markdown
+#: What the index keeps beside each paper for the renderers: each entry's Markdown
 #: body and clean BibTeX (`export`, `search` and `cite` in those formats).
 DERIVED: Derived = {"markdown": _markdown_bodies, "bibtex": _bibtex_entries}
 
@@ -42,7 +42,7 @@ _BUILDING: Building | None = None
 @contextlib.contextmanager
 def session(building: Building | None = None) -> Iterator[None]:
     """One command: a file read twice (its warnings, then its papers) is opened once;
-    `building` is told while its parse cache is built."""
+    `building` is told while its index is brought up to date."""
     global _OPEN, _BUILDING
     _OPEN, _BUILDING = {}, building
     try:
@@ -79,9 +79,7 @@ def editing(path: Path, write: bool = True) -> Iterator[Library]:
     """The library at `path` to change; written back when the block ends without error."""
     from ke_papers import library  # reads never need the edit model or the store
 
-    read = [c for key, c in (_OPEN or {}).items() if key[0] == path]
-    known = read[-1].reader if read else None  # what this command read of it, if anything
-    with library.edit(path, write, known) as lib:
+    with library.edit(path, write) as lib:
         yield lib
 
 

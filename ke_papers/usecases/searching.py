@@ -50,7 +50,7 @@ def search(path: Path, query: Query) -> Found:
         category=section,
         has_code=query.has_code,
     )
-    index = catalog.index()
+    index = catalog.search()
     found = index.search(query.words, filters, query.limit)
     hits, scores = found.hits, [h.score for h in found.hits]
     if hits or not query.words.strip():

@@ -1,0 +1,692 @@
+"""The index: a bib file's entries in SQLite, kept up to date with the file's bytes.
+
+The .bib file is the one source of truth; the index is a cache anybody may delete. It
+holds one row per entry (its paper as a JSON record, the columns commands filter and
+sort on, and what renderers derive from it), an FTS5 table over the search fields, and
+the file's layout: where each block stands. A file is cut into pieces that parse alone
+(a cut before every line that starts with `@type{`); each piece is known by the hash of
+its bytes and of the `@string`s in force above it, so a change parses only the pieces
+that are new, in one transaction. Readers see the old index or the new one, never half
+of one (SQLite's WAL).
+
+When the database cannot be used (damaged, locked, read-only, a full disk, no FTS5, or
+`KE_PAPERS_NO_CACHE=1`) the same index is built in memory from a full parse, and the
+command says so once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import time
+import warnings
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ke_papers import bibread, config, files, identity
+from ke_papers.errors import BibError, EncodingNote, display_path
+from ke_papers.model import Paper
+
+#: Bumped whenever what the index keeps changes: an older database is rebuilt.
+VERSION = 1
+ENV_DISABLE = "KE_PAPERS_NO_CACHE"
+#: The search fields, in the order of the FTS5 table's columns.
+FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
+#: A line that starts a block; `\w` in a bytes pattern is ASCII only, which can only miss
+#: a cut (a piece then holds two blocks), never make a wrong one.
+_CUT = re.compile(rb"\n(?=@\w*[ \t]*[{(])")
+#: Where an @string may start (a superset: also inside values).
+_STRING = re.compile(rb"@string[ \t]*[{(]", re.IGNORECASE)
+FP_SIZE = 16
+#: From this many pieces to parse, the parse is shared with other processes.
+PARALLEL_FROM = 4000
+#: A file modified this close to when it was indexed is hashed, not trusted by its stamp
+#: (a change within the clock's step would keep the same mtime).
+RACY_NS = 2_000_000_000
+
+_SCHEMA = f"""
+CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, indexed INT,
+  encoding TEXT, layout BLOB, pieces BLOB, info TEXT);
+CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
+CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
+  ftaxonomy TEXT, code INT, venue TEXT, arxiv TEXT, doi TEXT, title TEXT, child INT,
+  n_title INT, n_keywords INT, n_abstract INT, record TEXT, markdown TEXT, bibtex TEXT);
+CREATE INDEX entry_fp ON entry(fp);
+CREATE INDEX entry_key ON entry(key);
+CREATE INDEX entry_arxiv ON entry(arxiv);
+CREATE INDEX entry_doi ON entry(doi);
+CREATE INDEX entry_title ON entry(title);
+CREATE TABLE derived(name TEXT PRIMARY KEY, sha BLOB, value TEXT);
+CREATE VIRTUAL TABLE fts USING fts5({", ".join(FIELDS)},
+  tokenize = "unicode61 remove_diacritics 2");
+CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
+PRAGMA user_version = {VERSION};
+"""
+_TABLES = ("vocab", "fts", "derived", "entry", "piece", "file")
+
+
+class IndexUnusable(Exception):
+    """The database on disk cannot be used; the index is made in memory instead."""
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_DISABLE, "") in ("", "0")
+
+
+def location(path: Path) -> Path:
+    """Where the index of a bib file lives: one database per file, by its real path."""
+    name = hashlib.blake2b(str(files.real_path(path)).encode(), digest_size=10).hexdigest()
+    return config.cache_dir() / "index" / f"{name}.sqlite3"
+
+
+def _stamp(st: os.stat_result) -> str:
+    """What changes whenever the file's bytes may have: a write, a copy, a `touch`."""
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _connect(where: str) -> sqlite3.Connection:
+    """A connection that waits for another process's write (KE_PAPERS_INDEX_TIMEOUT
+    seconds, 10 by default) before it gives up."""
+    try:
+        timeout = float(os.environ.get("KE_PAPERS_INDEX_TIMEOUT", "") or 10)
+    except ValueError:
+        timeout = 10.0
+    conn = sqlite3.connect(where, timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _fresh(conn: sqlite3.Connection) -> None:
+    """An empty index of this version (the tables of another version, or of one that
+    lost some, are dropped first)."""
+    names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if conn.execute("PRAGMA user_version").fetchone()[0] == VERSION and names >= set(_TABLES):
+        return
+    drops = "".join(f"DROP TABLE IF EXISTS {name};" for name in _TABLES)
+    try:
+        conn.executescript(f"BEGIN IMMEDIATE; {drops} {_SCHEMA} COMMIT;")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@dataclass
+class Block:
+    """One top-level block of the file: where it stands (bytes) and what it is."""
+
+    start: int
+    end: int
+    kind: str  # entry, string, preamble, comment
+    line: int
+    #: The entry's row (an entry), or the name (an @string).
+    entry: int | str | None = None
+
+
+@dataclass
+class Layout:
+    """Where the entries stand in the file, in file order: their rows, lines and spans."""
+
+    ids: array[int] = field(default_factory=lambda: array("q"))
+    lines: array[int] = field(default_factory=lambda: array("q"))
+    starts: array[int] = field(default_factory=lambda: array("q"))
+    ends: array[int] = field(default_factory=lambda: array("q"))
+
+    def pack(self) -> bytes:
+        return b"".join(a.tobytes() for a in (self.ids, self.lines, self.starts, self.ends))
+
+    @classmethod
+    def unpack(cls, data: bytes) -> Layout:
+        whole = array("q", data)
+        n = len(whole) // 4
+        return cls(*(whole[k * n : (k + 1) * n] for k in range(4)))
+
+
+class Index:
+    """The index of one bib file, up to date with the bytes it was opened for."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, database: str) -> None:
+        self.path = path
+        self.conn = conn
+        self.database = database
+        # One snapshot for the whole command: another process may bring the index up to
+        # date meanwhile (WAL); this one keeps reading the version it opened.
+        conn.execute("BEGIN")
+        row = conn.execute("SELECT encoding, layout, info, sha, pieces FROM file").fetchone()
+        self.encoding: str = row[0]
+        self.layout = Layout.unpack(row[1])
+        self.info: dict[str, Any] = json.loads(row[2])
+        self.sha: bytes = row[3]
+        self.pieces: bytes = row[4]
+
+    @classmethod
+    def open(
+        cls, path: Path, data: bytes | None = None, building: Callable[[], Any] | None = None
+    ) -> Index:
+        """The index of `path` (of `data`, its bytes read under a lock, when given),
+        brought up to date; `building` is entered while a change is indexed."""
+        if enabled():
+            try:
+                return cls._on_disk(path, data, building)
+            except IndexUnusable as exc:
+                _note(f"note: the index of {display_path(path)} {exc}; reading the file whole")
+        conn = _connect(":memory:")
+        try:
+            conn.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            raise BibError(path, None, f"this Python's SQLite cannot index ({exc})") from None
+        bytes_ = files.read_bytes(path) if data is None else data
+        _update(conn, path, bytes_, files.status(path), building)
+        return cls(path, conn, ":memory:")
+
+    @classmethod
+    def _on_disk(cls, path: Path, data: bytes | None, building: Callable[[], Any] | None) -> Index:
+        where = location(path)
+        st = files.status(path)  # a missing or unreadable file is the file's error
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            conn = _connect(str(where))
+            _fresh(conn)
+            row = conn.execute("SELECT stamp, sha, indexed FROM file").fetchone()
+            fresh = row is not None and data is None and row[0] == _stamp(st)
+            if fresh and row[2] - st.st_mtime_ns > RACY_NS:
+                return cls(path, conn, str(where))
+            bytes_ = files.read_bytes(path) if data is None else data
+            if row is None or row[1] != hashlib.sha256(bytes_).digest():
+                _update(conn, path, bytes_, st, building)
+            elif row[0] != _stamp(st):
+                conn.execute("UPDATE file SET stamp = ?, indexed = ?", (_stamp(st), time.time_ns()))
+            return cls(path, conn, str(where))
+        except sqlite3.DatabaseError as exc:
+            _set_aside(where, exc)
+            raise IndexUnusable(_why(exc)) from None
+        except OSError as exc:
+            if exc.filename and Path(exc.filename) == path:
+                raise
+            raise IndexUnusable(f"cannot be written ({exc.strerror})") from None
+
+    # Reading
+
+    def __len__(self) -> int:
+        return len(self.layout.ids)
+
+    def column(self, name: str) -> list[Any]:
+        """One value per entry, in file order (a column of `entry`)."""
+        values = dict(self.conn.execute(f"SELECT id, {name} FROM entry"))
+        return [values[i] for i in self.layout.ids]
+
+    def records(self, ids: Sequence[int]) -> dict[int, str]:
+        """The JSON records of these rows, by row."""
+        if len(ids) > len(self) // 4:
+            return dict(self.conn.execute("SELECT id, record FROM entry"))
+        out: dict[int, str] = {}
+        for k in range(0, len(ids), 500):
+            batch = list(ids[k : k + 500])
+            marks = ",".join("?" * len(batch))
+            out.update(
+                self.conn.execute(f"SELECT id, record FROM entry WHERE id IN ({marks})", batch)
+            )
+        return out
+
+    def positions(self) -> dict[int, int]:
+        """Each row's first place in the file."""
+        ids = self.layout.ids
+        return {row: i for i, row in zip(range(len(ids) - 1, -1, -1), reversed(ids), strict=False)}
+
+    def derived(self, name: str, make: Callable[[list[Paper]], list[str]]) -> list[str]:
+        """A value renderers derive from each paper (`markdown`, `bibtex`), in file order,
+        made for the entries that lack it and kept."""
+        known = dict(self.conn.execute(f"SELECT id, {name} FROM entry"))
+        missing = [row for row, value in known.items() if value is None]
+        if missing:
+            records = self.records(missing)
+            made = make([Paper.from_record(records[row]) for row in missing])
+            known.update(zip(missing, made, strict=True))
+            self._keep(
+                f"UPDATE entry SET {name} = ? WHERE id = ? AND record = ?",
+                [(value, row, records[row]) for row, value in zip(missing, made, strict=True)],
+            )
+        return [known[i] for i in self.layout.ids]
+
+    def cached(self, name: str, make: Callable[[], Any]) -> Any:
+        """A value made from the whole file (lint's findings), kept until the file changes."""
+        row = self.conn.execute("SELECT sha, value FROM derived WHERE name = ?", (name,)).fetchone()
+        if row is not None and row[0] == self.sha:
+            return json.loads(row[1])
+        value = make()
+        self._keep(
+            "INSERT OR REPLACE INTO derived SELECT ?, ?, ? WHERE (SELECT sha FROM file) = ?",
+            [(name, self.sha, json.dumps(value), self.sha)],
+        )
+        return value
+
+    def _keep(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Write what a read made, beside this command's snapshot (which stays as it is);
+        a database that cannot take it now makes it again next time."""
+        if self.database == ":memory:":
+            return  # gone with the command anyway
+        with contextlib.suppress(sqlite3.Error):
+            conn = _connect(self.database)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(sql, rows)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+
+    def taxonomy(self) -> list[list[str]]:
+        """Each entry's section path, in file order (one list per distinct path)."""
+        paths = self.column("taxonomy")
+        parsed = {text: json.loads(text) for text in set(paths)}
+        return [parsed[text] for text in paths]
+
+    def where(self, kind: str, value: str) -> list[int]:
+        """The places of the entries whose identity `kind` (arxiv, doi, title) is `value`."""
+        assert kind in identity.KINDS
+        rows = {r for (r,) in self.conn.execute(f"SELECT id FROM entry WHERE {kind} = ?", (value,))}
+        return [i for i, row in enumerate(self.layout.ids) if row in rows] if rows else []
+
+    def strings(self, data: bytes) -> str:
+        """The text of every @string block (what an entry written anew is parsed with)."""
+        return "\n".join(data[a:b].decode(self.encoding) for a, b in self.info["strings"])
+
+    def blocks_around(self, start: int, end: int) -> list[Block]:
+        """The blocks of the pieces from the one before `start` to the one after `end`."""
+        fps, starts, lines = _unpack_pieces(self.pieces)
+        first = max(bisect_right(starts, start) - 2, 0)
+        last = min(bisect_right(starts, max(end - 1, start)) + 1, len(starts))
+        wanted = [fps[k] for k in range(first, last)]
+        marks = ",".join("?" * len(set(wanted)))
+        rows = dict(
+            self.conn.execute(
+                f"SELECT fp, blocks FROM piece WHERE fp IN ({marks})", list(set(wanted))
+            )
+        )
+        out: list[Block] = []
+        for k in range(first, last):
+            for a, b, kind, dl, entry in json.loads(rows[fps[k]]):
+                out.append(Block(starts[k] + a, starts[k] + b, kind, lines[k] + dl, entry))
+        return out
+
+
+def _pack_pieces(fps: list[bytes], starts: list[int], lines: list[int]) -> bytes:
+    return b"".join(fps) + array("q", starts).tobytes() + array("q", lines).tobytes()
+
+
+def _unpack_pieces(data: bytes) -> tuple[list[bytes], array[int], array[int]]:
+    n = len(data) // (FP_SIZE + 16)
+    fps = [data[k * FP_SIZE : (k + 1) * FP_SIZE] for k in range(n)]
+    numbers = array("q", data[n * FP_SIZE :])
+    return fps, numbers[:n], numbers[n:]
+
+
+def _note(message: str) -> None:
+    warnings.warn(EncodingNote(message), stacklevel=3)
+
+
+def _why(exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "no such module" in text:
+        return "needs SQLite's FTS5, which this Python lacks"
+    if "locked" in text or "busy" in text:
+        return "is locked by another process"
+    if "readonly" in text or "read-only" in text:
+        return "cannot be written"
+    if "full" in text:
+        return "cannot be written (disk full)"
+    return f"was damaged ({text}); it will be rebuilt"
+
+
+def _set_aside(where: Path, exc: sqlite3.DatabaseError) -> None:
+    """A damaged database goes, so that the next command builds it anew."""
+    if isinstance(exc, sqlite3.OperationalError) and not any(
+        word in str(exc) for word in ("malformed", "not a database", "corrupt")
+    ):
+        return
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            Path(f"{where}{suffix}").unlink()
+
+
+# Building
+
+
+def _pieces(data: bytes) -> list[int]:
+    """Where each piece starts."""
+    return [0, *(m.end() for m in _CUT.finditer(data))] if data else []
+
+
+def _encoding(data: bytes) -> str:
+    """UTF-8, else Windows-1252, else Latin-1 (which decodes anything); checked a MiB
+    at a time, so that a big file is never held decoded whole."""
+    import codecs
+
+    if data.isascii():
+        return "utf-8"
+    for encoding in bibread.ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for at in range(0, len(data), 1 << 20):
+                decoder.decode(data[at : at + (1 << 20)])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise AssertionError("latin-1 decodes any bytes")
+
+
+@dataclass
+class _Parsed:
+    """What a parse of one piece gives the index."""
+
+    #: Start and end (bytes), kind, line (from the piece's first), and the paper's number
+    #: in the piece (an entry) or the name (an @string).
+    blocks: list[tuple[int, int, str, int, int | str | None]]
+    papers: list[Paper]
+
+
+def _parse_run(
+    path: str, texts: list[str], table: dict[str, str], encoding: str
+) -> tuple[list[_Parsed], dict[str, str]]:
+    """Parse neighbouring pieces in one go (their texts joined) and give each piece its
+    blocks (places in its own bytes, lines from its first) and papers."""
+    text = "".join(texts)
+    doc = bibread.parse(text, path, duplicates_ok=True, strings=table, resolve=False)
+    out = [_Parsed([], []) for _ in texts]
+    starts, lines = [0], [0]
+    for own in texts[:-1]:
+        starts.append(starts[-1] + len(own))
+        lines.append(lines[-1] + own.count("\n"))
+    by_chunk = {p.chunk: p for p in doc.papers}
+    names = iter(name for _, name in doc.defined)
+    for c, chunk in enumerate(doc.chunks):
+        k = bisect_right(starts, chunk.start) - 1
+        piece, base, own = out[k], starts[k], texts[k]
+        paper = by_chunk.get(c)
+        what: int | str | None = None  # the paper's number in the piece, or an @string's name
+        if paper is not None:
+            piece.papers.append(paper)
+            what = len(piece.papers) - 1
+        elif chunk.kind == "string":
+            what = next(names)
+        a, b = chunk.start - base, chunk.end - base
+        if not own.isascii():  # places in bytes
+            a, b = len(own[:a].encode(encoding)), len(own[:b].encode(encoding))
+        piece.blocks.append((a, b, chunk.kind, chunk.line - 1 - lines[k], what))
+    return out, doc.strings
+
+
+def _parse_batch(
+    args: tuple[str, str, list[tuple[list[str], dict[str, str]]]],
+) -> list[list[_Parsed]]:
+    """A worker's share of a big parse: several runs of pieces."""
+    path, encoding, runs = args
+    return [_parse_run(path, texts, table, encoding)[0] for texts, table in runs]
+
+
+def _update(
+    conn: sqlite3.Connection,
+    path: Path,
+    data: bytes,
+    st: os.stat_result,
+    building: Callable[[], Any] | None,
+) -> None:
+    """Bring the index up to date with `data`, in one transaction."""
+    with building() if building else contextlib.nullcontext():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _rebuild(conn, path, data)
+            conn.execute(
+                "UPDATE file SET stamp = ?, sha = ?, indexed = ?",
+                (_stamp(st), hashlib.sha256(data).digest(), time.time_ns()),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
+    """Parse the pieces not seen before, drop those gone, and lay the file out."""
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise BibError(path, line, "NUL byte: this is not a text file")
+    encoding = _encoding(data)
+    starts = _pieces(data)
+    ends = [*starts[1:], len(data)][: len(starts)]
+    known = {fp for (fp,) in conn.execute("SELECT fp FROM piece")}
+    defines = {bisect_right(starts, m.start()) - 1 for m in _STRING.finditer(data)}
+    # A piece is known by its bytes, the encoding, and the @strings in force above it;
+    # a piece that may define @strings is parsed every time, for those below it.
+    table: dict[str, str] = {}
+    salt = encoding.encode()
+    fps: list[bytes] = []
+    runs: list[tuple[list[int], dict[str, str]]] = []
+    view = memoryview(data)
+    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        h = hashlib.sha256(salt)
+        h.update(view[a:b])
+        fp = h.digest()[:FP_SIZE]
+        fps.append(fp)
+        if k in defines:
+            parsed, table = _parse_run(str(path), [_decode(data, a, b, encoding)], table, encoding)
+            salt = encoding.encode() + hashlib.sha256(json.dumps(table).encode()).digest()
+            if fp not in known:
+                _store(conn, fp, parsed[0])
+                known.add(fp)
+        elif fp not in known:
+            if (
+                runs
+                and runs[-1][0][-1] == k - 1
+                and runs[-1][1] is table
+                and len(runs[-1][0]) < 200
+            ):
+                runs[-1][0].append(k)
+            else:
+                runs.append(([k], table))
+            known.add(fp)
+    jobs = [([_decode(data, starts[k], ends[k], encoding) for k in run], t) for run, t in runs]
+    try:
+        results = _run_jobs(str(path), encoding, jobs)
+    except BibError:  # a file that does not parse piece by piece: the whole file's error
+        bibread.parse(data.decode(encoding), path, duplicates_ok=True)
+        raise
+    for (run, _), parsed in zip(runs, results, strict=True):
+        for k, piece in zip(run, parsed, strict=True):
+            _store(conn, fps[k], piece)
+    keep = set(fps)
+    gone = [fp for (fp,) in conn.execute("SELECT fp FROM piece") if fp not in keep]
+    for k in range(0, len(gone), 500):
+        batch = gone[k : k + 500]
+        marks = ",".join("?" * len(batch))
+        conn.execute(
+            f"DELETE FROM fts WHERE rowid IN (SELECT id FROM entry WHERE fp IN ({marks}))", batch
+        )
+        conn.execute(f"DELETE FROM entry WHERE fp IN ({marks})", batch)
+        conn.execute(f"DELETE FROM piece WHERE fp IN ({marks})", batch)
+    _lay_out(conn, path, data, encoding, starts, fps)
+
+
+def _decode(data: bytes, a: int, b: int, encoding: str) -> str:
+    return data[a:b].decode(encoding)
+
+
+def _run_jobs(
+    path: str, encoding: str, jobs: list[tuple[list[str], dict[str, str]]]
+) -> list[list[_Parsed]]:
+    """Parse the runs; a big parse is shared among processes, one a core."""
+    pieces = sum(len(texts) for texts, _ in jobs)
+    workers = min(os.cpu_count() or 1, 4)
+    if pieces < PARALLEL_FROM or workers < 2:
+        return [_parse_run(path, texts, table, encoding)[0] for texts, table in jobs]
+    import concurrent.futures
+    import multiprocessing
+
+    step = workers * 4
+    shares = [(path, encoding, jobs[k::step]) for k in range(step)]
+    out: list[list[_Parsed]] = [[] for _ in jobs]
+    context = multiprocessing.get_context("forkserver")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for k, result in enumerate(pool.map(_parse_batch, shares)):
+            for j, parsed in enumerate(result):
+                out[k + j * step] = parsed
+    return out
+
+
+def _store(conn: sqlite3.Connection, fp: bytes, parsed: _Parsed) -> None:
+    """A new piece: its blocks, and a row (and search row) for each of its entries."""
+    ids = [_insert(conn, fp, paper) for paper in parsed.papers]
+    blocks = [
+        (a, b, kind, dl, ids[p] if isinstance(p, int) else p) for a, b, kind, dl, p in parsed.blocks
+    ]
+    conn.execute("INSERT OR REPLACE INTO piece VALUES (?, ?)", (fp, json.dumps(blocks)))
+
+
+def _insert(conn: sqlite3.Connection, fp: bytes, paper: Paper) -> int:
+    values, texts = _columns(fp, paper)
+    cur = conn.execute(f"INSERT INTO entry ({', '.join(COLUMNS)}) VALUES ({_MARKS})", values)
+    row = cur.lastrowid
+    assert row is not None
+    conn.execute(
+        f"INSERT INTO fts (rowid, {', '.join(FIELDS)}) VALUES (?, {_MARKS_FTS})", (row, *texts)
+    )
+    return row
+
+
+#: The columns of an entry's row that come from its paper.
+COLUMNS = (
+    "fp",
+    "key",
+    "year",
+    "taxonomy",
+    "ftaxonomy",
+    "code",
+    "venue",
+    "arxiv",
+    "doi",
+    "title",
+    "child",
+    "n_title",
+    "n_keywords",
+    "n_abstract",
+    "record",
+)
+_MARKS = ", ".join("?" * len(COLUMNS))
+_MARKS_FTS = ", ".join("?" * len(FIELDS))
+
+
+def _columns(fp: bytes, paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """A paper's row in `entry`, and its texts in `fts`."""
+    from ke_papers.latex import fold
+    from ke_papers.search import field_values, token_count
+
+    ids = identity.Keys.of(paper)
+    texts = field_values(paper)
+    values = (
+        fp,
+        paper.key,
+        paper.year,
+        json.dumps(paper.taxonomy),
+        fold(" / ".join(paper.taxonomy)),
+        int(paper.has_code),
+        fold(paper.venue),
+        ids.arxiv,
+        ids.doi,
+        ids.title,
+        int(bibread.is_child(paper)),
+        *(token_count(texts[FIELDS.index(f)]) for f in ("title", "keywords", "abstract")),
+        paper.record(),
+    )
+    return values, texts
+
+
+def _lay_out(
+    conn: sqlite3.Connection,
+    path: Path,
+    data: bytes,
+    encoding: str,
+    starts: list[int],
+    fps: list[bytes],
+) -> None:
+    """The file's layout from its pieces' blocks, its duplicate keys, and the crossref
+    children brought up to date with their parents."""
+    rows = dict(conn.execute("SELECT fp, blocks FROM piece"))
+    keys = dict(conn.execute("SELECT id, key FROM entry"))
+    layout = Layout()
+    lines: list[int] = []
+    strings: list[tuple[int, int]] = []
+    defined: list[tuple[int, str]] = []
+    line, prev = 1, 0
+    for fp, start in zip(fps, starts, strict=True):
+        line += data.count(b"\n", prev, start)
+        prev = start
+        lines.append(line)
+        for a, b, kind, dl, entry in json.loads(rows[fp]):
+            if kind == "entry":
+                layout.ids.append(entry)
+                layout.lines.append(line + dl)
+                layout.starts.append(start + a)
+                layout.ends.append(start + b)
+            elif kind == "string":
+                strings.append((start + a, start + b))
+                defined.append((line + dl, entry))
+    duplicates: list[tuple[int, str]] = []
+    for pairs in (
+        ((at, keys[row]) for row, at in zip(layout.ids, layout.lines, strict=True)),
+        defined,
+    ):
+        seen: set[str] = set()
+        for at, key in pairs:
+            if key in seen:
+                duplicates.append((at, key))
+            seen.add(key)
+    info = {"duplicate_keys": sorted(duplicates), "strings": strings, "defined": defined}
+    conn.execute(
+        "INSERT OR REPLACE INTO file (id, encoding, layout, pieces, info) VALUES (1, ?, ?, ?, ?)",
+        (encoding, layout.pack(), _pack_pieces(fps, starts, lines), json.dumps(info)),
+    )
+    _resolve_children(conn, layout, keys)
+
+
+def _resolve_children(conn: sqlite3.Connection, layout: Layout, keys: dict[int, str]) -> None:
+    """Give crossref/xdata children their parents' fields: parents may have changed
+    whatever the child's own bytes, so children are resolved on every change."""
+    children = [row for (row,) in conn.execute("SELECT id FROM entry WHERE child = 1")]
+    if not children:
+        return
+    first: dict[str, int] = {}
+    for row in reversed(layout.ids):
+        first[keys[row].casefold()] = row
+    cache: dict[int, Paper] = {}
+
+    def load(row: int) -> Paper:
+        if row not in cache:
+            (record,) = conn.execute("SELECT record FROM entry WHERE id = ?", (row,)).fetchone()
+            old = Paper.from_record(record)
+            cache[row] = Paper(old.key, old.entry_type, old.fields, comments=old.comments)
+        return cache[row]
+
+    def find(key: str) -> Paper | None:
+        row = first.get(key)
+        return None if row is None else load(row)
+
+    papers = [load(row) for row in children]
+    bibread.resolve_crossrefs(papers, find)
+    for row, paper in zip(children, papers, strict=True):
+        (fp,) = conn.execute("SELECT fp FROM entry WHERE id = ?", (row,)).fetchone()
+        values, texts = _columns(fp, paper)
+        sets = ", ".join(f"{c} = ?" for c in COLUMNS)
+        conn.execute(
+            f"UPDATE entry SET {sets}, markdown = NULL, bibtex = NULL WHERE id = ?", (*values, row)
+        )
+        fields = ", ".join(f"{f} = ?" for f in FIELDS)
+        conn.execute(f"UPDATE fts SET {fields} WHERE rowid = ?", (*texts, row))
