@@ -391,7 +391,8 @@ class _Parsed:
     #: Start and end (bytes), kind, line (from the piece's first), and the paper's number
     #: in the piece (an entry) or the name (an @string).
     blocks: list[tuple[int, int, str, int, int | str | None]]
-    papers: list[Paper]
+    #: Each entry's row (all but its fingerprint) and its texts for the search table.
+    rows: list[tuple[tuple[Any, ...], tuple[str, ...]]]
 
 
 def _parse_run(
@@ -414,8 +415,8 @@ def _parse_run(
         paper = by_chunk.get(c)
         what: int | str | None = None  # the paper's number in the piece, or an @string's name
         if paper is not None:
-            piece.papers.append(paper)
-            what = len(piece.papers) - 1
+            piece.rows.append(_row(paper))
+            what = len(piece.rows) - 1
         elif chunk.kind == "string":
             what = next(names)
         a, b = chunk.start - base, chunk.end - base
@@ -471,6 +472,7 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     salt = encoding.encode()
     fps: list[bytes] = []
     runs: list[tuple[list[int], dict[str, str]]] = []
+    new: list[tuple[bytes, _Parsed]] = []
     view = memoryview(data)
     for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
         h = hashlib.sha256(salt)
@@ -481,7 +483,7 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
             parsed, table = _parse_run(str(path), [_decode(data, a, b, encoding)], table, encoding)
             salt = encoding.encode() + hashlib.sha256(json.dumps(table).encode()).digest()
             if fp not in known:
-                _store(conn, fp, parsed[0])
+                new.append((fp, parsed[0]))
                 known.add(fp)
         elif fp not in known:
             if (
@@ -501,8 +503,8 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
         bibread.parse(data.decode(encoding), path, duplicates_ok=True)
         raise
     for (run, _), parsed in zip(runs, results, strict=True):
-        for k, piece in zip(run, parsed, strict=True):
-            _store(conn, fps[k], piece)
+        new += [(fps[k], piece) for k, piece in zip(run, parsed, strict=True)]
+    _store(conn, new)
     keep = set(fps)
     gone = [fp for (fp,) in conn.execute("SELECT fp FROM piece") if fp not in keep]
     for k in range(0, len(gone), 500):
@@ -542,29 +544,32 @@ def _run_jobs(
     return out
 
 
-def _store(conn: sqlite3.Connection, fp: bytes, parsed: _Parsed) -> None:
-    """A new piece: its blocks, and a row (and search row) for each of its entries."""
-    ids = [_insert(conn, fp, paper) for paper in parsed.papers]
-    blocks = [
-        (a, b, kind, dl, ids[p] if isinstance(p, int) else p) for a, b, kind, dl, p in parsed.blocks
-    ]
-    conn.execute("INSERT OR REPLACE INTO piece VALUES (?, ?)", (fp, json.dumps(blocks)))
-
-
-def _insert(conn: sqlite3.Connection, fp: bytes, paper: Paper) -> int:
-    values, texts = _columns(fp, paper)
-    cur = conn.execute(f"INSERT INTO entry ({', '.join(COLUMNS)}) VALUES ({_MARKS})", values)
-    row = cur.lastrowid
-    assert row is not None
-    conn.execute(
-        f"INSERT INTO fts (rowid, {', '.join(FIELDS)}) VALUES (?, {_MARKS_FTS})", (row, *texts)
+def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> None:
+    """New pieces: their blocks, and a row (and a search row) for each of their entries."""
+    (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM entry").fetchone()
+    entries, texts, blocks = [], [], []
+    for fp, parsed in pieces:
+        ids = list(range(last + 1, last + 1 + len(parsed.rows)))
+        last += len(parsed.rows)
+        for row, (values, words) in zip(ids, parsed.rows, strict=True):
+            entries.append((row, fp, *values))
+            texts.append((row, *words))
+        layout = [
+            (a, b, kind, dl, ids[p] if isinstance(p, int) else p)
+            for a, b, kind, dl, p in parsed.blocks
+        ]
+        blocks.append((fp, json.dumps(layout)))
+    conn.executemany(
+        f"INSERT INTO entry (id, fp, {', '.join(COLUMNS)}) VALUES (?, ?, {_MARKS})", entries
     )
-    return row
+    conn.executemany(
+        f"INSERT INTO fts (rowid, {', '.join(FIELDS)}) VALUES (?, {_MARKS_FTS})", texts
+    )
+    conn.executemany("INSERT OR REPLACE INTO piece VALUES (?, ?)", blocks)
 
 
 #: The columns of an entry's row that come from its paper.
 COLUMNS = (
-    "fp",
     "key",
     "year",
     "taxonomy",
@@ -584,15 +589,14 @@ _MARKS = ", ".join("?" * len(COLUMNS))
 _MARKS_FTS = ", ".join("?" * len(FIELDS))
 
 
-def _columns(fp: bytes, paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
-    """A paper's row in `entry`, and its texts in `fts`."""
+def _row(paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """A paper's row in `entry` (but its fingerprint), and its texts in `fts`."""
     from ke_papers.latex import fold
     from ke_papers.search import field_values, token_count
 
     ids = identity.Keys.of(paper)
     texts = field_values(paper)
     values = (
-        fp,
         paper.key,
         paper.year,
         json.dumps(paper.taxonomy),
@@ -682,8 +686,7 @@ def _resolve_children(conn: sqlite3.Connection, layout: Layout, keys: dict[int, 
     papers = [load(row) for row in children]
     bibread.resolve_crossrefs(papers, find)
     for row, paper in zip(children, papers, strict=True):
-        (fp,) = conn.execute("SELECT fp FROM entry WHERE id = ?", (row,)).fetchone()
-        values, texts = _columns(fp, paper)
+        values, texts = _row(paper)
         sets = ", ".join(f"{c} = ?" for c in COLUMNS)
         conn.execute(
             f"UPDATE entry SET {sets}, markdown = NULL, bibtex = NULL WHERE id = ?", (*values, row)
