@@ -101,6 +101,52 @@ def make(n: int, seed: int = 7) -> str:
     return "\n\n".join(out) + "\n"
 
 
+VOLUMES = [
+    "Proceedings of the 60th Annual Meeting of the Association for Computational Linguistics (Volume 1: Long Papers)",
+    "Proceedings of the 2023 Conference on Empirical Methods in Natural Language Processing",
+    "Findings of the Association for Computational Linguistics: NAACL 2022",
+    "Proceedings of the Eighth Conference on Machine Translation",
+]
+
+
+def make_anthology(n: int, seed: int = 11) -> str:
+    """A bib shaped like the ACL Anthology's own export: quoted values, tab-aligned,
+    author lists of up to twenty names one a line, a month macro, no list fields."""
+    rng = random.Random(seed)
+    records = arxiv_records()
+    out = []
+    for i in range(n):
+        record = records[rng.randrange(len(records))]
+        words = _clean(str(record["title"])).split()
+        rng.shuffle(words)
+        title = " ".join(words[:14]) + f" {i}"
+        people = [_clean(a) for a in list(record["authors"])]
+        people = (people * 4)[: rng.randrange(1, 21)]
+        authors = "  and\n\t  ".join(
+            f"{p.split()[-1]}, {' '.join(p.split()[:-1])}" if " " in p else p for p in people
+        )
+        year = 2000 + i % 24
+        key = f"{people[0].split()[-1].lower()}-etal-{year}-w{i}"
+        volume = VOLUMES[i % len(VOLUMES)]
+        fields = [
+            f'\ttitle = "{title}"',
+            f'\tauthor = "{authors}"',
+            f'\tbooktitle = "{volume}"',
+            f"\tmonth = {['jan', 'may', 'jul', 'dec'][i % 4]}",
+            f'\tyear = "{year}"',
+            '\taddress = "Online"',
+            '\tpublisher = "Association for Computational Linguistics"',
+            f'\turl = "https://aclanthology.org/{year}.acl-long.{i}"',
+            f'\tdoi = "10.18653/v1/{year}.acl-long.{i}"',
+            f'\tpages = "{i % 900 + 1}--{i % 900 + 12}"',
+        ]
+        if i % 2 == 0:
+            fields.append(f'\tabstract = "{_clean(str(record["abstract"]))}"')
+        out.append(f"@inproceedings{{{key},\n" + ",\n".join(fields) + ",\n}")
+    return "\n".join(out) + "\n"
+
+
 if __name__ == "__main__":
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    sys.stdout.write(make(size))
+    shape = sys.argv[2] if len(sys.argv) > 2 else "list"
+    sys.stdout.write(make_anthology(size) if shape == "anthology" else make(size))

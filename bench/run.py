@@ -83,15 +83,15 @@ def commands(bib: Path, key: str) -> list[tuple[str, list[str]]]:
 
 
 def measure_first(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:
-    """`info` on a file never read before: the parse cache is removed before each run
-    (the last run's cache stays, for the commands measured next)."""
-    parsed = Path(env["XDG_CACHE_HOME"]) / "ke-papers" / "parsed"
+    """`info` on a file never read before: its index is removed before each run (the last
+    run's index stays, for the commands measured next)."""
+    parsed = Path(env["XDG_CACHE_HOME"]) / "ke-papers" / "index"
     cmd = [sys.executable, "-m", "ke_papers", "--bib", str(bib), "info"]
     measured = measure(
         cmd, runs, env, before=lambda: shutil.rmtree(parsed, ignore_errors=True), warmup=False
     )
     if not parsed.is_dir():  # else every run but the first read a warm cache
-        raise SystemExit(f"the parse cache is not in {parsed}: first reads were not measured")
+        raise SystemExit(f"the index is not in {parsed}: first reads were not measured")
     return measured
 
 
@@ -160,6 +160,49 @@ def add_command(bib: Path) -> list[str]:
     ]
 
 
+def measure_edit(bib: Path, key: str, runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """`edit KEY --set note=...` of the middle entry, the file restored before each run."""
+    original = bib.read_bytes()
+    cmd = [sys.executable, "-m", "ke_papers", "--bib", str(bib), "edit", key, "--set", "note=x"]
+    try:
+        return measure(cmd, runs, env, before=lambda: bib.write_bytes(original))
+    finally:
+        bib.write_bytes(original)
+
+
+def measure_after_edit(bib: Path, key: str, runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """A read (`search language`) right after `edit --set` wrote (the edit untimed)."""
+    original = bib.read_bytes()
+    ke = [sys.executable, "-m", "ke_papers", "--bib", str(bib)]
+
+    def edit() -> None:
+        bib.write_bytes(original)
+        subprocess.run(
+            [*ke, "edit", key, "--set", "note=x"], env=env, check=True, capture_output=True
+        )
+
+    try:
+        return measure([*ke, "search", "language"], runs, env, before=edit)
+    finally:
+        bib.write_bytes(original)
+
+
+def anthology(bib: Path, runs: int, env: dict[str, str]) -> list[tuple[str, float, float]]:
+    """The commands of a big foreign bib (the ACL Anthology's shape)."""
+    key = middle_key(bib)
+    ke = [sys.executable, "-m", "ke_papers", "--bib", str(bib)]
+    measured = [("first read (no cache)", *measure_first(bib, runs, env))]
+    for name, cmd in [
+        ("search language", [*ke, "search", "language"]),
+        ("lint", [*ke, "lint"]),
+        ("list --json", [*ke, "list", "--json"]),
+    ]:
+        measured.append((name, *measure(cmd, runs, env)))
+    measured.append(("edit --set", *measure_edit(bib, key, runs, env)))
+    measured.append(("read right after edit", *measure_after_edit(bib, key, runs, env)))
+    return measured
+
+
 def middle_key(bib: Path) -> str:
     """The key of the entry in the middle of the file, read line by line."""
     with bib.open(encoding="utf-8") as fh:
@@ -184,6 +227,12 @@ def main() -> None:
         help="entry counts; 0 is the shipped list (default: %(default)s)",
     )
     parser.add_argument("--runs", type=int, default=5, help="runs per command (median)")
+    parser.add_argument(
+        "--anthology",
+        type=int,
+        default=45000,
+        help="entries of the ACL-Anthology-shaped bib (0: none; default: %(default)s)",
+    )
     args = parser.parse_args()
     # What `pip install` does: the package's bytecode is compiled once, not by every
     # command (this machine sets PYTHONDONTWRITEBYTECODE, so no command would save it).
@@ -200,7 +249,7 @@ def main() -> None:
     }
     rows = []
     try:
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in (int(s) for s in args.sizes.split(",") if s):
             if size == 0:
                 bib, label = work / "papers-shipped.bib", "shipped (45)"
                 shutil.copyfile(REPO / "data" / "papers.bib", bib)
@@ -224,6 +273,19 @@ def main() -> None:
             measured.append(("read, 1 entry changed", *measure_changed(bib, args.runs, env)))
             measured.append(("read right after add", *measure_after_add(bib, args.runs, env)))
             for name, seconds, peak in measured:
+                rows.append((label, name, seconds, seconds / floor, peak))
+        if args.anthology:
+            bib = work / "anthology.bib"
+            with bib.open("w", encoding="utf-8") as out:
+                subprocess.run(
+                    [sys.executable, str(HERE / "make_bib.py"), str(args.anthology), "anthology"],
+                    stdout=out,
+                    check=True,
+                )
+            floor = measure(floors(bib)[2][1], args.runs, env)[0]
+            label = f"ACL {args.anthology:,}"
+            rows.append((label, "minimal Typer app", floor, 1.0, 0.0))
+            for name, seconds, peak in anthology(bib, args.runs, env):
                 rows.append((label, name, seconds, seconds / floor, peak))
     finally:
         server.stop()

@@ -36,7 +36,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 1
+VERSION = 3
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -64,13 +64,15 @@ CREATE INDEX entry_key ON entry(key);
 CREATE INDEX entry_arxiv ON entry(arxiv);
 CREATE INDEX entry_doi ON entry(doi);
 CREATE INDEX entry_title ON entry(title);
+CREATE INDEX entry_lengths ON entry(n_title, n_keywords, n_abstract);
 CREATE TABLE derived(name TEXT PRIMARY KEY, sha BLOB, value TEXT);
+CREATE TABLE term(t TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(FIELDS)},
   tokenize = "unicode61 remove_diacritics 2");
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 PRAGMA user_version = {VERSION};
 """
-_TABLES = ("vocab", "fts", "derived", "entry", "piece", "file")
+_TABLES = ("vocab", "fts", "term", "derived", "entry", "piece", "file")
 
 
 class IndexUnusable(Exception):
@@ -393,6 +395,8 @@ class _Parsed:
     blocks: list[tuple[int, int, str, int, int | str | None]]
     #: Each entry's row (all but its fingerprint) and its texts for the search table.
     rows: list[tuple[tuple[Any, ...], tuple[str, ...]]]
+    #: Every word of those texts.
+    words: set[str]
 
 
 def _parse_run(
@@ -402,7 +406,7 @@ def _parse_run(
     blocks (places in its own bytes, lines from its first) and papers."""
     text = "".join(texts)
     doc = bibread.parse(text, path, duplicates_ok=True, strings=table, resolve=False)
-    out = [_Parsed([], []) for _ in texts]
+    out = [_Parsed([], [], set()) for _ in texts]
     starts, lines = [0], [0]
     for own in texts[:-1]:
         starts.append(starts[-1] + len(own))
@@ -416,6 +420,7 @@ def _parse_run(
         what: int | str | None = None  # the paper's number in the piece, or an @string's name
         if paper is not None:
             piece.rows.append(_row(paper))
+            piece.words.update(_words(piece.rows[-1][1]))
             what = len(piece.rows) - 1
         elif chunk.kind == "string":
             what = next(names)
@@ -548,12 +553,14 @@ def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> Non
     """New pieces: their blocks, and a row (and a search row) for each of their entries."""
     (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM entry").fetchone()
     entries, texts, blocks = [], [], []
+    words: set[str] = set()
     for fp, parsed in pieces:
+        words |= parsed.words
         ids = list(range(last + 1, last + 1 + len(parsed.rows)))
         last += len(parsed.rows)
-        for row, (values, words) in zip(ids, parsed.rows, strict=True):
+        for row, (values, line) in zip(ids, parsed.rows, strict=True):
             entries.append((row, fp, *values))
-            texts.append((row, *words))
+            texts.append((row, *line))
         layout = [
             (a, b, kind, dl, ids[p] if isinstance(p, int) else p)
             for a, b, kind, dl, p in parsed.blocks
@@ -566,6 +573,16 @@ def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> Non
         f"INSERT INTO fts (rowid, {', '.join(FIELDS)}) VALUES (?, {_MARKS_FTS})", texts
     )
     conn.executemany("INSERT OR REPLACE INTO piece VALUES (?, ?)", blocks)
+    conn.executemany("INSERT OR IGNORE INTO term VALUES (?)", ((w,) for w in words))
+
+
+def _words(texts: tuple[str, ...]) -> set[str]:
+    """The words of an entry's search texts: the `term` table, where a query word is
+    looked for inside words (FTS5 finds whole words and prefixes only). A word whose
+    entries are gone stays there, and finds nothing."""
+    from ke_papers.search import index_words
+
+    return index_words(" ".join(texts))
 
 
 #: The columns of an entry's row that come from its paper.
@@ -687,6 +704,7 @@ def _resolve_children(conn: sqlite3.Connection, layout: Layout, keys: dict[int, 
     bibread.resolve_crossrefs(papers, find)
     for row, paper in zip(children, papers, strict=True):
         values, texts = _row(paper)
+        conn.executemany("INSERT OR IGNORE INTO term VALUES (?)", ((w,) for w in _words(texts)))
         sets = ", ".join(f"{c} = ?" for c in COLUMNS)
         conn.execute(
             f"UPDATE entry SET {sets}, markdown = NULL, bibtex = NULL WHERE id = ?", (*values, row)

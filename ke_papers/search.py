@@ -72,6 +72,10 @@ def field_values(paper: Paper) -> tuple[str, ...]:
     return tuple(" ".join(text.split()) for text in paper_fields(paper).values())
 
 
+def index_words(text: str) -> set[str]:
+    return set(_TOKEN.findall(text))
+
+
 def token_count(value: str) -> int:
     return len(_TOKEN.findall(value))
 
@@ -141,25 +145,6 @@ def passing(index: Index, filters: Filters) -> list[int] | None:
     return [i for i, row in enumerate(index.layout.ids) if row in rows]
 
 
-def _quality(
-    word: str, exact_or_prefix: re.Pattern[str], typos: re.Pattern[str] | None, text: str
-) -> float:
-    """The best match quality of a query word in one field's text."""
-    best = 0.0
-    for m in exact_or_prefix.finditer(text):
-        start, end = m.start(), m.end()
-        at_start = start == 0 or not text[start - 1].isalnum()
-        at_end = end == len(text) or not text[end].isalnum()
-        if at_start and at_end:
-            return EXACT
-        if len(word) < WHOLE_WORD_BELOW:
-            continue
-        best = max(best, PREFIX if at_start and len(word) >= PREFIX_MIN_LENGTH else SUBSTRING)
-    if best < TYPO and typos is not None and typos.search(text):
-        best = TYPO
-    return best
-
-
 class Search:
     """Ranked search over the index: FTS5 finds the papers each query word touches (its
     terms: the word, words it begins or stands in, and one typo away, from the index's
@@ -174,46 +159,72 @@ class Search:
     def passing(self, filters: Filters) -> list[int] | None:
         return passing(self.index, filters)
 
-    def _terms(self, word: str) -> list[str]:
-        """The index's terms a query word matches: itself, and (from four letters) every
-        term it stands in, and (from five) every term one typo away."""
+    def _classes(self, word: str) -> list[tuple[float, list[str]]]:
+        """The index's terms a query word matches, by how well: itself; one typo away
+        (from five letters); terms it begins and terms it stands in (from four)."""
+        exact = [t for (t,) in self.conn.execute("SELECT term FROM vocab WHERE term = ?", (word,))]
         if len(word) < WHOLE_WORD_BELOW:
-            found = self.conn.execute("SELECT term FROM vocab WHERE term = ?", (word,))
-            return [t for (t,) in found]
-        terms = [
-            t for (t,) in self.conn.execute("SELECT term FROM vocab WHERE instr(term, ?)", (word,))
-        ]
-        if len(word) >= TYPO_MIN_LENGTH:
-            variants = sorted(set(_one_edit(word)) - {word})
-            for k in range(0, len(variants), 500):
-                batch = variants[k : k + 500]
-                marks = ",".join("?" * len(batch))
-                terms += [
-                    t
-                    for (t,) in self.conn.execute(
-                        f"SELECT term FROM vocab WHERE term IN ({marks})", batch
-                    )
-                ]
-        return terms
+            return [(EXACT, exact)]
+        inside = [t for (t,) in self.conn.execute("SELECT t FROM term WHERE instr(t, ?)", (word,))]
+        begins = [t for t in inside if t.startswith(word) and t != word]
+        within = [t for t in inside if not t.startswith(word)]
+        return [(EXACT, exact), (TYPO, self._typos(word)), (PREFIX, begins), (SUBSTRING, within)]
 
-    def _rows(self, terms: list[str]) -> set[int]:
-        rows: set[int] = set()
-        for k in range(0, len(terms), 200):
-            query = " OR ".join(f'"{t}"' for t in terms[k : k + 200])
-            rows.update(
-                r for (r,) in self.conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (query,))
-            )
-        return rows
+    def _typos(self, word: str) -> list[str]:
+        """The index's terms one typo away from a word of five letters or more."""
+        if len(word) < TYPO_MIN_LENGTH:
+            return []
+        variants = sorted(set(_one_edit(word)) - {word})
+        found: list[str] = []
+        for k in range(0, len(variants), 500):
+            batch = variants[k : k + 500]
+            marks = ",".join("?" * len(batch))
+            sql = f"SELECT term FROM vocab WHERE term IN ({marks})"
+            found += [t for (t,) in self.conn.execute(sql, batch)]
+        return found
 
-    def _texts(self, rows: set[int]) -> dict[int, tuple[str, ...]]:
-        out: dict[int, tuple[str, ...]] = {}
+    def _match(self, query: str) -> set[int]:
+        return {
+            r for (r,) in self.conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (query,))
+        }
+
+    def _qualities(self, word: str) -> dict[int, dict[str, float]]:
+        """For each paper a word touches: the best match quality in each field."""
+        found: dict[int, dict[str, float]] = {}
+        for quality, terms in self._classes(word):
+            for k in range(0, len(terms), 200):
+                any_of = " OR ".join(f'"{t}"' for t in terms[k : k + 200])
+                for field in WEIGHTS:
+                    for row in self._match(f"{{{field}}} : ({any_of})"):
+                        best = found.setdefault(row, {})
+                        if quality > best.get(field, 0.0):
+                            best[field] = quality
+        return found
+
+    def _lengths(self, rows: set[int]) -> dict[int, tuple[int, ...]]:
+        """The length in words of each paper's damped fields."""
+        out: dict[int, tuple[int, ...]] = {}
         listed = sorted(rows)
+        columns = ", ".join(f"n_{f}" for f in LENGTH_DAMPING)
         for k in range(0, len(listed), 500):
             batch = listed[k : k + 500]
             marks = ",".join("?" * len(batch))
-            sql = f"SELECT rowid, {', '.join(WEIGHTS)} FROM fts WHERE rowid IN ({marks})"
+            sql = f"SELECT id, {columns} FROM entry WHERE id IN ({marks})"
             out.update((row[0], row[1:]) for row in self.conn.execute(sql, batch))
         return out
+
+    def _phrased(self, words: list[str], rows: set[int]) -> set[int]:
+        """The papers among `rows` whose title or keywords hold the words as one phrase
+        (the last one may begin a word)."""
+        near = self._match(f'{{title keywords}} : "{" ".join(words)}" *') & rows
+        phrase = " ".join(words)
+        marks = ",".join("?" * len(near))
+        sql = f"SELECT rowid, title, keywords FROM fts WHERE rowid IN ({marks})"
+        return {
+            r
+            for r, title, keywords in self.conn.execute(sql, sorted(near))
+            if phrase in title or phrase in keywords
+        }
 
     def search(self, query: str, filters: Filters | None = None, limit: int = 20) -> Hits:
         """Papers matching every query word when some do, else the best partial matches.
@@ -231,35 +242,28 @@ class Search:
             positions = chosen[:limit] if limit else chosen
             return Hits([Hit(self.papers[i], 0.0, 0) for i in positions], len(chosen))
         allowed_rows = None if allowed is None else {self.index.layout.ids[i] for i in allowed}
-        touched = [self._rows(self._terms(word)) for word in words]
+        touched = [self._qualities(word) for word in words]
         candidates = set().union(*touched)
         if allowed_rows is not None:
             candidates &= allowed_rows
-        texts = self._texts(candidates)
+        lengths = self._lengths(candidates)
         average = self._average_lengths()
+        damped = {f: k for k, f in enumerate(LENGTH_DAMPING)}
         scores: dict[int, float] = {}
         matched: dict[int, int] = {}
-        for word, rows in zip(words, touched, strict=True):
-            idf = _idf(self.count, len(rows) or 1)
-            pattern = re.compile(re.escape(word))
-            typos = self._typo_pattern(word)
-            for row in rows & candidates:
+        for found in touched:
+            idf = _idf(self.count, len(found) or 1)
+            for row in candidates.intersection(found):
                 total = 0.0
-                for field, text in zip(WEIGHTS, texts[row], strict=True):
-                    quality = _quality(word, pattern, typos, text)
-                    if quality:
-                        damping = LENGTH_DAMPING.get(field, 0.0)
-                        length = token_count(text) / average[field]
-                        total += WEIGHTS[field] * quality / (1 - damping + damping * length)
-                if total:
-                    scores[row] = scores.get(row, 0.0) + idf * total
-                    matched[row] = matched.get(row, 0) + 1
+                for field, quality in found[row].items():
+                    damping = LENGTH_DAMPING.get(field, 0.0)
+                    length = lengths[row][damped[field]] / average[field] if damping else 1.0
+                    total += WEIGHTS[field] * quality / (1 - damping + damping * length)
+                scores[row] = scores.get(row, 0.0) + idf * total
+                matched[row] = matched.get(row, 0) + 1
         if len(words) > 1:
-            phrase = " ".join(words)
-            for row in scores:
-                title, keywords = texts[row][2], texts[row][1]
-                if phrase in title or phrase in keywords:
-                    scores[row] += PHRASE_BONUS
+            for row in self._phrased(words, set(scores)):
+                scores[row] += PHRASE_BONUS
         places = [(i, row) for i, row in enumerate(self.index.layout.ids) if row in scores]
         ranked = sorted(places, key=lambda p: (-matched[p[1]], -scores[p[1]], p[0]))
         if ranked and matched[ranked[0][1]] == len(words):
@@ -270,24 +274,6 @@ class Search:
         return Hits(
             [Hit(self.papers[i], round(scores[r], 3), matched[r]) for i, r in ranked], total
         )
-
-    def _typo_pattern(self, word: str) -> re.Pattern[str] | None:
-        if len(word) < TYPO_MIN_LENGTH:
-            return None
-        variants = sorted(set(_one_edit(word)) - {word})
-        typos: list[str] = []
-        for k in range(0, len(variants), 500):
-            batch = variants[k : k + 500]
-            marks = ",".join("?" * len(batch))
-            typos += [
-                t
-                for (t,) in self.conn.execute(
-                    f"SELECT term FROM vocab WHERE term IN ({marks})", batch
-                )
-            ]
-        if not typos:
-            return None
-        return re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, typos)) + r")(?![a-z0-9])")
 
     def _average_lengths(self) -> dict[str, float]:
         """Each field's mean length in words (from the index's column sizes)."""
