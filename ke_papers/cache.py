@@ -32,7 +32,7 @@ from ke_papers import config, files
 from ke_papers.errors import KePapersError, display_path
 
 #: Bump when the shape of what is cached changes.
-VERSION = 16
+VERSION = 17
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The part stored as a Blob: bytes in chunks, each chunk memory-mapped from a file of its
 #: own named by its content, never unmarshalled.

@@ -134,11 +134,16 @@ class Catalog:
 
     @property
     def warnings(self) -> list[str]:
-        """What a reader should know: duplicate keys (the first entry of each is used)."""
-        return [
+        """What a reader should know: duplicate keys (the first entry of each is used), and
+        @string macros used but not defined (their names stand in the text)."""
+        said = [
             f"{display_path(self.path)}:{line}: duplicate key '{key}' (the first one is used)"
             for line, key in self.meta["duplicate_keys"]
         ]
+        undefined = [names for names in self.meta["undefined"] if names]
+        if undefined:
+            said.append(undefined_note(self.path, undefined))
+        return said
 
     def part(self, name: str) -> Any:
         return self.reader.get(name)
@@ -220,3 +225,15 @@ def suggest_key(key: str, known: Sequence[str]) -> str:
     if close:
         return f" (did you mean {', '.join(close)}?)"
     return f" (to find papers by a word: ke-papers search {shlex.quote(key)})"
+
+
+def undefined_note(path: Path, undefined: Sequence[Sequence[str]]) -> str:
+    """One line for the entries (each with the macro names it uses) whose @string macros
+    the file does not define: defined in another file, BibTeX reads them with it."""
+    found = list(dict.fromkeys(name for names in undefined for name in names))
+    shown = ", ".join(found[:5]) + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
+    entries = f"{len(undefined):,} entr{'y uses' if len(undefined) == 1 else 'ies use'}"
+    return (
+        f"{display_path(path)}: {entries} @string macros the file does not define ({shown}): "
+        "their names stand in the text; cite keeps them as macros (ke-papers lint lists each)"
+    )

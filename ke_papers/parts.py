@@ -38,7 +38,7 @@ from ke_papers.latex import fold
 from ke_papers.model import Paper
 
 #: Per-paper lists of the `meta` part (and `lines`, which is not the pieces' own).
-LISTS = ("keys", "years", "taxonomy", "folded_taxonomy", "arxiv", "doi", "title")
+LISTS = ("keys", "years", "taxonomy", "folded_taxonomy", "arxiv", "doi", "title", "undefined")
 FIELDS = tuple(search.WEIGHTS)
 
 
@@ -618,6 +618,7 @@ def _new_columns(papers: list[Paper], counted: Counter[str]) -> dict[str, Any]:
         "arxiv": [i.arxiv for i in ids],
         "doi": [i.doi for i in ids],
         "title": [i.title for i in ids],
+        "undefined": [p.undefined_macros for p in papers],
         "code": bytes(p.has_code for p in papers),
         "records": b"".join(records),
         "ends": array("q", accumulate(map(len, records))),

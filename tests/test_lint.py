@@ -54,7 +54,10 @@ BAD = """@article{meng2022locating,
   note = {read as a comment}}
 
 @misc{lee2023fifth, title = {Fifth Things, EMNLP 2023 Main Conference Paper},
-  author = {Lee (2023), Ann and Chen et al., Bo and *Dee*, Cy}, year = {2023}}
+  author = {Lee (2023), Ann and Chen et al., Bo and *Dee*, Cy}, year = {2023},
+  venue = {EMNLP 2023}}
+
+@book{old1066old, title = {Old}, author = {Old, O.}, year = {1066}, publisher = oldpress}
 """
 
 
