@@ -487,7 +487,8 @@ RULES: list[Rule] = [
     Rule(
         "stray-text",
         "error",
-        "text between entries that reads like fields (a stray `}` ends an entry early)",
+        "a stray `}` that ends an entry early (at its line), or other text between entries "
+        "that reads like fields",
         _stray_text,
     ),
     Rule(

@@ -164,3 +164,12 @@ def test_unreadable_file_is_exit_2(run, tmp_path: Path):
     bib = tmp_path / "papers.bib"
     bib.write_text("@article{a, title={x}\n", encoding="utf-8")
     assert lint(run, bib, code=2).stderr.startswith(f"error: {bib}:1: cannot parse @article")
+
+
+def test_readme_rule_table_is_the_rules_list(run):
+    """README's table is what `lint --rules` prints: one row per rule in `RULES`, in order."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = run("lint", "--rules").stdout
+    assert table in readme
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == [rule.id for rule in RULES]
