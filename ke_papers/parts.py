@@ -618,7 +618,7 @@ def _new_columns(papers: list[Paper], counted: Counter[str]) -> dict[str, Any]:
         "arxiv": [i.arxiv for i in ids],
         "doi": [i.doi for i in ids],
         "title": [i.title for i in ids],
-        "undefined": [p.undefined_macros for p in papers],
+        "undefined": [tuple(p.undefined_macros) or None for p in papers],  # None: loads fast
         "code": bytes(p.has_code for p in papers),
         "records": b"".join(records),
         "ends": array("q", accumulate(map(len, records))),
