@@ -106,9 +106,7 @@ def ref_problem(url: str) -> str | None:
 
 def ref_to_text(value: str) -> str:
     if "\\" in value or "{" in value or "~" in value:
-        value = latex._ACCENT_CMD.sub(
-            lambda m: latex._accent(m[1] or m[4], m[2] or m[3] or m[5] or m[6]), value
-        )
+        value = latex._ACCENT_CMD.sub(latex._accented, value)
         value = latex._LETTER_CMD.sub(lambda m: latex._LETTERS[m[1]], value)
         value = latex._TEXT_CMD.sub("", value)
         value = value.replace("\\\\", " ").replace("~", "\u00a0").replace("\\ ", " ")
@@ -205,7 +203,7 @@ def ref_brace_acronyms(title: str) -> str:
 def ref_fold(text: str) -> str:
     if text.isascii():
         return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text).replace("\u0131", "i").replace("\u0237", "j")
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
