@@ -118,10 +118,32 @@ def macros(raw: str) -> list[str]:
     return [name for p in parts for name in macros(p)]
 
 
+def _unknown(raw: str, strings: dict[str, str]) -> str:
+    """`raw` with the macros no @string above defines (nor a month) kept as macros and
+    every other part as its braced text; '' when it uses none."""
+    parts = _split_concat(raw.strip())
+    unknown = [
+        not _literal(p) and p.casefold() not in strings and p.casefold() not in _MONTHS
+        for p in parts
+    ]
+    if not any(unknown):
+        return ""
+    return " # ".join(
+        p if bare or p.casefold() in _MONTHS else "{" + _unquote(p, strings) + "}"
+        for p, bare in zip(parts, unknown, strict=True)
+    )
+
+
 def _literal(raw: str) -> bool:
+    """One braced, quoted or numeric value: `"a" # b # "c"` is three parts, not one."""
     return (
         (raw.startswith("{") and raw.endswith("}"))
-        or (raw.startswith('"') and raw.endswith('"') and len(raw) >= 2)
+        or (
+            raw.startswith('"')
+            and raw.endswith('"')
+            and len(raw) >= 2
+            and ('"' not in raw[1:-1] or len(_split_concat(raw)) == 1)
+        )
         or raw.isdigit()
     )
 
@@ -342,12 +364,15 @@ def parse(
         if isinstance(block, bm.Entry):
             fields: dict[str, str] = {}
             raws: dict[str, str] = {}
+            undefined: dict[str, str] = {}
             for f in block.fields:
                 name = f.key.casefold()
                 if name in raws:
                     raise BibError(path, (f.start_line or 0) + 1, f"duplicate field '{name}'")
                 raws[name] = f.value
                 fields[name] = _unquote(f.value, strings)
+                if not _literal(f.value.strip()) and (kept := _unknown(f.value, strings)):
+                    undefined[name] = kept
             inside = [s for s in spans if start <= s[0] < end] if spans else []
             papers.append(
                 Paper(
@@ -358,6 +383,7 @@ def parse(
                     line=line,
                     chunk=len(chunks),
                     comments=_attach(block, inside, text, newlines) if inside else {},
+                    undefined=undefined,
                 )
             )
             kind = "entry"

@@ -90,11 +90,20 @@ class Catalog:
 
     @property
     def warnings(self) -> list[str]:
-        """What a reader should know: duplicate keys (the first entry of each is used)."""
-        return [
+        """What a reader should know: duplicate keys (the first entry of each is used), and
+        @string macros used but not defined (their names stand in the text)."""
+        import json
+
+        said = [
             f"{display_path(self.path)}:{line}: duplicate key '{key}' (the first one is used)"
             for line, key in self.index.info["duplicate_keys"]
         ]
+        sql = "SELECT id, undefined FROM entry WHERE undefined IS NOT NULL"
+        rows = dict(self.index.conn.execute(sql))
+        undefined = [json.loads(rows[row]) for row in self.index.layout.ids if row in rows]
+        if undefined:
+            said.append(undefined_note(self.path, undefined))
+        return said
 
     def __len__(self) -> int:
         return len(self.index)
@@ -174,3 +183,15 @@ def suggest_key(key: str, known: Sequence[str]) -> str:
     if close:
         return f" (did you mean {', '.join(close)}?)"
     return f" (to find papers by a word: ke-papers search {shlex.quote(key)})"
+
+
+def undefined_note(path: Path, undefined: Sequence[Sequence[str]]) -> str:
+    """One line for the entries (each with the macro names it uses) whose @string macros
+    the file does not define: defined in another file, BibTeX reads them with it."""
+    found = list(dict.fromkeys(name for names in undefined for name in names))
+    shown = ", ".join(found[:5]) + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
+    entries = f"{len(undefined):,} entr{'y uses' if len(undefined) == 1 else 'ies use'}"
+    return (
+        f"{display_path(path)}: {entries} @string macros the file does not define ({shown}): "
+        "their names stand in the text; cite keeps them as macros (ke-papers lint lists each)"
+    )

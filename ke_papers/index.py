@@ -36,7 +36,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 3
+VERSION = 4
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -58,13 +58,14 @@ CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, i
 CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
 CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
   ftaxonomy TEXT, code INT, venue TEXT, arxiv TEXT, doi TEXT, title TEXT, child INT,
-  n_title INT, n_keywords INT, n_abstract INT, record TEXT, markdown TEXT, bibtex TEXT);
+  n_title INT, n_keywords INT, n_abstract INT, undefined TEXT, record TEXT, markdown TEXT, bibtex TEXT);
 CREATE INDEX entry_fp ON entry(fp);
 CREATE INDEX entry_key ON entry(key);
 CREATE INDEX entry_arxiv ON entry(arxiv);
 CREATE INDEX entry_doi ON entry(doi);
 CREATE INDEX entry_title ON entry(title);
 CREATE INDEX entry_lengths ON entry(n_title, n_keywords, n_abstract);
+CREATE INDEX entry_undefined ON entry(undefined) WHERE undefined IS NOT NULL;
 CREATE TABLE derived(name TEXT PRIMARY KEY, sha BLOB, value TEXT);
 CREATE TABLE term(t TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(FIELDS)},
@@ -600,6 +601,7 @@ COLUMNS = (
     "n_title",
     "n_keywords",
     "n_abstract",
+    "undefined",
     "record",
 )
 _MARKS = ", ".join("?" * len(COLUMNS))
@@ -625,6 +627,7 @@ def _row(paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
         ids.title,
         int(bibread.is_child(paper)),
         *(token_count(texts[FIELDS.index(f)]) for f in ("title", "keywords", "abstract")),
+        json.dumps(paper.undefined_macros) if paper.undefined else None,
         paper.record(),
     )
     return values, texts

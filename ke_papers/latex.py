@@ -53,10 +53,16 @@ _LETTER_COMMANDS = {v: k for k, v in _LETTERS.items() if k not in ("i", "j")}
 #: Characters that mean something to LaTeX and must be escaped in a value.
 SPECIALS = "&%#_$"
 
+#: A letter command an accent can stand on (`\\i`, `\\o`, `\\ss`); unbraced, the spaces after
+#: it go, as TeX skips them after a control word (`Mart\\'\\i n` is `Martín`).
+_CMD_BASE = r"\\(?:ss|ae|AE|oe|OE|aa|AA|[ijoOlL])(?![A-Za-z])"
 _ACCENT_CMD = re.compile(
-    r"""\\(['`^"~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"""
-    r"""|\\([uvHckrdb])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+([A-Za-z]))"""
+    rf"""\\(['`^"~=.])\s*(?:\{{\s*({_CMD_BASE}|[A-Za-z])\s*(?:\{{\}})?\s*\}}|({_CMD_BASE})\s*|([A-Za-z]))"""
+    rf"""|\\([uvHckrdb])(?:\s*\{{\s*({_CMD_BASE}|[A-Za-z])\s*(?:\{{\}})?\s*\}}|\s+([A-Za-z])"""
+    rf"""|\s*({_CMD_BASE})\s*)"""
 )
+#: The dotless letters LaTeX puts an accent on (`\\'\\i`): accented, they are `í` and `ĵ`.
+_DOTTED = {"i": "i", "j": "j"}
 _LETTER_CMD = re.compile(
     r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|o|O|l|L|i|j)(?![A-Za-z])\s*(?:\{\})?"
 )
@@ -69,7 +75,7 @@ _HIDDEN = re.compile("[\ue000-\ue07f]")
 
 def _accent(mark: str, letter: str) -> str:
     if letter.startswith("\\"):
-        letter = _LETTERS.get(letter[1:], letter[1:])
+        letter = _DOTTED.get(letter[1:]) or _LETTERS[letter[1:]]
     return unicodedata.normalize("NFC", letter + _ACCENTS[mark])
 
 
@@ -93,7 +99,7 @@ def to_text(value: str) -> str:
 
 
 def _accented(m: re.Match[str]) -> str:
-    return _accent(m[1] or m[4], m[2] or m[3] or m[5] or m[6])
+    return _accent(m[1] or m[5], m[2] or m[3] or m[4] or m[6] or m[7] or m[8])
 
 
 def _letter(m: re.Match[str]) -> str:
@@ -242,11 +248,16 @@ def brace_acronyms(title: str) -> str:
     return "".join(out)
 
 
+#: Dotless i and j fold to the letters people type for them.
+_DOTLESS = str.maketrans("ıȷ", "ij")
+
+
 def fold(text: str) -> str:
-    """Lowercase ASCII-folded text: `Túlio` and `tulio` compare equal."""
+    """Lowercase ASCII-folded text: `Túlio` and `tulio` compare equal (a dotless i or j
+    folds to i or j)."""
     if text.isascii():
         return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text).translate(_DOTLESS)
     for ch in set(decomposed):  # each mark goes in one C-level pass, not a test per character
         if unicodedata.combining(ch):
             decomposed = decomposed.replace(ch, "")

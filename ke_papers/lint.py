@@ -19,8 +19,8 @@ from typing import Any
 
 from ke_papers import bibread, files, keys, names, store, urls, venues
 from ke_papers.errors import BibError
-from ke_papers.identity import Duplicates, arxiv_base, is_arxiv_id, year_of
-from ke_papers.latex import fold
+from ke_papers.identity import Duplicates, Keys, arxiv_base, is_arxiv_id, year_of
+from ke_papers.latex import fold, to_text
 from ke_papers.model import TAXONOMY_SEP, Paper, parse_links
 
 REQUIRED = {
@@ -42,8 +42,9 @@ TYPO_RATIO = 0.85
 #: A file-wide style finding (not-canonical) on more entries than this, and on most of
 #: them, is reported once with a count: the file was never formatted by ke-papers.
 SUMMARY_AFTER = 3
-#: The oldest year a publication can plausibly have (books of 1866 are cited).
-FIRST_YEAR = 1000
+#: The oldest year a publication can plausibly have: printed books are cited from the
+#: 1450s on (an edition of 1866 passes; `1066`, a slip for 2016 or 1996, does not).
+FIRST_YEAR = 1450
 _KEY_SUFFIX = re.compile(r"[a-z]{0,2}$")
 
 
@@ -104,8 +105,26 @@ def _missing(paper: Paper, ctx: Context) -> Iterator[str]:
 
 def _bad_year(paper: Paper, ctx: Context) -> Iterator[str]:
     year = paper.value("year").strip()
-    if year and (not year.isdigit() or not FIRST_YEAR <= int(year) <= ctx.this_year + 1):
+    if year.isdigit() and not FIRST_YEAR <= int(year) <= ctx.this_year + 1:
         yield f"year '{year}' is not a plausible year"
+
+
+def _year_not_number(paper: Paper, ctx: Context) -> Iterator[str]:
+    """`in press`, `submitted`, `2023a`: styles sort and label by the year, which is not one."""
+    year = paper.value("year").strip()
+    if year and not year.isdigit():
+        yield f"year '{year}' is not a number"
+
+
+def _undefined_macro(paper: Paper, ctx: Context) -> Iterator[str]:
+    """Macros defined in another file (or below their use): BibTeX alone reads their names."""
+    used = paper.undefined_macros
+    if used:
+        where = ", ".join(paper.undefined)
+        yield (
+            f"@string macro{'s' if len(used) > 1 else ''} {', '.join(used)} "
+            f"not defined above (in {where})"
+        )
 
 
 def _venue_year(paper: Paper, ctx: Context) -> Iterator[str]:
@@ -150,16 +169,54 @@ _NOT_IN_A_NAME = re.compile(
 )
 
 
+#: A nickname in parentheses after a given name (`Huang, Ting-Hao (Kenneth)`).
+_NICKNAME = re.compile(r"(?<=[^\W\d_])\.?\s+\([^\W\d_][^()\[\]\d]*\)(?=\s|$)")
+
+
 def _bad_author(paper: Paper, ctx: Context) -> Iterator[str]:
+    """A braced name is a corporate one, taken as written; a nickname after a given name is
+    a name's own."""
     for name in names.split_authors(paper.get("author")):
-        if _NOT_IN_A_NAME.search(name):
+        if _braced(name):
+            continue
+        parsed = names.parse(name)
+        rest = " ".join((parsed.last, parsed.jr, _NICKNAME.sub("", parsed.first)))
+        if _NOT_IN_A_NAME.search(rest):
             yield f"author name '{name}' holds a year, parentheses, 'et al.' or markup"
 
 
+def _braced(name: str) -> bool:
+    """Whether the whole name is one brace group (`{(DES Collaboration)}`)."""
+    depth = 0
+    for i, ch in enumerate(name):
+        depth += (ch == "{") - (ch == "}")
+        if depth == 0:
+            return i == len(name) - 1 and i > 0
+    return False
+
+
 def _title_venue(paper: Paper, ctx: Context) -> Iterator[str]:
+    """Only the entry's own venue repeated: a title may end with the name of the event it
+    is about (`Findings of the 2017 Conference on Machine Translation (WMT17)`)."""
     label = venues.split_title(paper.title)[1]
-    if label:
+    if label and _own_venue(label, paper):
         yield f"title ends with the venue '{label}' (the venue field holds it)"
+
+
+def _own_venue(label: str, paper: Paper) -> bool:
+    """Whether `label` names the entry's venue, in its year: its `venue` label, or its
+    booktitle or journal, spelled out (`venues.Venue.container`) or by the label's name."""
+    venue = venues.parse(label)
+    if venue.year and paper.year and venue.year != paper.year:
+        return False
+    name, container = fold(venue.name), fold(venue.container)
+    for field in ("venue", "booktitle", "journal", "journaltitle", "eventtitle"):
+        text = fold(to_text(paper.value(field)))
+        if text and (
+            container in text or re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
+        ):
+            return True
+    return False
 
 
 def _key_year(ctx: Context) -> Iterator[Hit]:
@@ -235,14 +292,24 @@ def _duplicates(kind: str) -> Callable[[Context], Iterator[Hit]]:
 
 
 def _one_work(a: Paper, b: Paper) -> bool:
-    """Two entries with one title are one work when they share an author or the year
-    (a book and its review, or two papers named "Introduction", are not)."""
-    if a.year and b.year and a.year == b.year:
+    """Two entries with one title are one work only with a second sign: a shared author,
+    the same DOI or arXiv ID, or the same year and venue (volume, number and pages
+    included). A book and its review, or `Advertisements` in two volumes, are not."""
+    if _families(a) & _families(b):
         return True
-    families = {fold(n.last) for n in a.names}
-    if families & {fold(n.last) for n in b.names}:
+    ka, kb = Keys.of(a), Keys.of(b)
+    if (ka.doi and ka.doi == kb.doi) or (ka.arxiv and ka.arxiv == kb.arxiv):
         return True
-    return not (families or b.names) and not (a.year and b.year)
+    return bool(a.year and a.year == b.year and a.venue) and _place(a) == _place(b)
+
+
+def _families(paper: Paper) -> set[str]:
+    return {fold(to_text(n.last)) for n in paper.names} - {"others"}
+
+
+def _place(paper: Paper) -> tuple[str, ...]:
+    """Where an entry appeared: its venue, volume, number and pages."""
+    return (fold(paper.venue), *(paper.value(f).strip() for f in ("volume", "number", "pages")))
 
 
 def _taxonomy_typos(ctx: Context) -> Iterator[Hit]:
@@ -293,8 +360,36 @@ def _not_canonical(ctx: Context) -> Iterator[Hit]:
 
 
 def _stray_text(ctx: Context) -> Iterator[Hit]:
+    """Right after an entry, at the `}` that closed it early (where `list` says it)."""
     for line, text in ctx.doc.stray:
-        yield line, "-", f"text between entries reads like a field, '{text}' (a stray '}}' above?)"
+        closed = _closed_early(ctx.doc, line)
+        if closed is None:
+            yield (
+                line,
+                "-",
+                f"text between entries reads like a field, '{text}' (a stray '}}' above?)",
+            )
+        else:
+            end, key = closed
+            message = (
+                f"a '}}' here closes entry {key} before its last fields, "
+                f"so '{text}' would be read as a comment"
+            )
+            yield end, key, message
+
+
+def _closed_early(doc: bibread.Document, line: int) -> tuple[int, str] | None:
+    """(line of its last `}`, key) of the entry the stray text at `line` follows with nothing
+    but a comma between, else None."""
+    at = max((i for i, c in enumerate(doc.chunks) if c.line <= line), default=None)
+    if not at or doc.chunks[at].kind != "comment" or doc.chunks[at - 1].kind != "entry":
+        return None
+    comment, entry = doc.chunks[at], doc.chunks[at - 1]
+    before = "\n".join(doc.text[comment.start : comment.end].split("\n")[: line - comment.line])
+    if before.strip() not in ("", ","):
+        return None
+    key = next((p.key for p in doc.papers if p.chunk == at - 1), "-")
+    return entry.line + doc.text[entry.start : entry.end].count("\n"), key
 
 
 def _readme_stale(ctx: Context) -> Iterator[Hit]:
@@ -314,7 +409,8 @@ RULES: list[Rule] = [
     Rule(
         "duplicate-title",
         "error",
-        "the same title twice, with a shared author or the same year",
+        "the same title twice, with a shared author, the same DOI or arXiv ID, "
+        "or the same year and venue",
         _duplicates("title"),
     ),
     Rule("missing-field", "error", "a field the entry type needs for citing", _each(_missing)),
@@ -334,7 +430,18 @@ RULES: list[Rule] = [
     Rule("empty-url", "error", "a link with no URL", _each(_urls("empty-url"))),
     Rule("bad-url", "error", "a link that is not http(s)", _each(_urls("bad-url"))),
     Rule("bad-arxiv", "error", "an eprint that is not an arXiv ID", _each(_bad_arxiv)),
-    Rule("bad-year", "error", "a year (or date) outside 1000 to next year", _each(_bad_year)),
+    Rule(
+        "bad-year",
+        "error",
+        f"a year (or date) outside {FIRST_YEAR} to next year",
+        _each(_bad_year),
+    ),
+    Rule(
+        "year-not-number",
+        "warning",
+        "a year that is not a number (`in press`, `2023a`)",
+        _each(_year_not_number),
+    ),
     Rule(
         "venue-year",
         "error",
@@ -344,10 +451,22 @@ RULES: list[Rule] = [
     Rule(
         "bad-author",
         "error",
-        "an author name holding a year, parentheses, 'et al.' or markup",
+        "an author name holding a year, parentheses, 'et al.' or markup "
+        "(a braced name, or a nickname after a given name, is fine)",
         _each(_bad_author),
     ),
-    Rule("title-venue", "error", "a title that ends with a venue label", _each(_title_venue)),
+    Rule(
+        "title-venue",
+        "error",
+        "a title that ends with its own venue's label (`..., EMNLP 2023` in EMNLP 2023)",
+        _each(_title_venue),
+    ),
+    Rule(
+        "undefined-macro",
+        "error",
+        "an `@string` macro used but not defined above (it may be in another file)",
+        _each(_undefined_macro),
+    ),
     Rule(
         "key-style",
         "warning",
@@ -369,7 +488,8 @@ RULES: list[Rule] = [
     Rule(
         "stray-text",
         "error",
-        "text between entries that reads like fields (a stray `}` ends an entry early)",
+        "a stray `}` that ends an entry early (at its line), or other text between entries "
+        "that reads like fields",
         _stray_text,
     ),
     Rule(

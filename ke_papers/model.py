@@ -92,6 +92,28 @@ def preprint_journal(arxiv: str) -> str:
     return f"{PREPRINT} arXiv:{arxiv}"
 
 
+def concatenated(value: str) -> list[str]:
+    """The parts of a BibTeX value joined by `#` (`AcostaJ # { and } # jan`), each stripped."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(value):
+        if ch in "{}":
+            depth += 1 if ch == "{" else -1
+        elif ch == "#" and depth == 0:
+            parts.append(value[start:i].strip())
+            start = i + 1
+    return [*parts, value[start:].strip()]
+
+
+def _bare(value: str) -> list[str]:
+    """The macro names in a value that `Paper.undefined` keeps: its parts not braced,
+    months left out (styles define them)."""
+    return [
+        p
+        for p in concatenated(value)
+        if p and not p.startswith("{") and p.casefold() not in bibfields.MONTHS
+    ]
+
+
 @dataclass(eq=False)
 class Paper:
     key: str
@@ -104,6 +126,10 @@ class Paper:
     inherited: dict[str, str] = field(default_factory=dict)
     #: Comment lines written inside the entry, by the field they stand before (END: the end).
     comments: dict[str, str] = field(default_factory=dict)
+    #: Fields that use @string macros the file does not define (above them), each as a
+    #: BibTeX value with only those macros left bare (`AcostaJ # { and } # PattersonK`):
+    #: their text holds the macros' names, not what they stand for.
+    undefined: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str, default: str = "") -> str:
         return self.fields.get(name, default)
@@ -120,6 +146,11 @@ class Paper:
     def value(self, name: str) -> str:
         """A field as styles read it: under either name, from `date`, or from a parent."""
         return self.resolved.get(name, "")
+
+    @property
+    def undefined_macros(self) -> list[str]:
+        """The @string macros its fields use that the file does not define, in order, once."""
+        return list(dict.fromkeys(n for value in self.undefined.values() for n in _bare(value)))
 
     def text(self, name: str) -> str:
         """A field as plain text (no braces, no LaTeX)."""
@@ -139,7 +170,10 @@ class Paper:
                     comments[END] = comments[END] + "\n" + moved if END in comments else moved
             else:
                 fields[name] = value
-        return dataclasses.replace(self, fields=fields, raw=raw, comments=comments)
+        undefined = {n: v for n, v in self.undefined.items() if n not in changes}
+        return dataclasses.replace(
+            self, fields=fields, raw=raw, comments=comments, undefined=undefined
+        )
 
     @cached_property
     def title(self) -> str:
@@ -238,6 +272,7 @@ class Paper:
                 self.raw,
                 self.inherited,
                 self.comments,
+                self.undefined,
                 self.title,
                 self.authors,
                 self.year,
@@ -253,8 +288,17 @@ class Paper:
     @classmethod
     def from_record(cls, record: str, line: int | None = None) -> Paper:
         """A paper from `record()`, with its derived values already in place (no re-parsing)."""
-        key, entry_type, fields, raw, inherited, comments, *derived = json.loads(record)
-        paper = cls(key, entry_type, fields, raw, line=line, inherited=inherited, comments=comments)
+        key, entry_type, fields, raw, inherited, comments, undefined, *derived = json.loads(record)
+        paper = cls(
+            key,
+            entry_type,
+            fields,
+            raw,
+            line=line,
+            inherited=inherited,
+            comments=comments,
+            undefined=undefined,
+        )
         title, authors, year, venue, taxonomy, arxiv, keywords, links = derived
         paper.__dict__.update(
             title=title,

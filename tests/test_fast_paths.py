@@ -21,7 +21,7 @@ from conftest import DATA_BIB, REPO, seed_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ke_papers import bibtex, latex, names, store, urls
+from ke_papers import bibread, bibtex, latex, names, urls
 from ke_papers.model import END, Link, Paper
 from ke_papers.render import cite, markdown
 
@@ -106,9 +106,7 @@ def ref_problem(url: str) -> str | None:
 
 def ref_to_text(value: str) -> str:
     if "\\" in value or "{" in value or "~" in value:
-        value = latex._ACCENT_CMD.sub(
-            lambda m: latex._accent(m[1] or m[4], m[2] or m[3] or m[5] or m[6]), value
-        )
+        value = latex._ACCENT_CMD.sub(latex._accented, value)
         value = latex._LETTER_CMD.sub(lambda m: latex._LETTERS[m[1]], value)
         value = latex._TEXT_CMD.sub("", value)
         value = value.replace("\\\\", " ").replace("~", "\u00a0").replace("\\ ", " ")
@@ -205,7 +203,7 @@ def ref_brace_acronyms(title: str) -> str:
 def ref_fold(text: str) -> str:
     if text.isascii():
         return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text).replace("\u0131", "i").replace("\u0237", "j")
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
@@ -482,7 +480,7 @@ HOSTILE_URLS = [
 
 
 def _strings(text: str) -> Iterator[str]:
-    doc = store.parse(text)
+    doc = bibread.parse(text)
     for paper in doc.papers:
         yield from paper.fields.values()
         yield from paper.raw.values()
@@ -527,7 +525,7 @@ def papers(generated: str) -> list[Paper]:
         Paper(key=f"url{i}", entry_type="misc", fields={"title": "T", "url": url})
         for i, url in enumerate(HOSTILE_URLS)
     ]
-    real = store.read(DATA_BIB).papers + store.parse(generated).papers
+    real = bibread.read(DATA_BIB).papers + bibread.parse(generated).papers
     return [*real, *hostile, *with_urls]
 
 

@@ -288,8 +288,13 @@ def test_a_stray_brace_is_reported_at_its_line(run, tmp_path: Path):
             "so 'year = {2020},' would be read as a comment\n"
         )
     rows = lint_rows(run, bib)
-    assert [(r["line"], r["rule"]) for r in rows if r["rule"] == "stray-text"] == [
-        (4, "stray-text")
+    assert [(r["line"], r["key"], r["message"]) for r in rows if r["rule"] == "stray-text"] == [
+        (
+            3,
+            "first2020",
+            "a '}' here closes entry first2020 before its last fields, "
+            "so 'year = {2020},' would be read as a comment",
+        )
     ]
     assert bib.read_text(encoding="utf-8") == STRAY
 
@@ -570,17 +575,18 @@ def test_bad_year_takes_old_books_and_refuses_the_impossible(run, tmp_path: Path
     assert bad == {"c", "e"}
 
 
-def test_duplicate_title_needs_a_shared_author_or_year(run, tmp_path: Path):
+def test_duplicate_title_needs_a_shared_author_or_the_same_year_and_venue(run, tmp_path: Path):
     text = (
         "@article{a, title = {Introduction}, author = {Ann, A.}, journal = {J}, year = {1990}}\n"
         "@article{b, title = {Introduction}, author = {Bob, B.}, journal = {K}, year = {2005}}\n"
         "@article{c, title = {Introduction}, author = {Ann, A.}, journal = {L}, year = {2010}}\n"
         "@article{d, title = {Introduction}, author = {Dee, D.}, journal = {M}, year = {2005}}\n"
+        "@article{e, title = {Introduction}, author = {Eve, E.}, journal = {M}, year = {2005}}\n"
     )
     rows = [r for r in lint_rows(run, write(tmp_path, text)) if r["rule"] == "duplicate-title"]
     assert [(r["key"], r["message"].rsplit(" as ", 1)[1]) for r in rows] == [
         ("c", "a (line 1)"),
-        ("d", "b (line 2)"),
+        ("e", "d (line 4)"),
     ]
 
 

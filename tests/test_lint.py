@@ -54,7 +54,10 @@ BAD = """@article{meng2022locating,
   note = {read as a comment}}
 
 @misc{lee2023fifth, title = {Fifth Things, EMNLP 2023 Main Conference Paper},
-  author = {Lee (2023), Ann and Chen et al., Bo and *Dee*, Cy}, year = {2023}}
+  author = {Lee (2023), Ann and Chen et al., Bo and *Dee*, Cy}, year = {2023},
+  venue = {EMNLP 2023}}
+
+@book{old1066old, title = {Old}, author = {Old, O.}, year = {1066}, publisher = oldpress}
 """
 
 
@@ -161,3 +164,12 @@ def test_unreadable_file_is_exit_2(run, tmp_path: Path):
     bib = tmp_path / "papers.bib"
     bib.write_text("@article{a, title={x}\n", encoding="utf-8")
     assert lint(run, bib, code=2).stderr.startswith(f"error: {bib}:1: cannot parse @article")
+
+
+def test_readme_rule_table_is_the_rules_list(run):
+    """README's table is what `lint --rules` prints: one row per rule in `RULES`, in order."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = run("lint", "--rules").stdout
+    assert table in readme
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == [rule.id for rule in RULES]

@@ -9,12 +9,13 @@ paths, URLs, DOIs, eprints and dates stay verbatim, and a month is a month macro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from ke_papers import fields as bibfields
 from ke_papers.bibtex import format_entry
 from ke_papers.latex import brace_acronyms, defang, escape, to_ascii, to_text, without_biblatex
-from ke_papers.model import Paper, preprint_journal
+from ke_papers.model import Paper, concatenated, preprint_journal
 
 LIST_FIELDS = ("venue", "taxonomy", "keywords", "links", "abstract")
 #: Values that are not printed text: written as they are, never escaped.
@@ -200,6 +201,12 @@ def _clean_value(name: str, value: str, ascii_only: bool, biblatex: bool) -> str
     return to_ascii(value) if ascii_only else value
 
 
+def _clean_part(value: str, ascii_only: bool) -> str:
+    """A braced part of a `#` concatenation: its spaces are the text's own (`{ and }`)."""
+    value = defang(escape(re.sub(r"\s+", " ", value)))
+    return to_ascii(value) if ascii_only else value
+
+
 def _as_bibtex(paper: Paper) -> tuple[str, dict[str, str]]:
     """Type and fields under BibTeX's names: `date` to year and month, crossref and xdata
     parents' fields inlined (BibTeX knows no xdata, and biblatex's title-to-booktitle rule)."""
@@ -245,7 +252,9 @@ def clean(
     """The entry as a LaTeX document should get it, in BibTeX's or biblatex's own form.
 
     A preprint is `journal = {arXiv preprint arXiv:ID}` for BibTeX, `@online` with an
-    eprint for biblatex."""
+    eprint for biblatex. A field that uses @string macros the file does not define keeps
+    them as macros (`author = AcostaJ # { and } # PattersonK`), never their names as its
+    text: a .bib read with the file that defines them prints what they stand for."""
     entry_type, fields = _as_biblatex(paper) if biblatex else _as_bibtex(paper)
     if paper.is_preprint:
         fields.pop("journaltitle" if biblatex else "journal", None)
@@ -265,6 +274,13 @@ def clean(
         known = BIBLATEX_FIELDS if biblatex else BIBTEX_FIELDS
         fields = {n: v for n, v in fields.items() if n in known and n not in LIST_FIELDS}
     raw = {}
+    for name, value in paper.undefined.items():
+        target = (bibfields.TO_BIBLATEX if biblatex else bibfields.TO_BIBTEX).get(name, name)
+        if target in fields and fields[target] == paper.fields.get(name):
+            raw[target] = " # ".join(
+                "{" + _clean_part(part[1:-1], ascii_only) + "}" if part.startswith("{") else part
+                for part in concatenated(value)
+            )
     month = bibfields.month_macro(fields.get("month", ""))
     if month:
         fields["month"] = raw["month"] = month
@@ -298,16 +314,22 @@ def _join_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + ", and " + names[-1]
 
 
+#: The fields a paper's venue is read from: one that names an undefined macro is left out
+#: of text citations, not printed as the macro's name.
+_VENUES = {"venue", "journal", "journaltitle", "booktitle"}
+
+
 def text(paper: Paper) -> str:
-    """ACL style: `Authors. Year. Title. In Venue.`"""
+    """ACL style: `Authors. Year. Title. In Venue.` (a part whose field names @string
+    macros the file does not define is left out)."""
     parts = []
-    if paper.authors:
+    if paper.authors and "author" not in paper.undefined:
         parts.append(_join_names(paper.authors).rstrip(".") + ".")
     if paper.year:
         parts.append(f"{paper.year}.")
     title = paper.title.rstrip(".")
     parts.append(title + ("" if title.endswith(("?", "!")) else "."))
-    if paper.venue:
+    if paper.venue and not _VENUES & paper.undefined.keys():
         parts.append(f"In {paper.venue}.")
     elif paper.arxiv:
         parts.append(preprint_journal(paper.arxiv) + ".")
@@ -316,7 +338,7 @@ def text(paper: Paper) -> str:
 
 def short_cite(paper: Paper) -> str:
     """`Meng et al., NeurIPS 2022`."""
-    families = [to_text(n.last) for n in paper.names]
+    families = [to_text(n.last) for n in paper.names] if "author" not in paper.undefined else []
     if not families:
         who = ""
     elif len(families) == 1:
@@ -325,7 +347,8 @@ def short_cite(paper: Paper) -> str:
         who = f"{families[0]} and {families[1]}"
     else:
         who = f"{families[0]} et al."
-    when = paper.venue or (str(paper.year) if paper.year else "")
+    venue = paper.venue if not _VENUES & paper.undefined.keys() else ""
+    when = venue or (str(paper.year) if paper.year else "")
     return ", ".join(p for p in (who, when) if p)
 
 
