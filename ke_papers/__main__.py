@@ -1,3 +1,4 @@
 from ke_papers.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

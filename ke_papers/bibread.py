@@ -107,17 +107,6 @@ def expand(name: str, strings: dict[str, str]) -> str:
     return strings.get(folded, _MONTHS.get(folded, name))
 
 
-def macros(raw: str) -> list[str]:
-    """The bare words (macro names) whose meaning `_unquote` looks up for this raw value."""
-    raw = raw.strip()
-    if _literal(raw):
-        return []
-    parts = _split_concat(raw)
-    if len(parts) == 1:
-        return [raw]
-    return [name for p in parts for name in macros(p)]
-
-
 def _unknown(raw: str, strings: dict[str, str]) -> str:
     """`raw` with the macros no @string above defines (nor a month) kept as macros and
     every other part as its braced text; '' when it uses none."""
@@ -427,9 +416,23 @@ def load_text(data: bytes, path: Path | None = None) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes any bytes")
 
 
-def encoding_of(data: bytes, path: Path | None = None) -> str:
-    """The encoding `load_text` reads these bytes in (noted, as there, with `path`)."""
-    return "utf-8" if data.isascii() else load_text(data, path)[1]
+def encoding_of(data: bytes) -> str:
+    """The encoding `load_text` reads these bytes in, checked a MiB at a time (a big
+    file is never held decoded whole)."""
+    import codecs
+
+    if data.isascii():
+        return "utf-8"
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for at in range(0, len(data), 1 << 20):
+                decoder.decode(data[at : at + (1 << 20)])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise AssertionError("latin-1 decodes any bytes")
 
 
 def note_encoding(path: Path, encoding: str) -> None:

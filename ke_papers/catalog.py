@@ -19,9 +19,10 @@ from ke_papers.model import Paper
 
 #: Values the layers above derive from each paper, by name, kept in the index.
 Derived = dict[str, Callable[[list[Paper]], list[str]]]
-#: Told (the file) while the index is brought up to date, which can take seconds for a
-#: big file: the command line shows it.
-Building = Callable[[Path], contextlib.AbstractContextManager[Any]]
+#: Told (the file, and "papers" or a derived value's name) while the index is brought up
+#: to date or a value made for every entry, which can take seconds for a big file: the
+#: command line shows it.
+Building = Callable[[Path, str], contextlib.AbstractContextManager[Any]]
 
 
 class Papers(Sequence[Paper]):
@@ -66,10 +67,13 @@ class Papers(Sequence[Paper]):
 class Catalog:
     """The papers of one bib file in file order, read-only, backed by its index."""
 
-    def __init__(self, path: Path, index: Index, derived: Derived) -> None:
+    def __init__(
+        self, path: Path, index: Index, derived: Derived, building: Building | None = None
+    ) -> None:
         self.path = path
         self.index = index
         self.derived = derived
+        self.building = building
         if index.encoding != "utf-8":
             from ke_papers import bibread
 
@@ -77,8 +81,8 @@ class Catalog:
 
     @classmethod
     def open(cls, path: Path, derived: Derived, building: Building | None = None) -> Catalog:
-        told = (lambda: building(path)) if building else None
-        return cls(path, Index.open(path, building=told), derived)
+        told = (lambda: building(path, "papers")) if building else None
+        return cls(path, Index.open(path, building=told), derived, building)
 
     @functools.cached_property
     def papers(self) -> Papers:
@@ -152,6 +156,10 @@ class Catalog:
         chosen = passing(self.index, Filters(category=section, since=since))
         return list(range(len(self))) if chosen is None else chosen
 
+    def _told(self, what: str) -> Callable[[], contextlib.AbstractContextManager[Any]] | None:
+        building = self.building
+        return (lambda: building(self.path, what)) if building else None
+
     def search(self) -> Any:
         from ke_papers.search import Search
 
@@ -166,7 +174,7 @@ class Catalog:
         values: list[Any] = (
             self.index.taxonomy()
             if name == "taxonomy"
-            else self.index.derived(name, self.derived[name])
+            else self.index.derived(name, self.derived[name], self._told(name))
         )
         return values if positions is None else [values[i] for i in positions]
 

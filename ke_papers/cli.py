@@ -75,11 +75,8 @@ class _Group(TyperGroup):
                 _notes(caught, said)
 
     def _run(self, ctx: Any, notes: Callable[[], None]) -> Any:
-        from ke_papers.usecases.reading import session
-
         try:
-            with session(_building):
-                return super().invoke(ctx)
+            return super().invoke(ctx)
         except KePapersError as exc:
             notes()
             for note in exc.notes:
@@ -127,6 +124,17 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for programs.")]
 
 
+#: Where a command's `Session` (what it has read) is kept in the click context.
+SESSION = "ke_papers.session"
+
+
+def _session(ctx: typer.Context) -> Any:
+    """The command's session: made when the command starts, handed to every use case."""
+    from ke_papers.usecases.reading import Session
+
+    return ctx.meta.setdefault(SESSION, Session(_building))
+
+
 def _choice(ctx: typer.Context) -> config.BibChoice:
     return config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
 
@@ -140,7 +148,7 @@ def _reading(ctx: typer.Context) -> Path:
     from ke_papers.usecases.reading import warnings
 
     path = _bib(ctx)
-    for warning in warnings(path):
+    for warning in warnings(path, _session(ctx)):
         _say(f"warning: {warning}")
     return path
 
@@ -167,11 +175,13 @@ def _say(message: str) -> None:
 BIG_FILE = 1 << 20
 
 
-def _building(path: Path) -> contextlib.AbstractContextManager[Any]:
-    """A spinner on stderr while a big file's index is brought up to date (on a terminal only)."""
+def _building(path: Path, what: str) -> contextlib.AbstractContextManager[Any]:
+    """A spinner on stderr while a big file's index is brought up to date, or a value of
+    every entry made for it (on a terminal only)."""
     with contextlib.suppress(OSError):
         if sys.stderr.isatty() and path.stat().st_size >= BIG_FILE:
-            return _console(err=True).status(f"reading {path.name} (kept for the next commands)")
+            doing = "reading" if what == "papers" else f"preparing the {what} of every entry in"
+            return _console(err=True).status(f"{doing} {path.name} (kept for the next commands)")
     return contextlib.nullcontext()
 
 
@@ -192,7 +202,7 @@ def _emit_json(data: Any) -> None:
 def _catalog(ctx: typer.Context, quiet: bool = False) -> Any:
     from ke_papers.usecases.reading import open_catalog
 
-    return open_catalog(_bib(ctx) if quiet else _reading(ctx))
+    return open_catalog(_bib(ctx) if quiet else _reading(ctx), _session(ctx))
 
 
 def _complete_keys(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -362,7 +372,7 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Which bib file is used and why, its paper count, and where config and cache live."""
     from ke_papers.usecases.reading import info as info_of
 
-    data = info_of(_choice(ctx))
+    data = info_of(_choice(ctx), _session(ctx))
     if as_json:
         _emit_json(data)
         return
@@ -519,7 +529,7 @@ def search(
     chosen = _choose("search", fmt, "table", json=as_json, keys=keys_only, bibtex=bibtex)
     text = " ".join(query or [])
     asked = Query(text, author, year, since, until, venue, category, has_code, limit)
-    found = run_search(_reading(ctx), asked)
+    found = run_search(_reading(ctx), asked, _session(ctx))
     if not found.papers:
         _say(_no_match(text, found))
         if chosen.name == "json":
@@ -632,6 +642,7 @@ def export(
         readme=readme,
         check=check,
         title=title,
+        session=_session(ctx),
     )
     _report_export(done, readme is not None)
 
@@ -722,6 +733,7 @@ def cite(
         output=output,
         merge=merge,
         force=force,
+        session=_session(ctx),
     )
     if query and not done.papers:
         _say(f"no paper matches '{query}'")
@@ -852,7 +864,7 @@ def add(
     )
     path = _writable(ctx, dry_run)
     with _progress() as progress:
-        report = adding.add(path, request, progress=progress)
+        report = adding.add(path, request, progress=progress, session=_session(ctx))
     _report_added(report, dry_run)
 
 
@@ -899,7 +911,9 @@ def update(
         raise _fail("--yes writes and --dry-run does not: choose one")
     wanted = list(keys or [])
     with _progress() as progress:
-        plan = updating.plan(_reading(ctx), wanted, not no_cache, progress=progress)
+        plan = updating.plan(
+            _reading(ctx), wanted, not no_cache, progress=progress, session=_session(ctx)
+        )
     for key, arxiv_id in plan.unknown:
         _say(f"{key}: arXiv knows no paper {arxiv_id}")
     for key, changes in plan.changes.items():

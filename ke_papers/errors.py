@@ -27,6 +27,10 @@ class BibError(KePapersError):
         where = f"{display_path(self.path)}:{line}" if line else display_path(self.path)
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[BibError], tuple[Path, int | None, str]]:
+        """Whole again in the process that reads it (a parse shared among processes)."""
+        return (BibError, (self.path, self.line, self.message))
+
 
 class EncodingNote(UserWarning):
     """A bib file is read in an encoding other than UTF-8; the CLI says so once, on stderr."""

@@ -26,7 +26,7 @@ import time
 import warnings
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,14 +245,20 @@ class Index:
         ids = self.layout.ids
         return {row: i for i, row in zip(range(len(ids) - 1, -1, -1), reversed(ids), strict=False)}
 
-    def derived(self, name: str, make: Callable[[list[Paper]], list[str]]) -> list[str]:
+    def derived(
+        self,
+        name: str,
+        make: Callable[[list[Paper]], list[str]],
+        building: Callable[[], Any] | None = None,
+    ) -> list[str]:
         """A value renderers derive from each paper (`markdown`, `bibtex`), in file order,
-        made for the entries that lack it and kept."""
+        made for the entries that lack it and kept; `building` is entered meanwhile."""
         known = dict(self.conn.execute(f"SELECT id, {name} FROM entry"))
         missing = [row for row, value in known.items() if value is None]
         if missing:
             records = self.records(missing)
-            made = make([Paper.from_record(records[row]) for row in missing])
+            with building() if building else contextlib.nullcontext():
+                made = make([Paper.from_record(records[row]) for row in missing])
             known.update(zip(missing, made, strict=True))
             self._keep(
                 f"UPDATE entry SET {name} = ? WHERE id = ? AND record = ?",
@@ -368,25 +374,6 @@ def _pieces(data: bytes) -> list[int]:
     return [0, *(m.end() for m in _CUT.finditer(data))] if data else []
 
 
-def _encoding(data: bytes) -> str:
-    """UTF-8, else Windows-1252, else Latin-1 (which decodes anything); checked a MiB
-    at a time, so that a big file is never held decoded whole."""
-    import codecs
-
-    if data.isascii():
-        return "utf-8"
-    for encoding in bibread.ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            for at in range(0, len(data), 1 << 20):
-                decoder.decode(data[at : at + (1 << 20)])
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise AssertionError("latin-1 decodes any bytes")
-
-
 @dataclass
 class _Parsed:
     """What a parse of one piece gives the index."""
@@ -467,7 +454,7 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise BibError(path, line, "NUL byte: this is not a text file")
-    encoding = _encoding(data)
+    encoding = bibread.encoding_of(data)
     starts = _pieces(data)
     ends = [*starts[1:], len(data)][: len(starts)]
     known = {fp for (fp,) in conn.execute("SELECT fp FROM piece")}
@@ -486,7 +473,7 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
         fp = h.digest()[:FP_SIZE]
         fps.append(fp)
         if k in defines:
-            parsed, table = _parse_run(str(path), [_decode(data, a, b, encoding)], table, encoding)
+            parsed, table = _parse_run(str(path), [data[a:b].decode(encoding)], table, encoding)
             salt = encoding.encode() + hashlib.sha256(json.dumps(table).encode()).digest()
             if fp not in known:
                 new.append((fp, parsed[0]))
@@ -502,15 +489,17 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
             else:
                 runs.append(([k], table))
             known.add(fp)
-    jobs = [([_decode(data, starts[k], ends[k], encoding) for k in run], t) for run, t in runs]
+    _store(conn, new)
+
+    def job(run: list[int], table: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        return [data[starts[k] : ends[k]].decode(encoding) for k in run], table
+
     try:
-        results = _run_jobs(str(path), encoding, jobs)
+        for done, parsed in _parsed(str(path), encoding, runs, job):
+            _store(conn, [(fps[k], piece) for k, piece in zip(done, parsed, strict=True)])
     except BibError:  # a file that does not parse piece by piece: the whole file's error
         bibread.parse(data.decode(encoding), path, duplicates_ok=True)
         raise
-    for (run, _), parsed in zip(runs, results, strict=True):
-        new += [(fps[k], piece) for k, piece in zip(run, parsed, strict=True)]
-    _store(conn, new)
     keep = set(fps)
     gone = [fp for (fp,) in conn.execute("SELECT fp FROM piece") if fp not in keep]
     for k in range(0, len(gone), 500):
@@ -524,30 +513,35 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     _lay_out(conn, path, data, encoding, starts, fps)
 
 
-def _decode(data: bytes, a: int, b: int, encoding: str) -> str:
-    return data[a:b].decode(encoding)
+Job = Callable[[list[int], dict[str, str]], tuple[list[str], dict[str, str]]]
 
 
-def _run_jobs(
-    path: str, encoding: str, jobs: list[tuple[list[str], dict[str, str]]]
-) -> list[list[_Parsed]]:
-    """Parse the runs; a big parse is shared among processes, one a core."""
-    pieces = sum(len(texts) for texts, _ in jobs)
+def _parsed(
+    path: str, encoding: str, runs: list[tuple[list[int], dict[str, str]]], job: Job
+) -> Iterator[tuple[list[int], list[_Parsed]]]:
+    """Each run of pieces with what its parse gives, as parses finish. From a few
+    thousand pieces they are shared among processes (one a core), a few batches in
+    flight at a time, so that neither the texts nor the results are all held at once."""
     workers = min(os.cpu_count() or 1, 4)
-    if pieces < PARALLEL_FROM or workers < 2:
-        return [_parse_run(path, texts, table, encoding)[0] for texts, table in jobs]
-    import concurrent.futures
+    if sum(len(run) for run, _ in runs) < PARALLEL_FROM or workers < 2:
+        for run, table in runs:
+            yield run, _parse_run(path, *job(run, table), encoding)[0]
+        return
+    import concurrent.futures as cf
     import multiprocessing
 
-    step = workers * 4
-    shares = [(path, encoding, jobs[k::step]) for k in range(step)]
-    out: list[list[_Parsed]] = [[] for _ in jobs]
+    batches = [runs[k : k + 20] for k in range(0, len(runs), 20)]
     context = multiprocessing.get_context("forkserver")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for k, result in enumerate(pool.map(_parse_batch, shares)):
-            for j, parsed in enumerate(result):
-                out[k + j * step] = parsed
-    return out
+    with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        waiting: dict[cf.Future[list[list[_Parsed]]], list[list[int]]] = {}
+        for batch in [*batches, None]:
+            while waiting and (batch is None or len(waiting) >= 2 * workers):
+                finished, _ = cf.wait(waiting, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    yield from zip(waiting.pop(future), future.result(), strict=True)
+            if batch is not None:
+                shares = [job(run, table) for run, table in batch]
+                waiting[pool.submit(_parse_batch, (path, encoding, shares))] = [r for r, _ in batch]
 
 
 def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> None:
@@ -587,23 +581,8 @@ def _words(texts: tuple[str, ...]) -> set[str]:
 
 
 #: The columns of an entry's row that come from its paper.
-COLUMNS = (
-    "key",
-    "year",
-    "taxonomy",
-    "ftaxonomy",
-    "code",
-    "venue",
-    "arxiv",
-    "doi",
-    "title",
-    "child",
-    "n_title",
-    "n_keywords",
-    "n_abstract",
-    "undefined",
-    "record",
-)
+COLUMNS = ("key", "year", "taxonomy", "ftaxonomy", "code", "venue", "arxiv", "doi", "title",
+           "child", "n_title", "n_keywords", "n_abstract", "undefined", "record")  # fmt: skip
 _MARKS = ", ".join("?" * len(COLUMNS))
 _MARKS_FTS = ", ".join("?" * len(FIELDS))
 

@@ -17,7 +17,7 @@ from ke_papers.errors import KePapersError
 from ke_papers.identity import ArxivId, parse_id
 from ke_papers.model import Link, Paper
 from ke_papers.sources import Failure, Progress, Source
-from ke_papers.usecases.reading import editing, open_catalog
+from ke_papers.usecases.reading import Session, editing, open_catalog
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ def read_ids(values: Sequence[str], listing: Path | None = None) -> list[ArxivId
     return ids
 
 
-def _present(path: Path) -> Catalog | None:
-    return open_catalog(path) if path.exists() else None
+def _present(path: Path, session: Session | None) -> Catalog | None:
+    return open_catalog(path, session) if path.exists() else None
 
 
 def _section(catalog: Catalog | None, request: Request) -> tuple[str, ...]:
@@ -83,6 +83,7 @@ def add(
     request: Request,
     source: Callable[[Sequence[ArxivId], bool], Source] | None = None,
     progress: Progress | None = None,
+    session: Session | None = None,
 ) -> Added:
     """Fetch what is not there yet from the source (arXiv by default), then insert it.
 
@@ -95,7 +96,7 @@ def add(
         raise KePapersError("--key names one paper; give one ID")
     if request.key:
         keys.check(request.key)
-    catalog = _present(path)
+    catalog = _present(path, session)
     extras = Extras(
         taxonomy=_section(catalog, request),
         links=tuple(request.links),

@@ -12,7 +12,7 @@ from ke_papers.errors import KePapersError, display_path
 from ke_papers.model import Paper
 from ke_papers.render.formats import Format
 from ke_papers.usecases.exporting import render
-from ke_papers.usecases.reading import open_catalog
+from ke_papers.usecases.reading import Session, open_catalog
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ def cite(
     output: Path | None = None,
     merge: bool = False,
     force: bool = False,
+    session: Session | None = None,
 ) -> Cited:
     """The chosen papers in `fmt`: printed, written to `output`, or merged into it.
 
@@ -106,7 +107,7 @@ def cite(
     """
     if merge and (output is None or fmt.name not in ("bibtex", "biblatex")):
         raise KePapersError("--merge needs -o FILE and a BibTeX format")
-    catalog = open_catalog(path)
+    catalog = open_catalog(path, session)
     chosen, missing = select(catalog, wanted)
     if fmt.name in ("bibtex", "biblatex"):
         chosen = with_parents(catalog, chosen)

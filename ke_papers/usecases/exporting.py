@@ -14,7 +14,7 @@ from ke_papers.catalog import Catalog
 from ke_papers.errors import KePapersError
 from ke_papers.render import markdown
 from ke_papers.render.formats import Format, Output
-from ke_papers.usecases.reading import open_catalog
+from ke_papers.usecases.reading import Session, open_catalog
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ def export(
     check: bool = False,
     title: str | None = None,
     today: date | None = None,
+    session: Session | None = None,
 ) -> Exported:
     """`today` dates a web page (default: $SOURCE_DATE_EPOCH's day, else the clock's)."""
     if readme and (output or fmt.name != "markdown"):
@@ -77,7 +78,7 @@ def export(
         raise KePapersError("--grouped goes with --format json")
     if title is not None and fmt.name != "html":
         raise KePapersError("--title goes with --html")
-    catalog = open_catalog(path)
+    catalog = open_catalog(path, session)
     section = taxonomy.resolve(catalog.sections(), category) if category else None
     positions = catalog.select(section, since)
     if fmt.name == "html":

@@ -33,45 +33,37 @@ def _bibtex_entries(papers: Sequence[Paper]) -> list[str]:
 DERIVED: Derived = {"markdown": _markdown_bodies, "bibtex": _bibtex_entries}
 
 
-#: Catalogs opened during one command (`session`), by the file's identity and stamp.
-_OPEN: dict[tuple[object, ...], Catalog] | None = None
-#: Told while the parse cache builds something during the command (`session`).
-_BUILDING: Building | None = None
+class Session:
+    """One command's reads: a file read twice (its warnings, then its papers) is opened
+    once while it is unchanged; `building` is told while an index is brought up to date.
+    The command line makes one per command and passes it down to the use cases."""
+
+    def __init__(self, building: Building | None = None) -> None:
+        self.building = building
+        self.opened: dict[tuple[object, ...], Catalog] = {}
+
+    def catalog(self, path: Path) -> Catalog:
+        """The catalog of `path`, opened once while the file is unchanged (the same
+        inode, size, mtime and ctime: a write, even one that puts the old mtime back,
+        changes the ctime)."""
+        try:
+            st = path.stat()
+        except OSError:
+            return Catalog.open(path, DERIVED)  # the open names the problem
+        stamp = (path, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if stamp not in self.opened:
+            self.opened[stamp] = Catalog.open(path, DERIVED, self.building)
+        return self.opened[stamp]
 
 
-@contextlib.contextmanager
-def session(building: Building | None = None) -> Iterator[None]:
-    """One command: a file read twice (its warnings, then its papers) is opened once;
-    `building` is told while its index is brought up to date."""
-    global _OPEN, _BUILDING
-    _OPEN, _BUILDING = {}, building
-    try:
-        yield
-    finally:
-        _OPEN, _BUILDING = None, None
+def open_catalog(path: Path, session: Session | None = None) -> Catalog:
+    """The catalog of `path`, through the command's session when there is one."""
+    return (session or Session()).catalog(path)
 
 
-def open_catalog(path: Path) -> Catalog:
-    """The catalog of `path`; within a session, opened once while the file is unchanged.
-
-    Unchanged means the same inode, size, mtime and ctime: a write, even one that puts
-    the old mtime back, changes the ctime.
-    """
-    if _OPEN is None:
-        return Catalog.open(path, DERIVED)
-    try:
-        st = path.stat()
-    except OSError:
-        return Catalog.open(path, DERIVED)  # the open names the problem
-    stamp = (path, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    if stamp not in _OPEN:
-        _OPEN[stamp] = Catalog.open(path, DERIVED, _BUILDING)
-    return _OPEN[stamp]
-
-
-def warnings(path: Path) -> list[str]:
-    """What to tell someone reading `path` (duplicate keys)."""
-    return open_catalog(path).warnings
+def warnings(path: Path, session: Session | None = None) -> list[str]:
+    """What to tell someone reading `path` (duplicate keys, undefined macros)."""
+    return open_catalog(path, session).warnings
 
 
 @contextlib.contextmanager
@@ -98,9 +90,9 @@ def writable(choice: config.BibChoice) -> Target:
     return Target(path, note)
 
 
-def info(choice: config.BibChoice) -> dict[str, Any]:
+def info(choice: config.BibChoice, session: Session | None = None) -> dict[str, Any]:
     """Which bib file is used and why, its paper count, and where config and cache live."""
-    count = len(open_catalog(choice.path)) if choice.path.is_file() else None
+    count = len(open_catalog(choice.path, session)) if choice.path.is_file() else None
     return {
         "bib": str(choice.path),
         "reason": choice.reason,

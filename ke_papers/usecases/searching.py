@@ -9,7 +9,7 @@ from pathlib import Path
 from ke_papers import taxonomy
 from ke_papers.model import Paper
 from ke_papers.search import Filters
-from ke_papers.usecases.reading import open_catalog
+from ke_papers.usecases.reading import Session, open_catalog
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ class Found:
     without_filters: int = 0
 
 
-def search(path: Path, query: Query) -> Found:
-    catalog = open_catalog(path)
+def search(path: Path, query: Query, session: Session | None = None) -> Found:
+    catalog = open_catalog(path, session)
     section = taxonomy.resolve(catalog.sections(), query.category) if query.category else None
     filters = Filters(
         author=query.author,

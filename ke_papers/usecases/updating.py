@@ -16,7 +16,7 @@ from ke_papers.latex import to_text
 from ke_papers.model import PREPRINT, Paper
 from ke_papers.names import display_names
 from ke_papers.sources import Failure, Progress, Source
-from ke_papers.usecases.reading import editing, open_catalog
+from ke_papers.usecases.reading import Session, editing, open_catalog
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,12 @@ def plan(
     use_cache: bool = True,
     source: Callable[[Sequence[ArxivId], bool], Source] | None = None,
     progress: Progress | None = None,
+    session: Session | None = None,
 ) -> Plan:
     """The changes for the entries named (every arXiv entry by default)."""
     from ke_papers.sources.arxiv import ArxivSource
 
-    catalog = open_catalog(path)
+    catalog = open_catalog(path, session)
     papers = [catalog.find(k) for k in keys] if keys else [p for p in catalog if p.arxiv]
     without = [p.key for p in papers if not p.arxiv]
     if without:
