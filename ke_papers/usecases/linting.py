@@ -16,7 +16,9 @@ class Linted:
     fixed: list[str] = field(default_factory=list)
 
 
-def run(path: Path, fix: bool = False) -> Linted:
+def run(path: Path, fix: bool = False, online: bool = False) -> Linted:
+    """The findings of every rule; with `online`, also those only the world can tell
+    (`usecases.checking`)."""
     fixed: list[str] = []
     if fix:
         with store.transaction(path, lenient=True) as edit:
@@ -24,4 +26,9 @@ def run(path: Path, fix: bool = False) -> Linted:
             edit.rewrite = True
     readme = lint.readme_for(path)
     stale = readme_stale(readme, path) if readme is not None else None
-    return Linted(lint.check_file(path, stale), fixed)
+    findings = lint.check_file(path, stale)
+    if online:
+        from ke_papers.usecases import checking
+
+        findings = sorted(findings + checking.findings(path), key=lambda f: (f.line, f.rule))
+    return Linted(findings, fixed)
