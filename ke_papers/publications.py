@@ -40,6 +40,7 @@ _JOURNALS = {
     "ieee trans. pattern anal. mach. intell.": "TPAMI",
     "ieee trans. knowl. data eng.": "TKDE",
     "ieee trans. neural networks learn. syst.": "TNNLS",
+    "nat.": "Nature",
 }
 _WORKSHOP = re.compile(r"@|\bworkshops?\b", re.IGNORECASE)
 
@@ -70,6 +71,9 @@ def label(names: Sequence[str], year: int | None) -> tuple[str, bool]:
         short = _JOURNALS.get(name.casefold().rstrip("."))
         if short:
             return short + suffix, workshop
+        whole = venues.normalise(name)
+        if _A_YEAR.search(whole) and venues.is_label(whole):
+            return whole, workshop
         findings = bool(re.search(r"\(findings\)|^findings\b", name, re.IGNORECASE))
         bare = re.sub(r"\s*\((?:\d+|findings|demo|industry)\)\s*", " ", name, flags=re.I).strip()
         bare = re.sub(r"^findings of (?:the )?", "", bare, flags=re.I)
@@ -78,6 +82,34 @@ def label(names: Sequence[str], year: int | None) -> tuple[str, bool]:
         if venues.is_label(candidate) and not _WORKSHOP.search(bare):
             return venues.normalise(candidate), workshop
     return f"{names[0]}{suffix}", workshop
+
+
+_ACRONYM_IN = re.compile(
+    r"\((?P<name>[A-Z][A-Za-z0-9&\-]*[A-Z0-9])(?:[\s']+(?P<year>(?:19|20)\d\d))?\)"
+)
+_A_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_JOURNAL_WORDS = re.compile(r"\b(?:journal|transactions|letters|lett|review|magazine)\b", re.I)
+
+
+def from_journal_ref(ref: str) -> tuple[str, str, bool, bool]:
+    """arXiv's free-text journal reference read as (label, container, article, workshop):
+    `ICLR 2022` as it is; `2023 IEEE International Conference on Software Testing ...
+    Workshops (ICSTW)` by the acronym in parentheses and the year; ('', ...) when neither
+    (`Phys.Lett.B573:94-100,2003` names no venue the list can label)."""
+    ref = " ".join(ref.split())
+    plain = venues.normalise(ref)
+    workshop = bool(_WORKSHOP.search(ref))
+    if plain and venues.is_label(plain):
+        return plain, "", False, workshop
+    m = _ACRONYM_IN.search(ref)
+    year = m["year"] if m and m["year"] else next(iter(_A_YEAR.findall(ref)), "")
+    if not m or not year:
+        return "", "", False, workshop
+    container = re.sub(r"^(?:in\s+)?(?:proc(?:eedings|\.)?\s+(?:of\s+)?)?", "", ref, flags=re.I)
+    container = re.split(r",\s*(?:pp?\.|pages|vol)", container, maxsplit=1, flags=re.I)[0].strip(
+        " .,"
+    )
+    return f"{m['name']} {year}", container, bool(_JOURNAL_WORDS.search(ref)), workshop
 
 
 def candidate(

@@ -58,6 +58,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # fails at once instead of reaching the network.
     monkeypatch.setenv("KE_PAPERS_ARXIV_URL", "http://127.0.0.1:9/api/query")
     monkeypatch.setenv("KE_PAPERS_ARXIV_DELAY", "0")
+    monkeypatch.setenv("KE_PAPERS_DBLP_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("KE_PAPERS_S2_URL", "http://127.0.0.1:9")
+    monkeypatch.delenv("KE_PAPERS_S2_KEY", raising=False)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
@@ -126,3 +129,39 @@ def recorded(
 
     monkeypatch.setattr(owner, name, recording)
     return seen
+
+
+@pytest.fixture
+def dblp_server(monkeypatch: pytest.MonkeyPatch):
+    """DBLP's search and records, built from real DBLP records, on 127.0.0.1 (no pacing)."""
+    from published_servers import DblpServer
+
+    server = DblpServer().start()
+    monkeypatch.setenv("KE_PAPERS_DBLP_URL", server.url)
+    monkeypatch.setenv("KE_PAPERS_DBLP_DELAY", "0")
+    monkeypatch.setenv("KE_PAPERS_DBLP_TIMEOUT", "2")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s2_server(monkeypatch: pytest.MonkeyPatch):
+    """Semantic Scholar's batch lookup on 127.0.0.1 (no pacing; a 429's wait cut to 0.05 s)."""
+    from published_servers import S2Server
+
+    server = S2Server().start()
+    monkeypatch.setenv("KE_PAPERS_S2_URL", server.url)
+    monkeypatch.setenv("KE_PAPERS_S2_DELAY", "0")
+    monkeypatch.setenv("KE_PAPERS_S2_TIMEOUT", "2")
+    monkeypatch.setenv("KE_PAPERS_MAX_WAIT", "0.05")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def link_server():
+    from published_servers import LinkServer
+
+    server = LinkServer().start()
+    yield server
+    server.stop()

@@ -194,9 +194,9 @@ class ArxivSource:
 
 
 class PublishedSource:
-    """arXiv's own word on where a paper appeared: a journal reference that reads as a venue
-    label (`ICLR 2022`, `Accepted at EMNLP 2023 Findings`), with arXiv's DOI when it is not
-    arXiv's own; one per entry, with the entry's key."""
+    """arXiv's own word on where a paper appeared: a journal reference that names a venue
+    (`ICLR 2022`, `2023 IEEE ... Workshops (ICSTW)`, `publications.from_journal_ref`), with
+    arXiv's DOI when it is not arXiv's own; one per entry, with the entry's key."""
 
     def __init__(self, wanted: Sequence[Paper], use_cache: bool = True) -> None:
         self.wanted = [p for p in wanted if p.arxiv]
@@ -209,17 +209,21 @@ class PublishedSource:
         records = fetch(ids, self.use_cache, progress) if ids else {}
         for paper, ident in zip(self.wanted, ids, strict=True):
             record = records.get(ident.base)
-            label = venues.normalise(record.journal_ref) if record else ""
-            if record is None or not venues.is_label(label):
+            if record is None or not record.journal_ref:
+                continue
+            label, container, article, workshop = publications.from_journal_ref(record.journal_ref)
+            if not label:
                 continue
             found = publications.candidate(
                 record.title,
                 record.authors,
                 venues.parse(label).year,
                 label,
+                container=container,
+                article=article,
                 doi=record.doi,
                 origin=f"arXiv {record.id} journal_ref",
-                workshop="workshop" in label.casefold(),
+                workshop=workshop,
             )
             if publications.is_publication(found) and publications.trusted(paper, found):
                 found.key = paper.key

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ke_papers import keys as keyrule
-from ke_papers import publications
+from ke_papers import publications, venues
 from ke_papers.errors import KePapersError
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Progress, Source
@@ -75,10 +75,11 @@ class Published:
 
 def _choose(found: list[Paper]) -> list[Paper] | Paper:
     """The published version the candidates agree on (main venues before workshops; the
-    sources' order decides between records of one venue), else the disagreeing ones."""
+    sources' order decides between records of one venue, whose years may differ: Semantic
+    Scholar's year can be the preprint's), else the disagreeing ones."""
     main = [f for f in found if not f.get(publications.WORKSHOP)] or found
-    labels = dict.fromkeys(f.get("venue").casefold() for f in main)
-    if len(labels) > 1:
+    names = dict.fromkeys(venues.parse(f.get("venue")).name.casefold() for f in main)
+    if len(names) > 1:
         return main
     best, *others = main
     missing = {
