@@ -127,6 +127,9 @@ def candidate(
 ) -> Paper:
     """A source's record of a published paper, as an entry in the list's conventions: a known
     venue gives type and container (as `add --venue` does), else `container` is kept."""
+    venue, container, pages, doi, origin = map(
+        entries.plain, (venue, container, pages, doi, origin)
+    )  # from outside: no control characters reach a terminal or the file
     if arxiv_of_doi(doi) or doi.startswith("10.48550/"):
         doi = ""
     paper = entries.new_entry(

@@ -61,6 +61,11 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KE_PAPERS_DBLP_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("KE_PAPERS_S2_URL", "http://127.0.0.1:9")
     monkeypatch.delenv("KE_PAPERS_S2_KEY", raising=False)
+    # Any other host (a link `lint --online` checks) through a proxy nobody runs.
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ke_papers import lint, publications
+from ke_papers.entries import plain
 from ke_papers.identity import is_arxiv_id, normal_doi, normal_title, parse_id
 from ke_papers.latex import fold
 from ke_papers.model import Link, Paper
@@ -70,11 +71,11 @@ def _arxiv_titles(papers: list[Paper]) -> Iterator[lint.Finding]:
             continue
         ours, theirs = normal_title(paper.get("title")), normal_title(record.title)
         if difflib.SequenceMatcher(None, ours, theirs).ratio() < OTHER_TITLE:
+            authors = ", ".join(record.authors[:3]) + (" et al." if len(record.authors) > 3 else "")
             yield _finding(
                 paper,
                 "arxiv-title",
-                f"arXiv {record.id} is '{record.title}' by {', '.join(record.authors[:3])}"
-                f"{' et al.' if len(record.authors) > 3 else ''}: another paper's ID?",
+                plain(f"arXiv {record.id} is '{record.title}' by {authors}: another paper's ID?"),
             )
 
 
