@@ -959,7 +959,7 @@ def _update_published(
     with _progress() as progress:
         found = publishing.plan(_reading(ctx), keys, names, use_cache, rekey, progress)
     for key, changes in found.changes.items():
-        typer.echo(f"{key}  ({found.found_in[key]})")
+        typer.echo(f"{key}: {found.found_in[key]}")
         for change in changes:
             pad = " " * len(change.field)
             typer.echo(

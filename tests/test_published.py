@@ -123,7 +123,7 @@ def _shown(stdout: str) -> dict[str, dict[str, str]]:
     key = ""
     for i, line in enumerate(lines):
         if not line.startswith(" "):
-            key = line.split()[0]
+            key = line.split(":")[0]
             diff[key] = {}
         elif not line.strip().startswith("→"):
             name = line.strip().split(":")[0]
