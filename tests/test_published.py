@@ -226,6 +226,39 @@ def test_arxiv_journal_reference_names_a_workshop(run, arxiv, tmp_path):
     assert "Software Testing, Verification and Validation Workshops" in paper.get("booktitle")
 
 
+def test_sources_naming_different_venues_leave_the_entry_alone(
+    run, arxiv, dblp_server, s2_server, preprints
+):
+    """DBLP says ICLR 2022; Semantic Scholar (made to disagree) says ICML: ambiguous."""
+    mend = s2_server.papers["ARXIV:2110.11309"]
+    serac = s2_server.papers["ARXIV:2206.06520"]
+    s2_server.papers["ARXIV:2110.11309"] = {**mend, "publicationVenue": serac["publicationVenue"]}
+    before = _blocks(preprints)["mitchell2021fast"]
+    result = run("--bib", str(preprints), "update", "--published", "--yes")
+    assert (
+        "mitchell2021fast: ambiguous: ICLR 2022 (DBLP conf/iclr/MitchellLBFM22); ICML 2022 "
+        "(Semantic Scholar placeholder-2110.11309)"
+    ) in result.stderr
+    assert "ambiguous: 1" in result.stderr and "published: 3;" in result.stderr
+    assert _blocks(preprints)["mitchell2021fast"] == before
+
+
+def test_a_main_venue_before_a_workshop():
+    from ke_papers.usecases.publishing import _choose
+
+    def found(venue: str, workshop: bool, origin: str) -> Paper:
+        return publications.candidate(
+            "T", ["Ada Lovelace"], 2023, venue, origin=origin, workshop=workshop
+        )
+
+    chosen = _choose([found("BlackboxNLP@EMNLP 2023", True, "a"), found("ACL 2023", False, "b")])
+    assert isinstance(chosen, Paper) and chosen.get("venue") == "ACL 2023"
+    alone = _choose([found("BlackboxNLP@EMNLP 2023", True, "a")])
+    assert isinstance(alone, Paper) and publications.describe(alone) == (
+        "BlackboxNLP@EMNLP 2023, a workshop (a)"
+    )
+
+
 def test_a_429_is_waited_for_once_then_reported(run, arxiv, s2_server, preprints):
     before = preprints.read_bytes()
     s2_server.mode = "limit"

@@ -144,6 +144,7 @@ class Service:
     max_bytes: int = 16 * 2**20
     headers: dict[str, str] = field(default_factory=dict)
     _session: requests.Session | None = None
+    _timeout: float = 0.0
     _last: float = -math.inf
 
     def setting(self, what: str) -> str:
@@ -180,8 +181,8 @@ class Service:
         import requests
 
         timeout = env_seconds(self.setting("TIMEOUT"), 30.0, zero_ok=False)
-        if self._session is None:
-            self._session = bounded_session(timeout, self.max_bytes)
+        if self._session is None or timeout != self._timeout:
+            self._session, self._timeout = bounded_session(timeout, self.max_bytes), timeout
             self._session.headers.update({"User-Agent": USER_AGENT, **self.headers})
         time.sleep(max(0.0, self._last + self._delay() - time.monotonic()))
         try:
