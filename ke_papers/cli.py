@@ -889,7 +889,7 @@ def update(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Write the changes.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the changes.")] = False,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Ask arXiv even if a recent answer is cached.")
+        bool, typer.Option("--no-cache", help="Ask the sources even if a recent answer is cached.")
     ] = False,
     published: Annotated[
         bool,
@@ -1143,7 +1143,7 @@ def lint_(
         if online:
             from ke_papers.usecases.checking import RULES
 
-            typer.echo(rule_table(RULES), nl=False)
+            typer.echo("\n" + rule_table(RULES), nl=False)
         return
     if output_format not in REPORTS:
         raise KePapersError(f"unknown format '{output_format}'; choose from {', '.join(REPORTS)}")
