@@ -226,6 +226,21 @@ def test_arxiv_journal_reference_names_a_workshop(run, arxiv, tmp_path):
     assert "Software Testing, Verification and Validation Workshops" in paper.get("booktitle")
 
 
+def test_a_biblatex_entry_keeps_its_own_field_names(run, dblp_server, tmp_path):
+    bib = tmp_path / "blx.bib"
+    bib.write_text(
+        "@online{mitchell2021fast,\n  title = {Fast Model Editing at Scale},\n"
+        "  author = {Mitchell, Eric and Lin, Charles},\n  date = {2021-10-21},\n"
+        "  eprinttype = {arxiv},\n  eprint = {2110.11309},\n  eprintclass = {cs.LG}\n}\n",
+        encoding="utf-8",
+    )
+    run("--bib", str(bib), "update", "--published", "--source", "dblp", "--yes")
+    paper = open_catalog(bib).find("mitchell2021fast")
+    assert paper.entry_type == "inproceedings" and paper.get("date") == "2022"
+    assert "year" not in paper.fields and paper.get("venue") == "ICLR 2022"
+    assert paper.get("eprinttype") == "arxiv" and paper.get("eprintclass") == "cs.LG"
+
+
 def test_sources_naming_different_venues_leave_the_entry_alone(
     run, arxiv, dblp_server, s2_server, preprints
 ):

@@ -7,6 +7,7 @@ default 1), _TIMEOUT (default 30). Answers are cached for a day.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -34,12 +35,13 @@ def _authors(info: dict[str, Any]) -> list[str]:
     if not isinstance(found, list):
         found = [found]
     names = [a.get("text", "") if isinstance(a, dict) else str(a) for a in found]
-    return [_HOMONYM.sub("", n) for n in names if n]
+    return [_HOMONYM.sub("", html.unescape(n)) for n in names if n]
 
 
 def search(title: str, use_cache: bool = True) -> list[dict[str, Any]]:
     """The `info` of each hit of a title search (DBLP's JSON)."""
-    query = " ".join(title.split())
+    # DBLP's search reads `-`, `|`, `$` and `*` as operators: a title is asked as its words
+    query = " ".join(re.sub(r"[^\w\s]", " ", title).split())
     name = digest(query)
     hits = cached("dblp", name) if use_cache else None
     if hits is None:
@@ -86,7 +88,7 @@ def to_candidate(info: dict[str, Any], use_cache: bool = True, full: bool = Fals
             container = to_text(rec.value("booktitle") or rec.value("journal"))
             workshop = workshop or "workshop" in container.casefold()
     return publications.candidate(
-        to_text(str(info.get("title", ""))),
+        html.unescape(str(info.get("title", ""))),
         _authors(info),
         year,
         label,

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ke_papers import fields, publications, venues
 from ke_papers import keys as keyrule
-from ke_papers import publications, venues
 from ke_papers.errors import KePapersError
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Progress, Source
@@ -90,18 +90,25 @@ def _choose(found: list[Paper]) -> list[Paper] | Paper:
     return best.with_fields(**{k: v for k, v in missing.items() if v})
 
 
+def _named(paper: Paper, name: str) -> str:
+    """The field a datum goes in, in the entry's own world: biblatex's `date` or
+    `journaltitle` when the entry uses them (and not the BibTeX names)."""
+    other = "date" if name == "year" else fields.TO_BIBLATEX.get(name, "")
+    return other if other and other in paper.fields and name not in paper.fields else name
+
+
 def _diff(paper: Paper, found: Paper) -> list[Change]:
     out = []
     if found.entry_type != paper.entry_type:
         out.append(Change("type", paper.entry_type, found.entry_type))
     for name in publications.PUBLISHED_FIELDS:
-        old, new = paper.get(name), found.get(name)
+        old, new = paper.get(_named(paper, name)), found.get(name)
         if name == "doi" and not new:
             continue  # a DOI of the preprint (arXiv's own) stays when the venue gives none
         if name == "pages" and not new:
             continue
         if old != new:
-            out.append(Change(name, old, new))
+            out.append(Change(_named(paper, name), old, new))
     return out
 
 
