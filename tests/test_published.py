@@ -490,6 +490,13 @@ def test_lint_online_reports_wrong_ids_dead_links_and_twins(
 def test_links_one_per_host_at_a_time(link_server, monkeypatch):
     from ke_papers.sources import links
 
+    states = links.check([f"{link_server.url}/{page}" for page in ("busy", "gone", "nohead")])
+    assert [(s.state, s.why) for s in states.values()] == [
+        ("unchecked", "HTTP 503"),
+        ("dead", "HTTP 404"),
+        ("ok", ""),
+    ]
+    link_server.requests.clear()
     many = [f"{link_server.url}/slow/{i}" for i in range(12)]
     states = links.check(many)
     assert {s.state for s in states.values()} == {"ok"}

@@ -2,9 +2,10 @@
 
 At most 8 requests at once and one per host at a time (each host's links are asked in
 turn by one worker); a deadline per link (KE_PAPERS_LINK_TIMEOUT, default 10 s, for the
-connection and again for the answer's head; no body is read). 401, 403 and 429 say the
-server would not let us look, not that the page is gone: "could not check". A link found
-alive is remembered for a day.
+connection and again for the answer's head; no body is read). Dead is gone: 404, 410 or
+another 4xx, or no server at all. 401, 403 and 429 say the server would not let us look, a
+5xx that it failed for now, a certificate it could not prove: "could not check". A link
+found alive is remembered for a day.
 """
 
 from __future__ import annotations
@@ -50,11 +51,13 @@ def _ask(session: requests.Session, url: str, timeout: float) -> State:
                 return State("ok")
     except requests.exceptions.Timeout:
         return State("unchecked", f"no answer within {timeout:g} s")
+    except requests.exceptions.SSLError:
+        return State("unchecked", "its TLS certificate is not accepted")
     except requests.exceptions.ConnectionError:
         return State("dead", "no server answers")
     except requests.exceptions.RequestException as exc:
         return State("unchecked", type(exc).__name__)
-    return State("unchecked" if status in REFUSED else "dead", f"HTTP {status}")
+    return State("unchecked" if status in REFUSED or status >= 500 else "dead", f"HTTP {status}")
 
 
 def _host(urls: list[str], timeout: float) -> dict[str, State]:

@@ -37,12 +37,15 @@ RULES = [
         _offline,
     ),
     lint.Rule(
-        "dead-link", "error", "(online) a link no server answers, or answers 404/410/5xx", _offline
+        "dead-link",
+        "error",
+        "(online) a link no server answers, or answers 404, 410 or another 4xx",
+        _offline,
     ),
     lint.Rule(
         "unchecked-link",
         "warning",
-        "(online) a link the server would not let us check (401, 403, 429, no answer in time)",
+        "(online) a link its server would not let us check (401, 403, 429, 5xx, no answer in time)",
         _offline,
     ),
     lint.Rule(
