@@ -897,19 +897,41 @@ def update(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Write the changes.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the changes.")] = False,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Ask arXiv even if a recent answer is cached.")
+        bool, typer.Option("--no-cache", help="Ask the sources even if a recent answer is cached.")
+    ] = False,
+    published: Annotated[
+        bool,
+        typer.Option(
+            "--published",
+            help="Find where preprints were published (venue, type, booktitle or journal, "
+            "year, DOI, pages).",
+        ),
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", metavar="A,B", help="With --published: arxiv,dblp,s2 (default all)."
+        ),
+    ] = None,
+    rekey: Annotated[
+        bool, typer.Option("--rekey", help="With --published: new keys from the venue's year.")
     ] = False,
 ) -> None:
     """Refresh entries from arXiv: newer title or authors, a DOI or journal reference since.
 
     Shows a per-entry diff; writes only with --yes. Taxonomy, links, keywords and
-    venue are never touched.
+    venue are never touched. With --published: where preprints were published, from
+    arXiv, DBLP and Semantic Scholar (arXiv ID, links and keys stay).
     """
     from ke_papers.usecases import updating
 
     if yes and dry_run:
         raise _fail("--yes writes and --dry-run does not: choose one")
     wanted = list(keys or [])
+    if published or source is not None or rekey:
+        if not published:
+            raise _fail("--source and --rekey go with --published")
+        return _update_published(ctx, wanted, yes, dry_run, not no_cache, source, rekey)
     with _progress() as progress:
         plan = updating.plan(
             _reading(ctx), wanted, not no_cache, progress=progress, session=_session(ctx)
@@ -930,6 +952,44 @@ def update(
         return
     updating.apply(_writable(ctx), plan.changes)
     _say(f"updated {_plural(len(plan.changes), 'entry')}")
+
+
+def _update_published(
+    ctx: typer.Context,
+    keys: list[str],
+    yes: bool,
+    dry_run: bool,
+    use_cache: bool,
+    source: str | None,
+    rekey: bool,
+) -> None:
+    from ke_papers.usecases import publishing
+
+    names = publishing.parse_sources(source) if source is not None else publishing.DEFAULT_SOURCES
+    with _progress() as progress:
+        found = publishing.plan(_reading(ctx), keys, names, use_cache, rekey, progress)
+    for key, changes in found.changes.items():
+        typer.echo(f"{key}: {found.found_in[key]}")
+        for change in changes:
+            pad = " " * len(change.field)
+            typer.echo(
+                f"  {change.field}: {change.old or '(none)'}\n  {pad}→ {change.new or '(none)'}"
+            )
+    for key, candidates in found.ambiguous.items():
+        _say(f"{key}: ambiguous: {'; '.join(candidates)}")
+    still = f": {', '.join(found.preprints)}" if found.preprints else ""
+    _say(
+        f"published: {len(found.found_in)}; still preprints: {len(found.preprints)}{still}; "
+        f"ambiguous: {len(found.ambiguous)}"
+    )
+    if not found.changes:
+        return
+    if dry_run or not yes:
+        tail = "" if dry_run else "; run with --yes to write"
+        _say(f"{_plural(len(found.changes), 'entry')} would change{tail}")
+        return
+    publishing.apply(_writable(ctx), found.changes)
+    _say(f"updated {_plural(len(found.changes), 'entry')}")
 
 
 KeyArg = Annotated[
@@ -1071,6 +1131,14 @@ def lint_(
         ),
     ] = "text",
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Also ask arXiv, DBLP, Semantic Scholar and the links' servers "
+            "(wrong arXiv IDs, dead links, a preprint kept beside its published version).",
+        ),
+    ] = False,
 ) -> None:
     """Check the bib file: duplicates, missing fields, bad links, IDs, years, keys, formatting.
 
@@ -1082,11 +1150,15 @@ def lint_(
 
     if rules:
         typer.echo(rule_table(), nl=False)
+        if online:
+            from ke_papers.usecases.checking import RULES
+
+            typer.echo("\n" + rule_table(RULES), nl=False)
         return
     if output_format not in REPORTS:
         raise KePapersError(f"unknown format '{output_format}'; choose from {', '.join(REPORTS)}")
     path = _writable(ctx) if fix else _bib(ctx)
-    linted = run(path, fix)
+    linted = run(path, fix, online)
     for change in linted.fixed:
         _say(f"fixed: {change}")
     name = display_path(path)

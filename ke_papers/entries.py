@@ -47,7 +47,7 @@ class Extras:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _text(value: str) -> str:
+def plain(value: str) -> str:
     """Untrusted text without control characters (a NUL byte, terminal escapes)."""
     return _CONTROL.sub("", value)
 
@@ -69,10 +69,10 @@ def new_entry(
     """A complete entry: the venue decides type and container, else arXiv's preprint
     convention; a journal reference becomes a note; the year comes from the venue, else
     `year`, else the ID."""
-    title, abstract, journal_ref = _text(title), _text(abstract), _text(journal_ref)
+    title, abstract, journal_ref = plain(title), plain(abstract), plain(journal_ref)
     fields: dict[str, str] = {"title": defang(from_text(title))}
     if authors:
-        fields["author"] = defang(names.author_field([_text(a) for a in authors]))
+        fields["author"] = defang(names.author_field([plain(a) for a in authors]))
     entry_type = "misc"
     if arxiv:
         entry_type, fields["journal"] = "article", preprint_journal(arxiv)

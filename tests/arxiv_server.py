@@ -47,10 +47,10 @@ def _base(identifier: str) -> str:
 
 
 class ArxivServer:
-    def __init__(self, fixtures: Path) -> None:
+    def __init__(self, fixtures: Path, *more: Path) -> None:
         self.entries: dict[str, str] = {}
         self.bad_request = b""
-        for path in sorted(fixtures.glob("*.json")):
+        for path in sorted(p for folder in (fixtures, *more) for p in folder.glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
             body = data["body"].encode("latin-1").decode("utf-8")
             if data["status_code"] == 400:

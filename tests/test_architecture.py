@@ -12,10 +12,20 @@ PACKAGE = REPO / "ke_papers"
 #: Lower layers first; a module may import only from its own layer or the ones before it.
 LAYERS = [
     {"errors", "latex", "names", "keys", "venues", "urls", "fields", "identity", "model", "bibtex"},
-    {"files", "config", "taxonomy", "entries", "texrefs"},
+    {"files", "config", "taxonomy", "entries", "texrefs", "publications"},
     {"bibread", "index", "search", "store"},
     {"catalog", "library", "lint"},
-    {"sources", "sources.arxiv", "sources.mdentry", "sources.markdown", "sources.bibfile"},
+    {
+        "sources",
+        "sources.http",
+        "sources.arxiv",
+        "sources.dblp",
+        "sources.s2",
+        "sources.links",
+        "sources.mdentry",
+        "sources.markdown",
+        "sources.bibfile",
+    },
     {
         "render",
         "render.terminal",
@@ -34,6 +44,8 @@ LAYERS = [
         "usecases.citing",
         "usecases.adding",
         "usecases.updating",
+        "usecases.publishing",
+        "usecases.checking",
         "usecases.importing",
         "usecases.linting",
         "usecases.formatting",

@@ -41,13 +41,13 @@ def test_clean_bibtex_for_a_conference_paper(run):
 
 
 def test_preprint_form_and_full(run):
-    out = cite(run, "li2022large").stdout
-    assert "@article{li2022large," in out
-    assert "journal       = {arXiv preprint arXiv:2211.05110}" in out
+    out = cite(run, "hase2023does").stdout
+    assert "@article{hase2023does," in out
+    assert "journal       = {arXiv preprint arXiv:2301.04213}" in out
     # the journal names the ID: an eprint too would make biblatex print it twice
     assert "eprint        =" not in out and "archiveprefix" not in out
-    biblatex = cite(run, "li2022large", "-f", "biblatex").stdout
-    assert "eprint        = {2211.05110}" in biblatex
+    biblatex = cite(run, "hase2023does", "-f", "biblatex").stdout
+    assert "eprint        = {2301.04213}" in biblatex
     full = cite(run, "meng2022locating", "--full").stdout
     assert "taxonomy" in full and "keywords" in full and "links" in full
 
@@ -113,9 +113,9 @@ def test_other_formats(run):
     assert cite(run, "meng2022locating", "-f", "key", "--command", "citep").stdout == (
         "\\citep{meng2022locating}\n"
     )
-    biblatex = cite(run, "li2022large", "meng2022locating", "-f", "biblatex").stdout
-    assert "@online{li2022large," in biblatex and "eprinttype    = {arxiv}" in biblatex
-    assert "date          = {2022}" in biblatex and "journal" not in biblatex.split("@inproc")[0]
+    biblatex = cite(run, "hase2023does", "meng2022locating", "-f", "biblatex").stdout
+    assert "@online{hase2023does," in biblatex and "eprinttype    = {arxiv}" in biblatex
+    assert "date          = {2023}" in biblatex and "journal" not in biblatex.split("@inproc")[0]
     cite(run, "meng2022locating", "-f", "nope", code=2)
 
 

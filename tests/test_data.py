@@ -84,7 +84,8 @@ def test_known_seed_errors_are_fixed(run):
 
 def test_venues_as_the_seed_shows_them_written_one_way(run):
     venues = [p["venue"] for p in papers(run)]
-    assert venues.count(None) == 24
+    # 24 without a venue in the seed; 14 of them filled since from public records (issue 26)
+    assert venues.count(None) == 10
     assert "ACL 2022 Findings" in venues and "ACL 2023 Findings" in venues
     by_key = {p["key"]: p for p in papers(run)}
     assert (by_key["meng2022mass"]["venue"], by_key["meng2022mass"]["year"]) == ("ICLR 2023", 2023)

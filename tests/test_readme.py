@@ -65,14 +65,26 @@ def checkout(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("where", ["code blocks", "usage table"])
 def test_every_example_runs_as_written(checkout: Path, where: str):
     from arxiv_server import ArxivServer
+    from published_servers import DblpServer, S2Server
 
     server = ArxivServer(FIXTURES).start()
     server.answer_any = True
+    dblp, s2 = DblpServer().start(), S2Server().start()
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "KE_PAPERS_ARXIV_URL": server.url,
         "KE_PAPERS_ARXIV_DELAY": "0",
+        "KE_PAPERS_DBLP_URL": dblp.url,
+        "KE_PAPERS_DBLP_DELAY": "0",
+        "KE_PAPERS_S2_URL": s2.url,
+        "KE_PAPERS_S2_DELAY": "0",
+        # `lint --online` asks the list's links: through a proxy nobody runs, so no request
+        # leaves this machine (the local servers are reached directly)
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "KE_PAPERS_LINK_TIMEOUT": "2",
         "EDITOR": "true",
     }
     env.pop("KE_PAPERS_BIB", None)
@@ -90,5 +102,6 @@ def test_every_example_runs_as_written(checkout: Path, where: str):
             assert done.returncode in (0, 1), f"{line}\n{done.stderr}"
             assert "Traceback" not in done.stderr, line
     finally:
-        server.stop()
+        for running in (server, dblp, s2):
+            running.stop()
     assert (checkout / "refs.bib").exists()

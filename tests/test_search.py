@@ -103,7 +103,7 @@ def test_filters_alone_and_combined(run, tmp_path: Path):
 
 
 def test_real_list_filters(run):
-    assert len(keys(run, "--venue", "EMNLP")) == 9
+    assert len(keys(run, "--venue", "EMNLP")) == 13
     assert keys(run, "--venue", "acl", "--year", "2022") == ["lee2022plug", "dai2022knowledge"]
     assert len(keys(run, "-c", "Preserve Parameters")) == 12
     assert len(keys(run, "--limit", "0")) == 45

@@ -7,20 +7,23 @@ imported only by the functions that talk to arXiv. Answers are cached for a day.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import math
-import os
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from ke_papers import entries, files, urls
+from ke_papers import entries
 from ke_papers.errors import KePapersError
 from ke_papers.identity import ArxivId, parse_id
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Progress
+from ke_papers.sources.http import (
+    TooLarge,
+    bounded_session,
+    cached,
+    env_seconds,
+    env_url,
+    store_cache,
+)
 
 DEFAULT_ENDPOINT = "https://export.arxiv.org/api/query"
 ENV_URL = "KE_PAPERS_ARXIV_URL"
@@ -32,7 +35,6 @@ BATCH = 100
 DEFAULT_DELAY = 3.0
 DEFAULT_TIMEOUT = 30.0
 RETRIES = 3
-CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -54,62 +56,21 @@ class Record:
 MAX_ANSWER = 32 * 2**20
 
 
-class _TooLarge(Exception):
-    pass
-
-
-#: The longest wait a setting may ask for: a day.
-MAX_SECONDS = 86_400.0
-
-
 def endpoint() -> str:
-    value = os.environ.get(ENV_URL) or DEFAULT_ENDPOINT
-    if urls.problem(value) is not None:
-        raise KePapersError(f"${ENV_URL} must be an http(s) URL, not '{value}'")
-    return value
-
-
-def _env_seconds(name: str, default: float, zero_ok: bool) -> float:
-    """A setting in seconds: a finite number, above zero (or zero when `zero_ok`), a day at most."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    low_ok = seconds >= 0 if zero_ok else seconds > 0
-    if not (math.isfinite(seconds) and low_ok and seconds <= MAX_SECONDS):
-        least = "0 or more" if zero_ok else "more than 0"
-        raise KePapersError(
-            f"${name} must be a number of seconds, {least} and at most {MAX_SECONDS:.0f}, "
-            f"not '{value}'"
-        )
-    return seconds
-
-
-def _cache_file(base: str) -> Path:
-    from ke_papers.config import cache_dir
-
-    return cache_dir() / "arxiv" / (base.replace("/", "_") + ".json")
+    return env_url(ENV_URL, DEFAULT_ENDPOINT)
 
 
 def _cached(base: str) -> Record | None:
     try:
-        data = json.loads(_cache_file(base).read_text(encoding="utf-8"))
-        if time.time() - float(data["fetched"]) > CACHE_SECONDS:
-            return None
-        record = dict(data["record"])
+        record = dict(cached("arxiv", base))
         record["authors"] = tuple(record["authors"])
         return Record(**record)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 
 def _store_cache(record: Record) -> None:
-    data = {"fetched": time.time(), "record": dataclasses.asdict(record)}
-    # The cache only saves requests; a read-only cache folder is no error.
-    files.write_quietly(_cache_file(record.id), json.dumps(data, ensure_ascii=False).encode())
+    store_cache("arxiv", record.id, dataclasses.asdict(record))
 
 
 def _record(result: object) -> Record:
@@ -155,33 +116,11 @@ def fetch(
     import requests
 
     logging.getLogger("arxiv").disabled = True  # its warnings become our one-line errors
-    timeout = _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, zero_ok=False)
-    delay = _env_seconds(ENV_DELAY, DEFAULT_DELAY, zero_ok=True)
-
-    class _Session(requests.Session):
-        """Every answer whole within `timeout` seconds and at most MAX_ANSWER bytes, on the
-        wire and unpacked: a server that drips a byte a second or sends a gzip bomb is cut off."""
-
-        def request(self, *args: object, **kwargs: object) -> requests.Response:
-            deadline = time.monotonic() + timeout
-            kwargs.update(timeout=timeout, stream=True)
-            response = super().request(*args, **kwargs)  # type: ignore[arg-type]
-            body = bytearray()
-            while chunk := response.raw.read1(65536, decode_content=True):
-                body += chunk
-                if len(body) > MAX_ANSWER or response.raw.tell() > MAX_ANSWER:
-                    response.close()
-                    raise _TooLarge
-                if time.monotonic() > deadline:
-                    response.close()
-                    raise requests.exceptions.ReadTimeout
-            response._content = bytes(body)
-            response._content_consumed = True
-            return response
-
+    timeout = env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, zero_ok=False)
+    delay = env_seconds(ENV_DELAY, DEFAULT_DELAY, zero_ok=True)
     client = arxiv.Client(page_size=BATCH, delay_seconds=delay, num_retries=RETRIES)
     client.query_url_format = endpoint() + "?{}"
-    client._session = _Session()  # the client sets no timeout of its own
+    client._session = bounded_session(timeout, MAX_ANSWER)  # it sets no timeout of its own
     groups = batches(wanted)
     for done, group in enumerate(groups):
         if on_batch:
@@ -194,7 +133,7 @@ def fetch(
                 _store_cache(record)
         except arxiv.HTTPError as exc:
             raise KePapersError(_http_message(exc.status, exc.retry)) from None
-        except _TooLarge:
+        except TooLarge:
             raise KePapersError(
                 f"arXiv's answer is larger than {MAX_ANSWER // 2**20} MiB: not read ({endpoint()})"
             ) from None
@@ -252,3 +191,40 @@ class ArxivSource:
                 yield Failure(str(ident), "arXiv knows no such paper")
             else:
                 yield to_paper(record)
+
+
+class PublishedSource:
+    """arXiv's own word on where a paper appeared: a journal reference that names a venue
+    (`ICLR 2022`, `2023 IEEE ... Workshops (ICSTW)`, `publications.from_journal_ref`), with
+    arXiv's DOI when it is not arXiv's own; one per entry, with the entry's key."""
+
+    def __init__(self, wanted: Sequence[Paper], use_cache: bool = True) -> None:
+        self.wanted = [p for p in wanted if p.arxiv]
+        self.use_cache = use_cache
+
+    def papers(self, progress: Progress | None = None) -> Iterator[Paper | Failure]:
+        from ke_papers import publications, venues
+
+        ids = [parse_id(p.arxiv) for p in self.wanted]
+        records = fetch(ids, self.use_cache, progress) if ids else {}
+        for paper, ident in zip(self.wanted, ids, strict=True):
+            record = records.get(ident.base)
+            if record is None or not record.journal_ref:
+                continue
+            label, container, article, workshop = publications.from_journal_ref(record.journal_ref)
+            if not label:
+                continue
+            found = publications.candidate(
+                record.title,
+                record.authors,
+                venues.parse(label).year,
+                label,
+                container=container,
+                article=article,
+                doi=record.doi,
+                origin=f"arXiv {record.id} journal_ref",
+                workshop=workshop,
+            )
+            if publications.is_publication(found) and publications.trusted(paper, found):
+                found.key = paper.key
+                yield found

@@ -16,11 +16,18 @@ class Linted:
     fixed: list[str] = field(default_factory=list)
 
 
-def run(path: Path, fix: bool = False) -> Linted:
+def run(path: Path, fix: bool = False, online: bool = False) -> Linted:
+    """The findings of every rule; with `online`, also those only the world can tell
+    (`usecases.checking`)."""
     fixed: list[str] = []
     if fix:
         with store.rewrite(path, lenient=True) as edit:
             edit.papers, fixed = lint.fix(edit.doc)
     readme = lint.readme_for(path)
     stale = readme_stale(readme, path) if readme is not None else None
-    return Linted(lint.check_file(path, stale), fixed)
+    findings = lint.check_file(path, stale)
+    if online:
+        from ke_papers.usecases import checking
+
+        findings = sorted(findings + checking.findings(path), key=lambda f: (f.line, f.rule))
+    return Linted(findings, fixed)
