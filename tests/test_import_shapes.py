@@ -78,7 +78,7 @@ def imported(run, tmp_path: Path, text: str, *options: str, code: int = 0):
 
 
 def summary(result) -> str:
-    return result.stderr.splitlines()[-1].split(": ", 1)[1]
+    return result.stderr.splitlines()[-1].split(": ", 1)[1].split("; links")[0]
 
 
 def links(paper: dict) -> list[tuple[str, str]]:

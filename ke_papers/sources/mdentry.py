@@ -1,87 +1,64 @@
-"""One entry of an awesome list, read from its Markdown into a paper's parts.
+"""One entry of an awesome list, read from the Markdown parser's inline tokens.
 
-Lists write an entry in many shapes: a bold or linked title, or a plain one before
-italic authors; authors before or after the title, on one line or the next (after a
-`<br />` or a blank line); the venue in parentheses (also full-width), in bold, as a
-link's label or glued to the title; a date or a year; links as `[[label](url)]`,
-`[[label]](url)`, `[label](url)`, badges or `<a href>`. This module knows none of the
-list's structure (sections, tables): `sources.markdown` hands it the text of one entry.
+`sources.markdown` hands over an entry as spans: runs of text that are plain, bold,
+italic, code or a link (with its URL), and line breaks. The title is a leading link whose
+label is a title, else the first bold text that is not a venue, a date or a key (a bold
+acronym before a title link is a keyword), else the plain text before the authors.
+Authors are italic or a line of names (`et al.` and a venue after it split off); venue
+and year come from parentheses, bold, italic, code and link labels, `Venue'YY`, and
+date prefixes (`[2022/08]`, `2024.05`); `**arXiv 2024**` is a preprint's year. This
+module knows nothing of the list's structure.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ke_papers import names, urls, venues
 from ke_papers.entries import Extras, new_entry
 from ke_papers.identity import arxiv_of_doi, parse_url
 from ke_papers.model import ARXIV_ABS, Link, Paper
 
-#: A link's target: no spaces, parentheses only in balanced pairs (`...wiki/Foo_(bar)`).
-_URL = r"(?P<url>(?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"]*\")?"
-_BADGE = re.compile(rf"\[\s*!\[(?P<label>[^\]]*)\]\([^)]*\)\s*\]\({_URL}\)")
-_SEED_LINK = re.compile(rf"\[\[(?P<label>[^\]]*)\]\({_URL}\)\]")
-_LABEL_LINK = re.compile(rf"\[\[(?P<label>[^\]]*)\]\]\({_URL}\)")
-_LINK = re.compile(rf"(?<!!)\[(?P<label>(?:\\.|[^\[\]\\]|\[[^\[\]]*\])*)\]\({_URL}\)")
-_HTML_LINK = re.compile(
-    r"<a\s[^>]*?href\s*=\s*[\"'](?P<url>[^\"']*)[\"'][^>]*>(?P<label>.*?)</a\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
-_BARE_URL = re.compile(r"<?(?P<url>https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:])>?")
-#: Taken out in this order, after badges (before images go) and before bare URLs.
-_LINK_PATTERNS = (_SEED_LINK, _LABEL_LINK, _HTML_LINK, _LINK, _BARE_URL)
-_SLOT = re.compile(r"\x00(\d+)\x00")
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+BREAK = "break"
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][\w-]*)([^>]*)>")
+_HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+_BARE_URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:'\"]")
 _LATEX_COMMAND = re.compile(r"\\(?=[A-Za-z@])")
-_MARKER = re.compile(r"^\s*(?:>\s*)*(?:(?:\d+[.)]|[-*+])\s+)?(?:\[[ xX]\]\s+)?")
-_BOLD = re.compile(r"\*\*(?P<a>.+?)\*\*|(?<!\w)__(?P<b>.+?)__(?!\w)", re.DOTALL)
-_ITALIC = re.compile(
-    r"(?<![*\w\\])\*(?![*\s])(?P<a>[^*\n]+?)(?<!\s)\*(?!\*)|(?<![\w\\])_(?![_\s])(?P<b>[^_\n]+?)(?<!\s)_(?!\w)"
-)
-_PAREN = re.compile(r"[(（]\s*(?P<text>[^()（）]*?)\s*[)）]")
-_KEY_VALUE = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<key>[A-Za-z][A-Za-z ;./-]{0,20}?)\s*(?:\*\*|__)?\s*[:：]"
-    r"\s*(?:\*\*|__)?\s*(?P<value>.*)$"
-)
+_PUNCT = " \t\n.,;:|-–—[]"
+_KEY_VALUE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ;./-]{0,20}?)\s*[:：]\s*(?P<value>.*)$")
 _KEYS = {
-    "authors": "authors",
-    "author": "authors",
-    "by": "authors",
-    "venue": "venue",
-    "conference": "venue",
-    "conf": "venue",
-    "journal": "venue",
-    "published": "venue",
-    "publication": "venue",
-    "accepted": "venue",
-    "year": "year",
-    "date": "date",
-    "time": "date",
-    "code": "code",
-    "github": "code",
-    "repo": "code",
-    "paper": "paper",
-    "pdf": "paper",
-    "arxiv": "paper",
-    "link": "paper",
-    "url": "paper",
-    "source": "paper",
+    **dict.fromkeys(("authors", "author", "by"), "authors"),
+    **dict.fromkeys(("venue", "conference", "conf", "journal", "published", "accepted"), "venue"),
+    **dict.fromkeys(("year", "date", "time", "publication"), "year"),
+    **dict.fromkeys(("code", "github", "repo"), "code"),
+    **dict.fromkeys(("paper", "pdf", "arxiv", "link", "url", "source"), "paper"),
 }
-#: Lines that describe the paper rather than cite it; their text is not authors or venue.
+#: Lines that describe the paper rather than cite it: their text is not authors or venue.
 _PROSE_KEYS = re.compile(
-    r"^(?:summary|abstract|tl;?dr|description|notes?|key ?words|keywords|comments?|"
-    r"motivation|methods?|contributions?|highlights?|tags?|tasks?|datasets?|results?)$",
+    r"^(?:summary|abstract|tl;?dr|description|notes?|key ?words|comments?|motivation|methods?|"
+    r"contributions?|highlights?|tags?|tasks?|datasets?|results?|files?|why .*)$",
     re.IGNORECASE,
 )
 _PAPER_LABELS = {"paper", "abs", "abstract", "pdf", "arxiv", "link", "url", "preprint", "html"}
 _CODE_LABELS = {"code", "codes", "github", "repo", "repository", "official code"}
 _CODE_HOSTS = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org)/", re.I)
+#: Where papers live: preprint servers, anthologies, publishers, proceedings, DOIs.
+_PAPER_HOSTS = re.compile(
+    r"^https?://(?:[\w-]+\.)*(?:arxiv\.org|aclanthology\.org|aclweb\.org|openreview\.net|"
+    r"doi\.org|dl\.acm\.org|ieeexplore\.ieee\.org|link\.springer\.com|sciencedirect\.com|"
+    r"proceedings\.neurips\.cc|papers\.nips\.cc|proceedings\.mlr\.press|jmlr\.org|ojs\.aaai\.org|"
+    r"ijcai\.org|openaccess\.thecvf\.com|ecva\.net|biorxiv\.org|medrxiv\.org|nature\.com|"
+    r"science\.org|pnas\.org|ssrn\.com|aaai\.org/(?:ojs|papers)|semanticscholar\.org/paper|"
+    r"huggingface\.co/papers|paperswithcode\.com/paper|isca-archive\.org|usenix\.org/conference)"
+    r"(?:[/:?#]|$)",
+    re.IGNORECASE,
+)
+_PDF = re.compile(r"\.pdf(?:[?#].*)?$", re.IGNORECASE)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
     rf"\b(?P<a>(?:19|20)\d\d)[./\-](?:0?[1-9]|1[0-2])\b(?:[./\-]\d{{1,2}}\b)?"
@@ -90,18 +67,179 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?<![\w./-])(?P<y>(?:19|20)\d\d)(?![\w/-])")
-_ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _SHORT_DATE = re.compile(r"^(?P<y>\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d\d)?$")
-_PUNCT = " \t\n.,;:|-–—"
-#: Emoji and other symbols around a title (`🔥 Title ⭐`).
+#: What may stand before a title: a number (headings), a date, a nickname, emoji.
+_NUMBER = re.compile(r"^\s*\d+[.)]\s+")
+_DATE_PREFIX = re.compile(
+    r"^\s*\[?(?P<y>(?:19|20)\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d{1,2})?\]?\s*[:：\-–]?\s*"
+)
+_NICKNAME = re.compile(r"^\s*(?:【(?P<a>[^】]{1,40})】|\[(?P<b>[^\]]{1,40})\])\s*")
+_LEAD = re.compile(r"^[^\w\"'(\[【“‘$]+")
 _SYMBOLS = re.compile(r"^[^\w\"'(\[“‘$]+|[^\w.?!)\]\"'”’$]+$")
-#: Where one piece of an entry's text ends: a line, a link, a sentence (`Chen. ACL 2022`).
-_PIECE = re.compile(r"\n|\x00\d+\x00|(?<=[^\W\d_]{2})\.\s+")
-_CODE_SPAN = re.compile(r"`(?P<a>[^`\n]+)`(?P<b>)")
+_PAREN = re.compile(r"[(（]\s*(?P<text>(?:[^()（）]|\([^()（）]*\))*?)\s*[)）]")
+_SENTENCE = re.compile(r"(?<=[^\W\d_]{2})\.\s+|(?<=[^\W\d_]{2}\))\.\s+")
+_ET_AL = re.compile(r"\bet\.?\s*al\b\.?", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(r"\barxiv:\s*(\d{4}\.\d{4,5})(?:v\d+)?\b", re.IGNORECASE)
 _BARE_ID = re.compile(r"(?:arxiv:?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
-#: A nickname before the title (`【ROME】 Locating ...`, `[MEND] Fast ...`): kept as a keyword.
-_NICKNAME = re.compile(r"^\s*(?:【(?P<a>[^】]{1,40})】|\[(?P<b>[^\]\x00]{1,40})\](?!\())\s*")
+
+
+@dataclass
+class Span:
+    """A run of an entry's text: plain, bold, italic, code or a link (with its URL); or a break."""
+
+    text: str
+    style: str = ""
+    url: str = ""
+    line: int = 0
+
+
+class _Inline:
+    """Spans from an inline token's children, HTML tags read for breaks, links and emphasis."""
+
+    def __init__(self, line: int) -> None:
+        self.spans: list[Span] = []
+        self.line = line
+        self.bold = self.italic = 0
+        self.url: str | None = None
+
+    def add(self, text: str, style: str = "") -> None:
+        if self.url is not None:
+            style = "link"
+        elif not style:
+            style = "bold" if self.bold else "italic" if self.italic else ""
+        self.spans.append(Span(text, style, self.url or "", self.line))
+
+    def walk(self, nodes: Iterable[Any]) -> None:
+        for node in nodes:
+            kind = node.type
+            if kind == "text":
+                self.text(node.content)
+            elif kind in ("softbreak", "hardbreak"):
+                self.spans.append(Span("\n", BREAK, line=self.line))
+                self.line += 1
+            elif kind == "code_inline":
+                self.add(node.content, "code")
+            elif kind in ("strong", "em"):
+                self.emphasis(kind == "strong", 1)
+                self.walk(node.children)
+                self.emphasis(kind == "strong", -1)
+            elif kind == "link":
+                self.link(str(node.attrs.get("href", "")), node.children)
+            elif kind == "image" and self.url is not None:
+                self.walk(node.children)  # a badge: its alt text labels the link
+            elif kind == "html_inline":
+                self.html(node.content)
+
+    def emphasis(self, bold: bool, step: int) -> None:
+        if bold:
+            self.bold = max(0, self.bold + step)
+        else:
+            self.italic = max(0, self.italic + step)
+
+    def link(self, url: str, children: Iterable[Any]) -> None:
+        outer, self.url, count = self.url, url, len(self.spans)
+        self.walk(children)
+        if len(self.spans) == count:
+            self.add("")  # a link with no label still counts
+        self.url = outer
+
+    def text(self, text: str) -> None:
+        if self.url is not None:
+            self.add(text)
+            return
+        start = 0
+        for m in _BARE_URL.finditer(text):
+            self.add(text[start : m.start()])
+            self.url = m[0]
+            self.add(m[0])
+            self.url = None
+            start = m.end()
+        self.add(text[start:])
+
+    def html(self, tag: str) -> None:
+        m = _TAG.match(tag)
+        if not m:
+            return
+        closing, name = bool(m[1]), m[2].casefold()
+        if name == "br":
+            self.spans.append(Span("\n", BREAK, line=self.line))
+        elif name == "a":
+            href = _HREF.search(m[3])
+            self.url = None if closing or not href else href[1]
+        elif name in ("b", "strong", "i", "em"):
+            self.emphasis(name in ("b", "strong"), -1 if closing else 1)
+
+
+def spans_of(inline: Any, line: int) -> list[Span]:
+    """An inline node's spans (adjacent runs of one style joined); `line` is its first line."""
+    reader = _Inline(line)
+    reader.walk(inline.children or [])
+    out: list[Span] = []
+    for span in reader.spans:
+        last = out[-1] if out else None
+        if last and span.style != BREAK and (last.style, last.url) == (span.style, span.url):
+            last.text += span.text
+        elif span.text or span.style == "link":
+            out.append(span)
+    return out
+
+
+def clean(text: str) -> str:
+    """Text as the bib gets it: one space between words, no LaTeX command's backslash."""
+    return " ".join(_LATEX_COMMAND.sub("", text).split())
+
+
+def is_paper_link(url: str, label: str = "") -> bool:
+    """A link to a paper: a preprint server, an anthology, a publisher, a DOI, a PDF; or
+    one the list labels as the paper (`[[paper](url)]`)."""
+    if url.startswith("#") or urls.problem(url):
+        return False
+    return bool(_PAPER_HOSTS.match(url) or _PDF.search(url) or link_label(label, url) == "paper")
+
+
+def link_label(label: str, url: str, key: str = "") -> str:
+    """The label a link gets in the list: `abs`, `pdf`, `arXiv`, `Paper` are the paper link;
+    `GitHub`, a code badge or a repository's name on a code host are code; others keep
+    their own words (`code by EleutherAI`)."""
+    words = clean(label).strip(" []")
+    text = key or words.casefold()
+    if parse_url(url) and re.fullmatch(r"(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?", text):
+        return "paper"
+    if text in _PAPER_LABELS or text.startswith(("arxiv", "paper")):
+        return "paper"
+    if text in _CODE_LABELS or (_CODE_HOSTS.match(url) and " " not in text.strip()):
+        return "code"
+    if not text:
+        return "paper" if parse_url(url) else "link"
+    return words.replace(";", ",").replace(":", "")
+
+
+def year_in(text: str) -> int | None:
+    """The year a date or year says: `2022.12`, `2024-10-26`, `Mar 18, 2024`, `23-10`, `2022`."""
+    m = _DATE.search(text) or _YEAR.search(text)
+    if m:
+        return int(next(g for g in m.groups() if g))
+    short = _SHORT_DATE.match(text.strip())
+    return 2000 + int(short["y"]) if short else None
+
+
+def _only_date(text: str) -> bool:
+    return not _YEAR.sub("", _DATE.sub("", text)).strip(_PUNCT + "()")
+
+
+def _preprint_year(words: str) -> bool:
+    """`arXiv 2024`, `Preprint`: says when, not where."""
+    return bool(words) and venues.is_preprint(_YEAR.sub("", words))
+
+
+def is_detail(text: str, prose: bool = True, any_key: bool = False) -> bool:
+    """A line that describes a paper: `Authors: ...`; with `prose`, `Summary: ...` too;
+    with `any_key`, any `Key: value` of three words at most (`Relevance: ...`)."""
+    m = _KEY_VALUE.match(text)
+    key = " ".join(m["key"].casefold().split()) if m else ""
+    if any_key and m and len(key.split()) <= 3:
+        return True
+    return bool(m) and (key in _KEYS or (prose and bool(_PROSE_KEYS.match(key))))
 
 
 @dataclass
@@ -117,20 +255,24 @@ class Parts:
     title_link: str = ""
     keywords: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    #: Paper links in the entry's notes (a summary line): not the entry's own links.
+    loose: list[tuple[str, str]] = field(default_factory=list)
+    #: A one-word name before the links (`[LiveBench](url)`): not a title.
+    name: str = ""
+
+    @property
+    def urls(self) -> list[str]:
+        return [self.title_link] * bool(self.title_link) + [link.url for link in self.links]
+
+    @property
+    def paper_links(self) -> list[str]:
+        label = {link.url: link.label for link in self.links}
+        return [url for url in self.urls if is_paper_link(url, label.get(url, ""))]
 
     @property
     def is_paper(self) -> bool:
-        """A title and something a paper has besides: a link, authors or a venue.
-        A linked title whose only link is a code repository is a tool, not a paper."""
-        if not self.title:
-            return False
-        if self.authors or self.venue:
-            return True
-        found = [self.title_link] if self.title_link else []
-        found += [link.url for link in self.links]
-        if any(not _CODE_HOSTS.match(url) for url in found):
-            return True
-        return bool(found) and not self.title_link
+        """A title and what only a paper has: a paper link, authors or a venue."""
+        return bool(self.title) and bool(self.authors or self.venue or self.paper_links)
 
     def paper(self, taxonomy: tuple[str, ...], line: int) -> Paper:
         """The entry as a paper, built by the one recipe (`entries.new_entry`)."""
@@ -154,14 +296,16 @@ class Parts:
             arxiv=arxiv or "",
             year=self.year,
             url=paper_link,
-            extras=Extras(
-                taxonomy=taxonomy,
-                links=tuple(extra),
-                keywords=tuple(self.keywords),
-                venue=self.venue,
-            ),
+            extras=Extras(taxonomy, tuple(extra), tuple(self.keywords), self.venue),
             line=line,
         )
+
+    def resource(self, taxonomy: tuple[str, ...], line: int) -> Paper:
+        """A link that is not a paper (a repository, a model, a course) as a `@misc` entry."""
+        url, *others = self.urls
+        title = self.title or self.name or url
+        extra = tuple(link for link in self.links if link.url in others)
+        return new_entry(title, self.authors, url=url, extras=Extras(taxonomy, extra), line=line)
 
 
 def _arxiv_of(url: str) -> str | None:
@@ -169,336 +313,300 @@ def _arxiv_of(url: str) -> str | None:
     return parse_url(url) or arxiv_of_doi(url) or None
 
 
-def plain(text: str) -> str:
-    """Markdown inline text as plain text: escapes, entities, tags and emphasis undone;
-    a LaTeX command's backslash dropped, so that no command reaches the bib file."""
-    text = _TAG.sub(" ", text)
-    text = re.sub(r"\*\*|(?<!\w)__|__(?!\w)|`", "", text)
-    text = re.sub(r"(?<![\w\\])[*_](?=\S)|(?<=\S)(?<!\\)[*_](?!\w)", "", text)
-    text = html.unescape(_MD_ESCAPE.sub(r"\1", text))
-    return " ".join(_LATEX_COMMAND.sub("", text).split())
-
-
-def link_label(label: str, url: str, key: str = "") -> str:
-    """The label a link gets in the list: `abs`, `pdf`, `arXiv`, `Paper` are the paper link;
-    `GitHub`, a code badge or a repository's name on a code host are code; others keep
-    their own words (`code by EleutherAI`)."""
-    text = key or plain(label).strip(" []").casefold()
-    if parse_url(url) and re.fullmatch(r"(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?", text):
-        return "paper"
-    if text in _PAPER_LABELS or text.startswith(("arxiv", "paper")):
-        return "paper"
-    if text in _CODE_LABELS or (_CODE_HOSTS.match(url) and " " not in text.strip()):
-        return "code"
-    if not text:
-        return "paper" if parse_url(url) else "link"
-    return " ".join(plain(label).strip(" []").split()).replace(";", ",").replace(":", "")
-
-
-def is_detail(line: str) -> bool:
-    """A line that describes a paper (`- **Authors**: ...`, `Summary: ...`), not a new entry."""
-    m = _KEY_VALUE.match(line)
-    key = " ".join(m["key"].casefold().split()) if m else ""
-    return bool(m) and (key in _KEYS or bool(_PROSE_KEYS.match(key)))
-
-
-def year_in(text: str) -> int | None:
-    """The year a date or year says: `2022.12`, `2024-10-26`, `Mar 18, 2024`, `23-10`, `2022`."""
-    text = text.strip()
-    m = _DATE.search(text) or _YEAR.search(text)
-    if m:
-        return int(next(g for g in m.groups() if g))
-    short = _SHORT_DATE.match(text)
-    return 2000 + int(short["y"]) if short else None
-
-
-def venue_of(text: str) -> str:
-    """A venue cell or label as the list writes it ('' for none or a preprint)."""
-    return venues.normalise(plain(text))
+def _names_and_venue(text: str) -> tuple[list[str], str, int | None]:
+    """`Jessy Lin et al. ACL.`, `Ann Lee, Bo Chen. ACL 2023` -> names, venue, year."""
+    etal = _ET_AL.search(text)
+    pieces = _SENTENCE.split(text)
+    if etal:
+        head, tail = text[: etal.end()], text[etal.end() :]
+    elif len(pieces) > 1:
+        head, tail = pieces[0], " ".join(pieces[1:])
+    else:
+        head, tail = text, ""
+    tail = tail.strip(_PUNCT)
+    people = names.from_list(head)
+    venue = venues.normalise(tail) if tail and venues.is_label(tail) else ""
+    return people, venue, year_in(tail) if tail else None
 
 
 class _Reader:
-    """The entry's text with every link taken out into numbered slots, read piece by piece."""
+    """One entry's spans, read in turn: key lines, title, venue and year, authors, links."""
 
-    def __init__(self, text: str) -> None:
-        self.raw: list[tuple[str, str]] = []
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = [Span(s.text, s.style, s.url, s.line) for s in spans]
+        self.used: set[int] = set()
         self.kind: dict[int, str] = {}
-        self.skip: set[int] = set()
         self.parts = Parts()
-        self.spans: list[str] = []
-        text = _CODE_SPAN.sub(self._hide, text)
-        text = _BADGE.sub(self._take, _BREAK.sub("\n", text))
-        text = _IMAGE.sub(" ", text)
-        for pattern in _LINK_PATTERNS:
-            text = pattern.sub(self._take, text)
-        text = re.sub(r"\x01(\d+)\x01", lambda m: self.spans[int(m[1])], text)
-        self.text = "\n".join(_MARKER.sub("", line, count=1) for line in text.split("\n"))
 
-    def _hide(self, m: re.Match[str]) -> str:
-        """A `code span` is text: kept out of the way while links are taken out."""
-        self.spans.append(_inert(m))
-        return f"\x01{len(self.spans) - 1}\x01"
-
-    def _take(self, m: re.Match[str]) -> str:
-        self.raw.append((m.groupdict().get("label") or "", m["url"].strip()))
-        return f"\x00{len(self.raw) - 1}\x00"
-
-    def all_words(self) -> str:
-        """The whole text without links, as plain text."""
-        return self.words(self.text)
-
-    def words(self, text: str) -> str:
-        """Text without its link slots, as plain text."""
-        return plain(_SLOT.sub(" ", text))
-
-    def title(self) -> None:
-        nickname = _NICKNAME.match(self.text)
-        if nickname and (nickname["a"] or nickname["b"] or "").strip():
-            self.parts.keywords.append(plain(nickname["a"] or nickname["b"] or ""))
-            self.text = self.text[nickname.end() :]
-        text = self.text
-        m = re.match(r"^\s*(?:\*\*|__)?\s*\x00(\d+)\x00(?:\s*(?:\*\*|__))?", text)
-        if m and self._is_title_link(int(m[1])):
-            self._title_from_link(int(m[1]))
-            self.text = text[m.end() :]
-        else:
-            for bold in _BOLD.finditer(text):
-                inner = bold["a"] or bold["b"] or ""
-                after = text[bold.end() : bold.end() + 2].lstrip(" ")
-                words = self.words(inner).strip(_PUNCT)
-                if after.startswith((":", "：")) or inner.rstrip().endswith(":"):
-                    continue
-                if not words or venues.is_label(words) or _only_date(words):
-                    continue
-                slot = _SLOT.fullmatch(inner.strip())
-                if slot and self._is_title_link(int(slot[1])):
-                    self._title_from_link(int(slot[1]))
-                else:
-                    self.parts.title = words
-                self.text = text[: bold.start()] + "\n" + text[bold.end() :]
-                break
-            else:
-                self._plain_title()
-        self._venue_in_title()
-
-    def _is_title_link(self, index: int) -> bool:
-        label, url = self.raw[index]
-        words = plain(label).strip(_PUNCT)
-        return (
-            len(words) > 1
-            and not url.startswith("#")
-            and link_label(label, url) not in ("paper", "code")
-            and not venues.is_label(words)
-        )
-
-    def _title_from_link(self, index: int) -> None:
-        label, url = self.raw[index]
-        self.parts.title = plain(label).strip(_PUNCT)
-        self.skip.add(index)
-        if urls.problem(url) is None:
-            self.parts.title_link = urls.check(url)
-        else:
-            self.parts.dropped.append(f"the title's link is not an http(s) URL: '{url}': dropped")
-
-    def _plain_title(self) -> None:
-        """A title in plain text, before the italic authors, a bold venue, a link or a venue."""
-        text = self.text
-        ends = [len(text), text.find("\n") if "\n" in text else len(text)]
-        for pattern in (_ITALIC, _BOLD, _SLOT):
-            m = pattern.search(text)
-            if m:
-                ends.append(m.start())
-        paren = next((p for p in _PAREN.finditer(text) if _ANY_YEAR.search(p[0])), None)
-        if paren:
-            ends.append(paren.start())
-        end = min(ends)
-        head = text[:end]
-        sentence = re.search(r"\.\s+(?=[A-Z])", head)
-        if sentence:
-            end = sentence.start()
-        title = plain(text[:end]).strip(_PUNCT)
-        if len(title.split()) >= 2:
-            self.parts.title = title
-            self.text = text[end:]
-
-    def _venue_in_title(self) -> None:
-        title, venue = venues.split_title(self.parts.title)
-        self.parts.venue = self.parts.venue or venue
-        if title.endswith(".") and not title.endswith(".."):
-            title = title[:-1].rstrip()
-        self.parts.title = _SYMBOLS.sub("", title)
+    def _open(self, style: str | None = None, breaks: bool = False) -> list[int]:
+        return [
+            i
+            for i, s in enumerate(self.spans)
+            if i not in self.used
+            and (s.style != BREAK or breaks)
+            and (style is None or s.style == style)
+        ]
 
     def key_values(self) -> None:
         """`Authors: ...`, `**Venue**: ...`, `Code: [link](url)`; summaries are set aside."""
-        kept = []
-        for line in self.text.split("\n"):
-            m = _KEY_VALUE.match(line)
+        line: list[int] = []
+        for i, span in enumerate([*self.spans, Span("\n", BREAK)]):
+            if span.style != BREAK:
+                line.append(i)
+                continue
+            text = "".join(self.spans[k].text for k in line)
+            m = _KEY_VALUE.match(text)
             key = " ".join(m["key"].casefold().split()) if m else ""
-            if m and key in _KEYS:
-                self._key_value(_KEYS[key], m["value"])
-            elif m and _PROSE_KEYS.match(key):
-                self.skip.update(int(i) for i in _SLOT.findall(line))
-            else:
-                kept.append(line)
-        self.text = "\n".join(kept)
+            if m and (key in _KEYS or _PROSE_KEYS.match(key)):
+                self._key_value(_KEYS.get(key, "prose"), m["value"], line)
+            line = []
 
-    def _key_value(self, kind: str, value: str) -> None:
+    def _key_value(self, kind: str, value: str, line: list[int]) -> None:
         parts = self.parts
+        links = [k for k in line if self.spans[k].style == "link"]
+        self.used.update(k for k in line if k not in links or kind == "prose")
+        words = clean(" ".join(self.spans[k].text for k in line if k not in links))
+        words = clean(_KEY_VALUE.sub(r"\g<value>", words))
         if kind == "authors":
-            parts.authors = parts.authors or names.from_list(self.words(value))
+            parts.authors = parts.authors or names.from_list(words)
         elif kind == "venue":
-            parts.venue = parts.venue or venue_of(self.words(value))
-            parts.year = parts.year or year_in(self.words(value))
-        elif kind in ("year", "date"):
-            parts.year = parts.year or year_in(self.words(value))
-            named = _PAREN.search(self.words(value))
+            parts.venue = parts.venue or venues.normalise(value)
+            parts.year = parts.year or year_in(value)
+        elif kind == "year":
+            parts.year = parts.year or year_in(value)
+            named = _PAREN.search(value)
             if named and parts.year and venues.is_label(named["text"]) and not parts.venue:
-                parts.venue = venue_of(f"{named['text']} {parts.year}")
-        if kind == "paper" and not _SLOT.search(value):
-            arxiv = _BARE_ID.fullmatch(self.words(value).strip(_PUNCT))
-            if arxiv:
-                self.raw.append(("arXiv", ARXIV_ABS + arxiv[1]))
-        for index in _SLOT.findall(value):
-            self.kind[int(index)] = kind if kind in ("code", "paper") else ""
+                parts.venue = venues.normalise(f"{named['text']} {parts.year}")
+        elif kind == "paper" and not links and _BARE_ID.fullmatch(value.strip(_PUNCT)):
+            arxiv = _BARE_ID.fullmatch(value.strip(_PUNCT))
+            self.spans.append(Span("arXiv", "link", ARXIV_ABS + arxiv[1] if arxiv else ""))
+        for k in links:
+            span = self.spans[k]
+            if kind == "prose" and is_paper_link(span.url, span.text):
+                parts.loose.append((span.url, clean(span.text)))
+            self.kind[k] = kind if kind in ("code", "paper") else ""
 
-    def venue_and_year(self) -> None:
+    def prefix(self) -> None:
+        """A number (a heading's), a date (`[2022/08]`, `2024.05`: the year), a nickname
+        (`【ROME】`: a keyword) and emoji before the title."""
+        for i in self._open():
+            span = self.spans[i]
+            if span.style == "link":
+                return
+            text = _NUMBER.sub("", _LEAD.sub("", span.text))
+            date = _DATE_PREFIX.match(text)
+            if date:
+                self.parts.year = int(date["y"])
+                text = text[date.end() :]
+            nick = _NICKNAME.match(text) if not span.style else None
+            if nick and (nick["a"] or nick["b"] or "").strip():
+                self.parts.keywords.append(clean(nick["a"] or nick["b"] or ""))
+                text = text[nick.end() :]
+            span.text = _LEAD.sub("", text)
+            if span.text.strip(_PUNCT):
+                return
+            self.used.add(i)
+
+    def _titled(self, i: int) -> bool:
+        span = self.spans[i]
+        words = clean(span.text).strip(_PUNCT)
+        return (
+            span.style == "link"
+            and len(words.split()) > 1
+            and not span.url.startswith("#")
+            and link_label(span.text, span.url) not in ("paper", "code")
+            and not venues.is_label(words)
+        )
+
+    def title(self) -> None:
+        open_ = self._open()
+        if open_ and self.spans[open_[0]].style == "link":
+            first = open_[0]
+            if self._titled(first):
+                self._title_link(first)
+            elif len(clean(self.spans[first].text).split()) == 1:
+                self.parts.name = clean(self.spans[first].text).strip(_PUNCT)
+        if not self.parts.title:
+            self._bold_title() or self._plain_title()
+        title, venue = venues.split_title(self.parts.title)
+        self.parts.venue = self.parts.venue or venue
+        title = title[:-1].rstrip() if title.endswith(".") and not title.endswith("..") else title
+        self.parts.title = _SYMBOLS.sub("", title)
+
+    def _title_link(self, i: int) -> None:
+        span = self.spans[i]
+        self.parts.title = clean(span.text).strip(_PUNCT)
+        self.used.add(i)
+        if urls.problem(span.url) is None:
+            self.parts.title_link = urls.check(span.url)
+        else:
+            self.parts.dropped.append(
+                f"the title's link is not an http(s) URL: '{span.url}': dropped"
+            )
+
+    def _bold_title(self) -> bool:
+        bold = self._open("bold")
+        for i in bold:
+            words = clean(self.spans[i].text).strip(_PUNCT)
+            after = self.spans[i + 1].text.lstrip() if i + 1 < len(self.spans) else ""
+            if after.startswith((":", "：")) or self.spans[i].text.rstrip().endswith(":"):
+                continue
+            if not words or venues.is_label(words) or _only_date(words) or _preprint_year(words):
+                continue
+            following = [
+                k for k in self._open() if k > i and clean(self.spans[k].text).strip(_PUNCT)
+            ]
+            if " " not in words and following and self._titled(following[0]):
+                self.parts.keywords.append(words)  # `**HalLoc** [Title](url)`
+                self.used.add(i)
+                self._title_link(following[0])
+                return True
+            self.parts.title = words
+            self.used.add(i)
+            return True
+        return False
+
+    def _plain_title(self) -> bool:
+        """A title in plain text, before the authors, a bold venue, a link or a dated `(...)`."""
+        run: list[int] = []
+        for i in self._open():
+            if self.spans[i].style or (run and run[-1] != i - 1):
+                break
+            run.append(i)
+        text = "".join(self.spans[i].text for i in run)
+        end = len(text)
+        paren = next((p for p in _PAREN.finditer(text) if _YEAR.search(p[0])), None)
+        end = min(end, paren.start()) if paren else end
+        sentence = re.search(r"\.\s+(?=[A-Z])", text[:end])
+        end = sentence.start() if sentence else end
+        title = clean(text[:end]).strip(_PUNCT)
+        if len(title.split()) < 2 or not run:
+            return False
+        self.parts.title = title
+        for i in run[1:]:
+            self.used.add(i)
+        self.spans[run[0]].text = text[end:]
+        return True
+
+    def venue_and_authors(self) -> None:
         parts = self.parts
-        for index, (label, _url) in enumerate(self.raw):
-            words = plain(label).strip(_PUNCT)
-            if index not in self.skip and words and venues.is_label(words):
-                parts.venue = parts.venue or venue_of(words)
-                self.kind[index] = "paper"
-        self.text = _ARXIV_IN_TEXT.sub(self._arxiv_id, self.text)
-        self.text = _PAREN.sub(self._paren, self.text)
-        self.text = _BOLD.sub(self._bold, self.text)
-        self.text = _ITALIC.sub(self._italic, self.text)
-        self.text = _CODE_SPAN.sub(self._italic, self.text)
-        for pattern in (_DATE, _YEAR):
-            m = pattern.search(self.words(self.text))
-            if m and parts.year is None:
-                parts.year = int(next(g for g in m.groups() if g))
-        for piece in re.split(_PIECE, self.text):
-            words = self.words(piece).strip(_PUNCT)
-            if not parts.venue and _YEAR.search(venue_of(words)) and venues.is_label(words):
-                parts.venue = venue_of(words)
+        plain: list[str] = []
+        for i in self._open(breaks=True):
+            span = self.spans[i]
+            words = clean(span.text).strip(_PUNCT)
+            if span.style == "link":
+                if _preprint_year(words) or (words and venues.is_label(words)):
+                    venue = "" if _preprint_year(words) else venues.normalise(words)
+                    parts.venue, parts.year = parts.venue or venue, parts.year or year_in(words)
+                    self.kind[i] = "paper"
+                plain.append("\n")
+            elif span.style in ("bold", "italic", "code") and _preprint_year(words):
+                parts.year = parts.year or year_in(words)
+            elif span.style in ("bold", "italic", "code") and words and venues.is_label(words):
+                parts.venue = parts.venue or venues.normalise(words)
+            elif span.style == "italic" and names.from_list(_ET_AL.split(words)[0]):
+                people, venue, year = _names_and_venue(words)
+                parts.authors = parts.authors or people
+                parts.venue, parts.year = parts.venue or venue, parts.year or year
+            elif span.style != "code":  # code is text to show, not to read
+                plain.append(span.text)
+        self._plain_text("".join(plain))
+
+    def _plain_text(self, text: str) -> None:
+        parts = self.parts
+        for m in _ARXIV_IN_TEXT.finditer(text):
+            self.spans.append(Span("arXiv", "link", ARXIV_ABS + m[1]))
+        text = _PAREN.sub(self._paren, _ARXIV_IN_TEXT.sub(" ", text))
+        for piece in re.split(r"\n|" + _SENTENCE.pattern, text):
+            for part in re.split(r"[,;|\[\]]", piece):
+                words = part.strip(_PUNCT)
+                if (
+                    not parts.venue
+                    and venues.is_label(words)
+                    and _YEAR.search(venues.normalise(words))
+                ):
+                    parts.venue = venues.normalise(words)
+            words = _YEAR.sub(" ", _DATE.sub(" ", piece)).strip(_PUNCT)
+            found = names.from_list(words) if words else []
+            if not parts.authors and (len(found) > 1 or (found and " " in found[0])):
+                parts.authors = found
+        parts.year = parts.year or year_in(text)
 
     def _paren(self, m: re.Match[str]) -> str:
-        words = self.words(m["text"]).strip(_PUNCT)
-        if not words or not (_ANY_YEAR.search(words) or venues.is_label(words)):
-            return m[0]
-        for part in words.split(",") if "," in words else [words]:
-            part = part.strip(_PUNCT)
-            people = names.from_list(part)
-            if _only_date(part):
-                self.parts.year = self.parts.year or year_in(part)
-            elif "," in words and people and not venues.is_label(part):
-                self.parts.authors = self.parts.authors or people
-            elif not self.parts.venue:
-                self.parts.venue = venue_of(part)
+        """`(ICLR 2023)`, `(June. 12, 2025, CVPR 2025)`, `(Eve Fry et al., Coling2020)`."""
+        parts = self.parts
+        text = m["text"].strip(_PUNCT)
+        date = _DATE.search(text)
+        if date:
+            parts.year = parts.year or year_in(date[0])
+            text = (text[: date.start()] + text[date.end() :]).strip(_PUNCT)
+        pieces = [p.strip(_PUNCT) for p in text.split(",")]
+        if not any(venues.is_label(p) or _YEAR.search(p) for p in pieces):
+            return m[0] if not date else " "
+        for piece in text.split(",") if "," in text else [text]:
+            piece = piece.strip(_PUNCT)
+            people = names.from_list(piece)
+            if _only_date(piece):
+                parts.year = parts.year or year_in(piece)
+            elif "," in text and people and not venues.is_label(piece):
+                parts.authors = parts.authors or people
+            elif venues.is_label(piece) and not parts.venue:
+                parts.venue = venues.normalise(piece)
         return " "
 
-    def _arxiv_id(self, m: re.Match[str]) -> str:
-        self.raw.append(("arXiv", ARXIV_ABS + m[1]))
-        return f"\x00{len(self.raw) - 1}\x00"
-
-    def _italic(self, m: re.Match[str]) -> str:
-        """An italic or `code` span that is a venue label (`*ACL 2023*`, `` `arXiv 2024` ``)."""
-        words = self.words(m["a"] or m["b"] or "").strip(_PUNCT)
-        if words and venues.is_preprint(words.split()[0]):
-            year = year_in(words)
-            self.parts.year = self.parts.year or year
-            return " "
-        if words and venues.is_label(words):
-            self.parts.venue = self.parts.venue or venue_of(words)
-            return " "
-        return m[0]
-
-    def _bold(self, m: re.Match[str]) -> str:
-        inner = m["a"] or m["b"] or ""
-        words = self.words(inner).strip(_PUNCT)
-        if words and venues.is_label(words):
-            self.parts.venue = self.parts.venue or venue_of(words)
-            return " "
-        return inner
-
-    def authors(self) -> None:
-        parts = self.parts
-        text = self.text
-        if not parts.authors:
-            for m in _ITALIC.finditer(text):
-                found = names.from_list(self.words(m["a"] or m["b"] or ""))
-                if found:
-                    parts.authors = found
-                    return
-        if not parts.authors:
-            for piece in re.split(_PIECE, text):
-                words = _DATE.sub(" ", self.words(piece))
-                words = _YEAR.sub(" ", words).strip(_PUNCT)
-                found = names.from_list(words) if words else []
-                if len(found) > 1 or (found and len(found[0].split()) > 1):
-                    parts.authors = found
-                    return
-
     def links(self) -> None:
-        for index, (label, url) in enumerate(self.raw):
-            if index in self.skip:
-                continue
-            _add_link(self.parts, link_label(label, url, self.kind.get(index, "")), url)
+        for i, span in enumerate(self.spans):
+            if span.style == "link" and i not in self.used and not span.url.startswith("#"):
+                add_link(
+                    self.parts, link_label(span.text, span.url, self.kind.get(i, "")), span.url
+                )
+        if self.parts.venue and not _YEAR.search(self.parts.venue) and self.parts.year:
+            self.parts.venue = f"{self.parts.venue} {self.parts.year}"
 
 
-def read_row(row: dict[str, str], others: list[str]) -> Parts:
+def read(spans: list[Span]) -> Parts:
+    """The parts of one entry."""
+    reader = _Reader(spans)
+    reader.key_values()
+    reader.prefix()
+    reader.title()
+    reader.venue_and_authors()
+    reader.links()
+    return reader.parts
+
+
+def read_row(row: dict[str, list[Span]], others: list[list[Span]]) -> Parts:
     """One row of a paper table: cells named by their column (title, venue, year, date,
-    code, authors, paper); links in other columns are kept when they are http(s)."""
-    parts = read(row.get("title", ""))
-    year = {kind: year_in(_Reader(row.get(kind, "")).all_words()) for kind in ("year", "date")}
-    parts.year = year["year"] or year["date"] or parts.year
-    found = [link.url for link in parts.links] + [parts.title_link]
-    for kind, cell in [*row.items(), *(("", c) for c in others)]:
-        reader = _Reader(cell)
-        if kind == "venue" and not parts.venue:
-            parts.venue = venue_of(reader.all_words())
-            if parts.venue and year["year"] and not _YEAR.search(parts.venue):
-                parts.venue = f"{parts.venue} {year['year']}"
-        elif kind == "authors":
-            parts.authors = names.from_list(reader.all_words())
-        if kind in ("title", "year", "date"):
-            continue
-        for label, url in reader.raw:
-            name = link_label(label, url, kind if kind in ("code", "paper") else "")
-            if kind == "venue":
-                name = "paper"
-            if url in found or (not kind and urls.problem(url)):
+    code, authors, paper); http(s) links in other columns are kept too."""
+    parts = read(row.get("title", []))
+
+    def words(kind: str) -> str:
+        return clean("".join(s.text for s in row.get(kind, []) if s.style != BREAK))
+
+    parts.year = year_in(words("year")) or year_in(words("date")) or parts.year
+    if words("venue") and not parts.venue:
+        parts.venue = venues.normalise(words("venue"))
+        if parts.venue and parts.year and not _YEAR.search(parts.venue):
+            parts.venue = f"{parts.venue} {parts.year}"
+    if words("authors"):
+        parts.authors = names.from_list(words("authors"))
+    seen = set(parts.urls)
+    cells = [(k, c) for k, c in row.items() if k not in ("title", "year", "date")]
+    for kind, cell in [*cells, *(("", c) for c in others)]:
+        for span in cell:
+            if span.style != "link" or span.url in seen or (not kind and urls.problem(span.url)):
                 continue
-            found.append(url)
-            _add_link(parts, name, url)
+            seen.add(span.url)
+            key = "paper" if kind == "venue" else kind if kind in ("code", "paper") else ""
+            add_link(parts, link_label(span.text, span.url, key), span.url)
     return parts
 
 
-def _add_link(parts: Parts, name: str, url: str) -> None:
+def add_link(parts: Parts, name: str, url: str) -> None:
     problem = urls.problem(url)
     if problem == "empty-url":
         parts.dropped.append(f"link '{name}' has no URL: dropped")
     elif problem:
         parts.dropped.append(f"link '{name}' is not an http(s) URL: '{url}': dropped")
-    else:
+    elif Link(name, urls.check(url)) not in parts.links:
         parts.links.append(Link(name, urls.check(url)))
-
-
-def _inert(m: re.Match[str]) -> str:
-    """A `code span` whose Markdown is text, not links or emphasis."""
-    return "`" + re.sub(r"[\[\]()（）*_<>]", " ", m["a"]) + "`"
-
-
-def _only_date(text: str) -> bool:
-    return not _YEAR.sub("", _DATE.sub("", text)).strip(_PUNCT + "()")
-
-
-def read(text: str) -> Parts:
-    """The parts of one entry's Markdown (its list marker included or not)."""
-    reader = _Reader(text)
-    reader.title()
-    reader.key_values()
-    reader.venue_and_year()
-    reader.authors()
-    reader.links()
-    return reader.parts
