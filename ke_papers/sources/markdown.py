@@ -25,6 +25,7 @@ from ke_papers.identity import arxiv_of_doi, parse_url
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Links, Progress
 from ke_papers.sources.mdentry import (
+    ANCHOR,
     BREAK,
     Parts,
     Span,
@@ -95,7 +96,7 @@ def heading_name(text: str) -> str:
 
 
 def _text(spans: list[Span]) -> str:
-    return clean("".join(s.text for s in spans if s.style != BREAK))
+    return clean("".join(s.text for s in spans if s.style not in (BREAK, ANCHOR)))
 
 
 def _links(spans: list[Span]) -> list[Span]:
@@ -397,7 +398,10 @@ def _first_line(spans: list[Span]) -> str:
 def _starts_entry(spans: list[Span], strict: bool = False) -> bool:
     """Written as an entry: starts with a bold or linked title, a nickname or a date; or
     (`strict` off) carries a link labelled as the paper or code (`[[paper](url)]`)."""
-    first = next((s for s in spans if s.text.strip(" []【】") or s.style == "link"), None)
+    first = next(
+        (s for s in spans if s.style != ANCHOR and (s.text.strip(" []【】") or s.style == "link")),
+        None,
+    )
     if first is None or is_detail(_first_line(spans)):
         return False
     if first.style in ("bold", "link") and not first.url.startswith("#"):
