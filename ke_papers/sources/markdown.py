@@ -67,7 +67,8 @@ _DATE_NAME = re.compile(
 )
 #: A news item: a date, then what the list's makers did.
 _NEWS = re.compile(
-    r"^\W*\[?(?:19|20)\d\d[./\-]\d{1,2}.*\b(?:we|our|us|releas\w*|accepted|publish\w*|updat\w*|"
+    r"^\W*(?:(?:news|updates?)\W*)?\[?(?:19|20)\d\d[./\-]\d{1,2}.*"
+    r"\b(?:we|our|us|releas\w*|accepted|publish\w*|updat\w*|"
     r"added|launch\w*|announc\w*)\b",
     re.IGNORECASE | re.DOTALL,
 )
@@ -285,6 +286,8 @@ class _Walker:
                 self.group(heading_name(content[0].text))
                 return
         for chunk in self._chunks(spans):
+            if not _text([s for s in chunk if not s.badge]).strip(" []"):
+                continue  # badges
             if _starts_entry(chunk):
                 self.item(chunk, chunk[0].line or line)
             else:
@@ -451,6 +454,13 @@ def _roots(entries: list[Entry]) -> tuple[Path, Path]:
     return base, base
 
 
+def _common(a: Path, b: Path) -> int:
+    """How many headings two paths share from the top."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
 def _why(parts: Parts) -> str:
     if not parts.title:
         return "no title found (a **bold title**, a [linked title](url) or a plain title): skipped"
@@ -502,13 +512,15 @@ class MarkdownSource:
         tally = self.links
         for entry in walker.entries:
             parts, ref = entry.parts, f"line {entry.line}"
-            start = len(root) if entry.path[: len(root)] == root else len(base)
+            start = len(root) if entry.path[: len(root)] == root else _common(entry.path, base)
             taxonomy = tuple(name for _, name in entry.path[start:])
             http = [url for url in parts.urls if url]
             if parts.is_paper:
-                tally.imported += len(http)
+                paper = parts.paper(taxonomy, entry.line)
+                tally.imported += len(paper.links)
+                tally.merged += len(http) - len(paper.links)  # the abstract and the PDF
                 known.update(i for url in http for i in _ids(url))
-                yield parts.paper(taxonomy, entry.line)
+                yield paper
                 for message in parts.dropped:
                     tally.left += 1
                     yield Failure(ref, message, entry.line, part="link")

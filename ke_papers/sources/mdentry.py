@@ -95,6 +95,8 @@ class Span:
     style: str = ""
     url: str = ""
     line: int = 0
+    #: A link whose label is an image only (a badge).
+    badge: bool = False
 
 
 class _Inline:
@@ -119,7 +121,10 @@ class _Inline:
             if kind == "text":
                 self.text(node.content)
             elif kind in ("softbreak", "hardbreak"):
-                self.spans.append(Span("\n", BREAK, line=self.line))
+                if self.bold or self.italic or self.url is not None:
+                    self.add(" ")  # a title wrapped over two lines
+                else:
+                    self.spans.append(Span("\n", BREAK, line=self.line))
                 self.line += 1
             elif kind == "code_inline":
                 self.add(node.content, "code")
@@ -142,9 +147,11 @@ class _Inline:
 
     def link(self, url: str, children: Iterable[Any]) -> None:
         outer, self.url, count = self.url, url, len(self.spans)
+        children = list(children)
         self.walk(children)
         if len(self.spans) == count:
             self.add("")  # a link with no label still counts
+        self.spans[-1].badge = bool(children) and all(c.type == "image" for c in children)
         self.url = outer
 
     def text(self, text: str) -> None:
@@ -183,14 +190,11 @@ def spans_of(inline: Any, line: int) -> list[Span]:
     out: list[Span] = []
     for span in reader.spans:
         last = out[-1] if out else None
+        same = (last.style, last.url, last.badge) if last else None
         if (
             last
             and span.style not in (BREAK, ANCHOR)
-            and (last.style, last.url)
-            == (
-                span.style,
-                span.url,
-            )
+            and same == (span.style, span.url, span.badge)
         ):
             last.text += span.text
         elif span.text or span.style == "link":
@@ -355,6 +359,8 @@ class _Reader:
         self.parts = Parts()
         #: The title is plain text: a `code` span then is an example, not a venue.
         self.plain = False
+        #: `[Name](url) - what it is`: the plain text is a description, not authors.
+        self.described = False
 
     def _open(self, style: str | None = None, breaks: bool = False) -> list[int]:
         return [
@@ -444,6 +450,10 @@ class _Reader:
                 self._title_link(first)
             elif len(clean(self.spans[first].text).split()) == 1:
                 self.parts.name = clean(self.spans[first].text).strip(_PUNCT)
+        if self.parts.title or self.parts.name:
+            after = [i for i in self._open() if i > open_[0]]
+            if after and not self.spans[after[0]].style:
+                self.described = re.match(r"^\s*[-–—:]\s", self.spans[after[0]].text) is not None
         if not self.parts.title:
             self._bold_title() or self._plain_title()
         title, venue = venues.split_title(self.parts.title)
@@ -548,7 +558,7 @@ class _Reader:
                 ):
                     parts.venue = venues.normalise(words)
             words = _YEAR.sub(" ", _DATE.sub(" ", piece)).strip(_PUNCT)
-            found = names.from_list(words) if words else []
+            found = names.from_list(words) if words and not self.described else []
             if not parts.authors and (len(found) > 1 or (found and " " in found[0])):
                 parts.authors = found
         parts.year = parts.year or year_in(text)
@@ -562,17 +572,16 @@ class _Reader:
             parts.year = parts.year or year_in(date[0])
             text = (text[: date.start()] + text[date.end() :]).strip(_PUNCT)
         pieces = [p.strip(_PUNCT) for p in text.split(",")]
-        if not any(venues.is_label(p) or _YEAR.search(p) for p in pieces):
-            return m[0] if not date else " "
-        for piece in text.split(",") if "," in text else [text]:
-            piece = piece.strip(_PUNCT)
+        if not date and not any(venues.is_label(p) or _YEAR.search(p) for p in pieces):
+            return m[0]
+        for piece in filter(None, pieces):
             people = names.from_list(piece)
             if _only_date(piece):
                 parts.year = parts.year or year_in(piece)
-            elif "," in text and people and not venues.is_label(piece):
+            elif venues.is_label(piece):
+                parts.venue = parts.venue or venues.normalise(piece)
+            elif people and ("," in m["text"] or _ET_AL.search(piece)):
                 parts.authors = parts.authors or people
-            elif venues.is_label(piece) and not parts.venue:
-                parts.venue = venues.normalise(piece)
         return " "
 
     def links(self) -> None:
