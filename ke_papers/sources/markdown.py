@@ -299,7 +299,7 @@ class _Walker:
 
     @staticmethod
     def _chunks(spans: list[Span]) -> list[list[Span]]:
-        """A paragraph's lines, cut where a line starts a new entry after one with a link."""
+        """A paragraph's lines, cut where a line starts a new entry after an entry with a link."""
         lines: list[list[Span]] = [[]]
         for span in spans:
             if span.style == BREAK:
@@ -308,7 +308,8 @@ class _Walker:
                 lines[-1].append(span)
         chunks: list[list[Span]] = []
         for spans_of_line in lines:
-            if chunks and not (_links(chunks[-1]) and _starts_entry(spans_of_line, strict=True)):
+            entry = chunks and _starts_entry(chunks[-1]) and _links(chunks[-1])
+            if chunks and not (entry and _starts_entry(spans_of_line, strict=True)):
                 chunks[-1] += [Span("\n", BREAK), *spans_of_line]
             elif spans_of_line:
                 chunks.append(spans_of_line)

@@ -75,7 +75,7 @@ _SHORT_DATE = re.compile(r"^(?P<y>\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d\d)?$"
 #: What may stand before a title: a number (headings), a date, a nickname, emoji.
 _NUMBER = re.compile(r"^\s*\d+[.)]\s+")
 _DATE_PREFIX = re.compile(
-    r"^\s*\[?(?P<y>(?:19|20)\d\d)[./\-](?:0?[1-9]|1[0-2])(?:[./\-]\d{1,2})?\]?\s*[:：\-–]?\s*"
+    r"^\s*\[?(?P<y>(?:19|20)\d\d)[./\-](?:1[0-2]|0?[1-9])(?:[./\-]\d{1,2})?(?!\d)\]?\s*[:：\-–]?\s*"
 )
 _NICKNAME = re.compile(r"^\s*(?:【(?P<a>[^】]{1,40})】|\[(?P<b>[^\]]{1,40})\])\s*")
 _LEAD = re.compile(r"^[^\w\"'(\[【“‘$]+")
