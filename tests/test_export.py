@@ -121,7 +121,9 @@ def test_entry_shape_is_the_seeds(run):
         '5. <a id="meng2022mass"></a>**Mass-Editing Memory in a Transformer**. (ICLR 2023) <br />\n'
         in text
     )
-    assert '6. <a id="ilharco2023editing"></a>**Editing models with task arithmetic**. (2023)' in text
+    assert (
+        '6. <a id="ilharco2023editing"></a>**Editing models with task arithmetic**. (2023)' in text
+    )
     assert "\n## Papers\n\n### Overview\n" in text
     assert "\n##### Locate and edit\n" in text and "\n#### More Related Papers\n" in text
 

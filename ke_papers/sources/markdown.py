@@ -189,6 +189,9 @@ class _Walker:
     def path(self) -> Path:
         return (*self.stack, *((7 + depth, name) for depth, name in self.groups))
 
+    def where(self, otherwise: str) -> str:
+        return f"in the {self.aside[1]} section" if self.aside else otherwise
+
     def blocks(self, nodes: list[Any], offset: int) -> None:
         i = 0
         while i < len(nodes):
@@ -271,7 +274,7 @@ class _Walker:
     def item(self, spans: list[Span], line: int, paper_like: bool = False) -> None:
         """An entry, unless it stands in an aside or is news: then only its paper links count."""
         if self.aside:
-            self.set_aside(spans, line, f"in the {self.aside[1]} section")
+            self.set_aside(spans, line, self.where(""))
         elif _NEWS.match(_text(spans)) and not (parts := read(spans)).authors and not parts.venue:
             self.set_aside(spans, line, "in a news item")
         else:
@@ -291,11 +294,7 @@ class _Walker:
             if _starts_entry(chunk):
                 self.item(chunk, chunk[0].line or line)
             else:
-                self.set_aside(
-                    chunk,
-                    line,
-                    f"in the {self.aside[1]} section" if self.aside else "in a paragraph of text",
-                )
+                self.set_aside(chunk, line, self.where("in a paragraph of text"))
 
     @staticmethod
     def _chunks(spans: list[Span]) -> list[list[Span]]:
@@ -324,7 +323,7 @@ class _Walker:
 
     def list_item(self, li: Any, offset: int, depth: int) -> None:
         line = (li.map[0] if li.map else 0) + 1 + offset
-        own = _with_breaks([self._spans(c, offset) for c in li.children if c.type not in _LISTS])
+        own = self._own(li, offset)
         subs = [c for c in li.children if c.type in _LISTS]
         nested = [n for sub in subs for n in sub.children]
         alone = [n for n in nested if read(self._own(n, offset)).is_paper]
@@ -364,11 +363,8 @@ class _Walker:
 
     def _cells(self, row: list[list[Span]], line: int) -> None:
         """A row of a table without titles (datasets, benchmarks): each link a name."""
-        where = (
-            f"in the {self.aside[1]} section" if self.aside else "in a table without a title column"
-        )
         for cell in row:
-            self.set_aside(cell, line, where)
+            self.set_aside(cell, line, self.where("in a table without a title column"))
             for span in _links(cell):
                 if not self.aside and not is_paper_link(span.url, span.text):
                     parts = read([span])
@@ -386,7 +382,7 @@ class _Walker:
         if parser.summary and not self.aside:
             self.group(heading_name(parser.summary))
         spans = [Span(label, "link", href, line) for href, label in parser.links]
-        self.set_aside(spans, line, f"in the {self.aside[1]} section" if self.aside else "in HTML")
+        self.set_aside(spans, line, self.where("in HTML"))
         lines = ["" if x.strip().startswith("<") else x for x in content.split("\n")]
         if any(x.strip() for x in lines):
             self.blocks(self.parse("\n".join(lines)).children, line - 1)
