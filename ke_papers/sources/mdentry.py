@@ -359,7 +359,7 @@ class _Reader:
         self.parts = Parts()
         #: The title is plain text: a `code` span then is an example, not a venue.
         self.plain = False
-        #: `[Name](url) - what it is`: the plain text is a description, not authors.
+        #: `[Name](url) - what it is` (not a paper's link): a description, not authors.
         self.described = False
 
     def _open(self, style: str | None = None, breaks: bool = False) -> list[int]:
@@ -450,7 +450,7 @@ class _Reader:
                 self._title_link(first)
             elif len(clean(self.spans[first].text).split()) == 1:
                 self.parts.name = clean(self.spans[first].text).strip(_PUNCT)
-        if self.parts.title or self.parts.name:
+        if (self.parts.title or self.parts.name) and not is_paper_link(self.spans[open_[0]].url):
             after = [i for i in self._open() if i > open_[0]]
             if after and not self.spans[after[0]].style:
                 self.described = re.match(r"^\s*[-–—:]\s", self.spans[after[0]].text) is not None
