@@ -71,6 +71,7 @@ OMIT_IN_TOC = """\
 ### Memory
 1. [Retrieval Patches for Editing](https://aclanthology.org/2023.emnlp-main.77/) - *Dan Eng, Eve Fry*, EMNLP'23 Findings
 2. [Side Memories Scale](https://arxiv.org/abs/2405.00011) - *Flo Gee*, 2024
+3. [Editing Big Models Fast](https://arxiv.org/abs/2301.01234) - Gil Ito, Hal Jo. ACL 2023.
 
 ## Contributors
 - Gus Ho （何, [@gusho](https://github.com/gusho)）
@@ -83,8 +84,8 @@ def test_a_contents_heading_over_the_paper_sections(run, tmp_path: Path):
     it stands under hides nothing; the news paragraph and the maintainers are no papers."""
     result, papers = imported(run, tmp_path, OMIT_IN_TOC)
     assert summary(result) == (
-        "4 read, 4 written, 0 already there, 0 incomplete, 0 lines skipped; "
-        "links: 6 read, 5 imported, 1 merged, 0 resources, 0 left"
+        "5 read, 5 written, 0 already there, 0 incomplete, 0 lines skipped; "
+        "links: 7 read, 6 imported, 1 merged, 0 resources, 0 left"
     )
     assert named(result) == []
     assert rows(papers) == [
@@ -121,6 +122,14 @@ def test_a_contents_heading_over_the_paper_sections(run, tmp_path: Path):
             2024,
             None,
             [("paper", "https://arxiv.org/abs/2405.00011")],
+            ["Memory"],
+        ),
+        (
+            "Editing Big Models Fast",
+            ["Gil Ito", "Hal Jo"],
+            2023,
+            "ACL 2023",
+            [("paper", "https://arxiv.org/abs/2301.01234")],
             ["Memory"],
         ),
     ]
