@@ -435,3 +435,15 @@ def test_resolve_takes_title_authors_and_year_from_arxiv(run, arxiv_server, tmp_
         ).stdout
     )
     assert report["resolved"] == 1 and report["links"]["read"] == 4
+
+
+def test_resolve_with_arxiv_down_is_one_line_and_writes_nothing(run, arxiv_server, tmp_path):
+    arxiv_server.stop()
+    md = tmp_path / "list.md"
+    md.write_text(
+        "## Papers\n- **Heat** <br> Ann Lee. [[paper](https://arxiv.org/abs/1605.08386)]\n"
+    )
+    target = tmp_path / "out.bib"
+    result = run("--bib", str(target), "import", "--markdown", str(md), "--resolve", code=2)
+    assert result.stderr.startswith("error: cannot reach arXiv at http://127.0.0.1:")
+    assert result.stderr.count("\n") == 1 and not target.exists()
