@@ -447,3 +447,92 @@ def test_resolve_with_arxiv_down_is_one_line_and_writes_nothing(run, arxiv_serve
     result = run("--bib", str(target), "import", "--markdown", str(md), "--resolve", code=2)
     assert result.stderr.startswith("error: cannot reach arXiv at http://127.0.0.1:")
     assert result.stderr.count("\n") == 1 and not target.exists()
+
+
+def test_a_venue_before_the_title_and_other_shapes(run, tmp_path: Path):
+    """`[Venue] Title`, `**[Venue]** Title.`, a code venue before a linked title, a linked
+    heading with `**Authors:**` below, `Title. Authors. Venue.`, a quoted entry, a table
+    cell with a bold title and authors after `<br>`."""
+    text = """\
+    # Awesome Things
+
+    ## Contents
+    - [Survey](#survey)
+    - [Methods](#methods)
+
+    ## Survey
+    - [NeurIPS 2023] Editing Large Models: A Survey [[paper](https://arxiv.org/abs/2310.00001)]
+    - **[ICLR 2024]** Another Survey of Editing. [[Paper](https://openreview.net/forum?id=as)] [[Code](https://github.com/a/s)]
+    - `EMNLP 2023` [Knowledge Editing Survey](https://aclanthology.org/2023.emnlp-main.5.pdf)
+
+    ## Methods
+
+    | Paper | Venue | Date |
+    | --- | --- | --- |
+    | **Fast Edits** <br> Ann Lee, Bo Chen | ICML | 2023 |
+
+    ### [Editing Through Prompts](https://arxiv.org/abs/2307.02222)
+    **Authors:** Cy Dee, Dan Eng
+    **Venue:** AAAI 2024
+
+    1. Memory Editing At Scale. Eve Fry, Flo Gee. TACL 2022. [pdf](https://aclanthology.org/2022.tacl-1.1.pdf)
+
+    > - **Quoted Paper Title** (ACL 2021) <br> Gus Ho. [[paper](https://aclanthology.org/2021.acl-long.2/)]
+    """
+    result, papers = imported(run, tmp_path, text, code=1)
+    assert summary(result) == (
+        "7 read, 7 written, 0 already there, 4 incomplete, 0 lines skipped; "
+        "links: 7 read, 7 imported, 0 merged, 0 resources, 0 left"
+    )
+    assert [line.split(": ", 1)[0] for line in named(result)] == ["8", "9", "10", "16"]
+    assert rows(papers) == [
+        (
+            "Editing Large Models: A Survey",
+            [],
+            2023,
+            "NeurIPS 2023",
+            [("paper", "https://arxiv.org/abs/2310.00001")],
+            ["Survey"],
+        ),
+        (
+            "Another Survey of Editing",
+            [],
+            2024,
+            "ICLR 2024",
+            [("paper", "https://openreview.net/forum?id=as"), ("code", "https://github.com/a/s")],
+            ["Survey"],
+        ),
+        (
+            "Knowledge Editing Survey",
+            [],
+            2023,
+            "EMNLP 2023",
+            [("paper", "https://aclanthology.org/2023.emnlp-main.5.pdf")],
+            ["Survey"],
+        ),
+        ("Fast Edits", ["Ann Lee", "Bo Chen"], 2023, "ICML 2023", [], ["Methods"]),
+        (
+            "Editing Through Prompts",
+            ["Cy Dee", "Dan Eng"],
+            2024,
+            "AAAI 2024",
+            [("paper", "https://arxiv.org/abs/2307.02222")],
+            ["Methods"],
+        ),
+        (
+            "Memory Editing At Scale",
+            ["Eve Fry", "Flo Gee"],
+            2022,
+            "TACL 2022",
+            [("paper", "https://aclanthology.org/2022.tacl-1.1.pdf")],
+            ["Methods"],
+        ),
+        (
+            "Quoted Paper Title",
+            ["Gus Ho"],
+            2021,
+            "ACL 2021",
+            [("paper", "https://aclanthology.org/2021.acl-long.2/")],
+            ["Methods"],
+        ),
+    ]

@@ -525,9 +525,10 @@ class MarkdownSource:
                     Loose(entry.line, u, label, "in a note") for u, label in parts.loose
                 ]
             elif parts.paper_links:
-                label = parts.name or parts.title or "a link"
+                label = {link.url: link.label for link in parts.links}
                 walker.loose += [
-                    Loose(entry.line, u, label, "without a title") for u in parts.paper_links
+                    Loose(entry.line, u, parts.name or label.get(u, u), "without a title")
+                    for u in parts.paper_links
                 ]
             elif http and self.resources:
                 tally.imported += len(http)

@@ -423,9 +423,12 @@ class _Reader:
                 self.parts.year = int(date["y"])
                 text = text[date.end() :]
             nick = _NICKNAME.match(text) if not span.style else None
-            if nick and (nick["a"] or nick["b"] or "").strip():
-                self.parts.keywords.append(clean(nick["a"] or nick["b"] or ""))
-                text = text[nick.end() :]
+            word = clean(nick["a"] or nick["b"] or "") if nick else ""
+            if nick and venues.is_label(word):  # `[NeurIPS 2023] Title`
+                self.parts.venue, self.parts.year = venues.normalise(word), year_in(word)
+            elif nick and word:
+                self.parts.keywords.append(word)
+            text = text[nick.end() :] if nick and word else text
             span.text = _LEAD.sub("", text)
             if span.text.strip(_PUNCT):
                 return
@@ -442,8 +445,17 @@ class _Reader:
             and not venues.is_label(words)
         )
 
+    def _label(self, i: int) -> bool:
+        """A bold, italic or code venue, preprint or date before the title (`**[ICLR 2024]**`)."""
+        words = clean(self.spans[i].text).strip(_PUNCT)
+        return self.spans[i].style in ("bold", "italic", "code") and (
+            venues.is_label(words) or _preprint_year(words) or _only_date(words)
+        )
+
     def title(self) -> None:
         open_ = self._open()
+        while open_ and (self._label(open_[0]) or not self.spans[open_[0]].text.strip()):
+            open_ = open_[1:]
         if open_ and self.spans[open_[0]].style == "link":
             first = open_[0]
             if self._titled(first):
@@ -498,6 +510,8 @@ class _Reader:
         """A title in plain text, before the authors, a bold venue, a link or a dated `(...)`."""
         run: list[int] = []
         for i in self._open():
+            if not run and self._label(i):
+                continue
             if self.spans[i].style or (run and run[-1] != i - 1):
                 break
             run.append(i)
