@@ -536,3 +536,82 @@ def test_a_venue_before_the_title_and_other_shapes(run, tmp_path: Path):
             ["Methods"],
         ),
     ]
+
+
+def test_separators_emoji_html_links_and_a_paper_in_two_sections(run, tmp_path: Path):
+    """Authors between ` - `, after emoji, in `(A, B)` before a venue; an `<a href>` title;
+    a date heading is no section; a paper in two sections is one entry (the first's)."""
+    text = """\
+    # List
+
+    ## Papers
+
+    ### 2023
+
+    - **Sparse Edits Work**, Ann Lee, Bo Chen, *ICML 2023* [[paper]](https://proceedings.mlr.press/v202/lee23a.html)
+    1. **Dense Edits Fail** - Cy Dee, Dan Eng - [EMNLP 2023] - [[Paper](https://aclanthology.org/2023.emnlp-main.9/)]
+    - 📄 [Edits in the Wild](https://arxiv.org/abs/2309.01234) **ACL 2024** 👥 Eve Fry, Flo Gee
+    - <a href="https://arxiv.org/abs/2311.04321">Edits via HTML Links</a> (Gus Ho, Ida Iv), NAACL 2024
+    - Editing as Search <br> Jo Kim, Lu Ma <br> [arXiv 2024](https://arxiv.org/abs/2402.05555)
+
+    ### Unlearning
+    - [Forget Me Not: Unlearning Facts](https://openreview.net/forum?id=fmn) (ICLR 2024)
+      - Max Ode, Ned Po
+    - [Sparse Edits Work](https://proceedings.mlr.press/v202/lee23a.html) (ICML 2023)
+    """
+    result, papers = imported(run, tmp_path, text)
+    assert summary(result) == (
+        "6 read, 6 written, 0 already there, 0 incomplete, 0 lines skipped, "
+        "1 duplicates merged; links: 7 read, 6 imported, 1 merged, 0 resources, 0 left"
+    )
+    assert named(result) == ["16: 'Sparse Edits Work' is also on line 7: merged into one entry"]
+    assert rows(papers) == [
+        (
+            "Sparse Edits Work",
+            ["Ann Lee", "Bo Chen"],
+            2023,
+            "ICML 2023",
+            [("paper", "https://proceedings.mlr.press/v202/lee23a.html")],
+            [],
+        ),
+        (
+            "Dense Edits Fail",
+            ["Cy Dee", "Dan Eng"],
+            2023,
+            "EMNLP 2023",
+            [("paper", "https://aclanthology.org/2023.emnlp-main.9/")],
+            [],
+        ),
+        (
+            "Edits in the Wild",
+            ["Eve Fry", "Flo Gee"],
+            2024,
+            "ACL 2024",
+            [("paper", "https://arxiv.org/abs/2309.01234")],
+            [],
+        ),
+        (
+            "Edits via HTML Links",
+            ["Gus Ho", "Ida Iv"],
+            2024,
+            "NAACL 2024",
+            [("paper", "https://arxiv.org/abs/2311.04321")],
+            [],
+        ),
+        (
+            "Editing as Search",
+            ["Jo Kim", "Lu Ma"],
+            2024,
+            None,
+            [("paper", "https://arxiv.org/abs/2402.05555")],
+            [],
+        ),
+        (
+            "Forget Me Not: Unlearning Facts",
+            ["Max Ode", "Ned Po"],
+            2024,
+            "ICLR 2024",
+            [("paper", "https://openreview.net/forum?id=fmn")],
+            ["Unlearning"],
+        ),
+    ]

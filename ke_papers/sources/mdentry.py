@@ -82,6 +82,8 @@ _LEAD = re.compile(r"^[^\w\"'(\[【“‘$]+")
 _SYMBOLS = re.compile(r"^[^\w\"'(\[“‘$]+|[^\w.?!)\]\"'”’$]+$")
 _PAREN = re.compile(r"[(（]\s*(?P<text>(?:[^()（）]|\([^()（）]*\))*?)\s*[)）]")
 _SENTENCE = re.compile(r"(?<=[^\W\d_]{2})\.\s+|(?<=[^\W\d_]{2}\))\.\s+")
+#: Where a piece of plain text ends: a line, a sentence, a ` - `, ` | ` or ` · `.
+_PIECES = re.compile(rf"\n|\s[-–—|·]\s|{_SENTENCE.pattern}")
 _ET_AL = re.compile(r"\bet\.?\s*al\b\.?", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(r"\barxiv:\s*(\d{4}\.\d{4,5})(?:v\d+)?\b", re.IGNORECASE)
 _BARE_ID = re.compile(r"(?:arxiv:?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
@@ -562,16 +564,16 @@ class _Reader:
         for m in _ARXIV_IN_TEXT.finditer(text):
             self.spans.append(Span("arXiv", "link", ARXIV_ABS + m[1]))
         text = _PAREN.sub(self._paren, _ARXIV_IN_TEXT.sub(" ", text))
-        for piece in re.split(r"\n|" + _SENTENCE.pattern, text):
-            for part in re.split(r"[,;|\[\]]", piece):
+        for piece in _PIECES.split(text):
+            kept = []
+            for part in re.split(r"[,;\[\]]", piece):
                 words = part.strip(_PUNCT)
-                if (
-                    not parts.venue
-                    and venues.is_label(words)
-                    and _YEAR.search(venues.normalise(words))
-                ):
-                    parts.venue = venues.normalise(words)
-            words = _YEAR.sub(" ", _DATE.sub(" ", piece)).strip(_PUNCT)
+                if venues.is_label(words) and _YEAR.search(venues.normalise(words)):
+                    parts.venue = parts.venue or venues.normalise(words)
+                else:
+                    kept.append(part)
+            words = _YEAR.sub(" ", _DATE.sub(" ", ",".join(kept)))
+            words = re.sub(r"^\W+", "", words).strip(_PUNCT)
             found = names.from_list(words) if words and not self.described else []
             if not parts.authors and (len(found) > 1 or (found and " " in found[0])):
                 parts.authors = found
