@@ -26,7 +26,7 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class Failure:
     """A reference (an ID, a line of a list) that did not become a paper, and why; or,
-    when `part` names it (a link), the part of a paper that was dropped."""
+    when `part` names it (a link), a link that was dropped or left (counted in `Links`)."""
 
     ref: str
     reason: str
