@@ -170,12 +170,15 @@ class Catalog:
         return Papers(self.index, positions)
 
     def column(self, name: str, positions: Sequence[int] | None = None) -> list[Any]:
-        """A per-paper value (`taxonomy`, or a derived one), for the chosen positions."""
-        values: list[Any] = (
-            self.index.taxonomy()
-            if name == "taxonomy"
-            else self.index.derived(name, self.derived[name], self._told(name))
-        )
+        """A per-paper value (`taxonomy`, a derived one, or a column of the index such as
+        `key`, `year`, `arxiv`), for the chosen positions."""
+        values: list[Any]
+        if name == "taxonomy":
+            values = self.index.taxonomy()
+        elif name in self.derived:
+            values = self.index.derived(name, self.derived[name], self._told(name))
+        else:
+            values = self.index.column(name)
         return values if positions is None else [values[i] for i in positions]
 
 

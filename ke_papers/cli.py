@@ -432,6 +432,21 @@ def import_(
             help="Exit 0 even when entries are incomplete or lines could not be read.",
         ),
     ] = False,
+    resolve: Annotated[
+        bool,
+        typer.Option(
+            "--resolve",
+            help="Title, authors and year from arXiv for entries with an arXiv ID (the list's "
+            "venue, section and links kept); a title arXiv does not share is reported.",
+        ),
+    ] = False,
+    resources: Annotated[
+        bool,
+        typer.Option(
+            "--resources",
+            help="Import the links that are not papers (repositories, models, pages) as @misc.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only the summary line, no line per paper.")
@@ -439,14 +454,17 @@ def import_(
 ) -> None:
     """Import an awesome-list README or a bib file; papers already there are skipped.
 
-    Exit code 1 when an entry lacks authors, a year or a link, or a line that looks like a
-    paper could not be read (what was read is written all the same)."""
+    Exit code 1 when an entry lacks authors, a year or a link, a line that looks like a
+    paper could not be read, or a link to a paper was left (what was read is written all
+    the same). Without --resolve nothing goes to the network."""
     from ke_papers.usecases.importing import import_file
 
     source = markdown or file
     if source is None or (markdown and file):
         raise KePapersError("name one file to import: FILE or --markdown FILE")
-    report = import_file(_choice(ctx), source, "markdown" if markdown else kind, dry_run)
+    report = import_file(
+        _choice(ctx), source, "markdown" if markdown else kind, dry_run, resolve, resources
+    )
     if report.target.note:
         _say(report.target.note)
     for line, message in [] if quiet else report.messages:
@@ -461,6 +479,13 @@ def import_(
         f"{report.read} read, {len(report.added)} written, {report.skipped} already there, "
         f"{len(report.incomplete)} incomplete, {report.unread} lines skipped"
         + (f", {report.merged} duplicates merged" if report.merged else "")
+        + (f", {report.resolved} resolved on arXiv" if resolve else "")
+        + (
+            f"; links: {links.read} read, {links.imported} imported, {links.merged} merged, "
+            f"{links.resources} resources, {links.left} left"
+            if (links := report.links)
+            else ""
+        )
     )
     if not report.complete and not allow_incomplete:
         raise typer.Exit(1)

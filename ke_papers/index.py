@@ -224,6 +224,7 @@ class Index:
 
     def column(self, name: str) -> list[Any]:
         """One value per entry, in file order (a column of `entry`)."""
+        assert name in COLUMNS, name
         values = dict(self.conn.execute(f"SELECT id, {name} FROM entry"))
         return [values[i] for i in self.layout.ids]
 

@@ -49,9 +49,15 @@ def test_seed_import_matches_the_list(run, tmp_path: Path):
     target = tmp_path / "new.bib"
     result = run("--bib", str(target), "import", "--markdown", str(seed), code=1)
     assert result.stderr.splitlines()[-1].endswith(
-        "45 read, 45 written, 0 already there, 3 incomplete, 0 lines skipped"
+        "45 read, 45 written, 0 already there, 3 incomplete, 0 lines skipped; "
+        "links: 91 read, 75 imported, 5 merged, 6 resources, 5 left"
     )
     assert "conflict: arXiv 2204.12785" in result.stderr
+    # Every paper link that is no entry is named: the news item's paper, two datasets.
+    left = [line for line in result.stderr.splitlines() if line.endswith(": left")]
+    assert [line.split(": ", 1)[0].rsplit(":", 1)[1] for line in left] == ["11", "240", "241"]
+    assert "(https://arxiv.org/abs/2308.07269) in the News section: left" in left[0]
+    assert "'RealToxicityPrompts' links a paper (https://arxiv.org/abs/2009.11462) in a " in left[2]
     assert "seed.md:191: link 'paper' has no URL: dropped" in result.stderr
     assert "seed.md:191: logan2022fruit: incomplete: no link" in result.stderr
     assert "seed.md:158: ilharcoediting: incomplete: no year" in result.stderr
@@ -65,7 +71,7 @@ def test_reimport_skips_everything_and_changes_nothing(run, tmp_path: Path, bib_
     seed = tmp_path / "seed.md"
     seed.write_text(seed_text(), encoding="utf-8")
     before = bib_copy.read_bytes()
-    result = run("--bib", str(bib_copy), "import", "--markdown", str(seed))
+    result = run("--bib", str(bib_copy), "import", "--markdown", str(seed), code=1)  # 5 left
     assert "imported 0 papers" in result.stderr
     assert "already in the list as meng2022locating" in result.stderr
     assert bib_copy.read_bytes() == before
@@ -89,7 +95,8 @@ def test_unreadable_entries_reported_by_line(run, tmp_path: Path):
     assert "list.md:1" not in result.stderr.replace("list.md:9", "").replace("list.md:11", "")
     assert "We released" not in result.stderr  # News is not a paper section
     assert result.stderr.splitlines()[-1].endswith(
-        "2 read, 2 written, 0 already there, 1 incomplete, 1 lines skipped"
+        "2 read, 2 written, 0 already there, 1 incomplete, 1 lines skipped; "
+        "links: 2 read, 2 imported, 0 merged, 0 resources, 0 left"
     )
     paper, unlinked = run.json("--bib", str(target), "list", "--json")
     assert unlinked["title"] == "No links yet" and unlinked["links"] == []

@@ -86,8 +86,17 @@ def links(paper: dict) -> list[tuple[str, str]]:
 
 
 def test_seed_shape_with_every_variation(run, tmp_path: Path):
-    result, papers = imported(run, tmp_path, VARIATIONS)
-    assert summary(result) == "6 read, 6 written, 0 already there, 0 incomplete, 0 lines skipped"
+    result, papers = imported(run, tmp_path, VARIATIONS, code=1)
+    assert summary(result) == (
+        "6 read, 6 written, 0 already there, 0 incomplete, 0 lines skipped"
+        "; links: 11 read, 9 imported, 0 merged, 1 resources, 1 left"
+    )
+    # The paper linked under Citation is no entry, but it is named; the list's own
+    # contents-like link (`Locate then Edit Papers`) is a resource: counted, not imported.
+    assert "list.md:38: 'Cite Us' links a paper (https://arxiv.org/abs/2401.99999) in the " in (
+        result.stderr
+    )
+    assert result.stderr.count("list.md:") == 1
     got = [
         (p["title"], p["authors"], p["year"], p["venue"], links(p), p["taxonomy"]) for p in papers
     ]
@@ -172,7 +181,10 @@ def test_blank_line_between_title_and_italic_authors(run, tmp_path: Path):
            *Flo Gee.* [[paper](https://example.org/third.pdf)], 2020.11
         """,
     )
-    assert summary(result) == "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+        "; links: 4 read, 4 imported, 0 merged, 0 resources, 0 left"
+    )
     assert [(p["title"], p["authors"], p["year"], p["arxiv"]) for p in papers] == [
         ("A Study of Things", ["Ann Lee", "Bo Chen"], 2022, "2212.09597"),
         ("Another Study of Stuff", ["Cy Dee", "Dan Eng", "Eve Fry"], 2021, "2105.01234"),
@@ -209,7 +221,10 @@ def test_authors_before_the_title(run, tmp_path: Path):
         **Everything About Things**. [[paper](https://arxiv.org/abs/2310.01234)]
         """,
     )
-    assert summary(result) == "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+        "; links: 4 read, 4 imported, 0 merged, 0 resources, 0 left"
+    )
     got = [(p["title"], p["authors"], p["year"], p["venue"], p["taxonomy"]) for p in papers]
     assert got == [
         ("A Study of Things", ["Ann Lee", "Bo Chen"], 2022, "ACL 2022", ["Methods"]),
@@ -241,7 +256,10 @@ def test_plain_title_underscored_authors_bold_venue(run, tmp_path: Path):
         3. More on Things, *Dan Eng*, **Acl2020**. [[paper](https://aclanthology.org/2020.acl-main.3/)]
         """,
     )
-    assert summary(result) == "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "3 read, 3 written, 0 already there, 0 incomplete, 0 lines skipped"
+        "; links: 4 read, 4 imported, 0 merged, 0 resources, 0 left"
+    )
     assert [(p["title"], p["authors"], p["year"], p["venue"]) for p in papers] == [
         ("A Study of Things", ["Lee", "et al."], 2022, "NAACL 2022"),
         ("Stuff: Why It Matters", ["Ann Lee", "Bo Chen", "Cy Dee"], 2021, "ICML 2021"),
@@ -273,7 +291,10 @@ def test_venue_as_the_link_label(run, tmp_path: Path):
         """,
         code=1,
     )
-    assert summary(result) == "3 read, 3 written, 0 already there, 3 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "3 read, 3 written, 0 already there, 3 incomplete, 0 lines skipped"
+        "; links: 5 read, 5 imported, 0 merged, 0 resources, 0 left"
+    )
     assert [(p["title"], p["year"], p["venue"], links(p)) for p in papers] == [
         (
             "A Study of Things",
@@ -324,12 +345,13 @@ def test_link_items_with_indented_details(run, tmp_path: Path):
         ## Tools
         - [Thing Kit](https://github.com/t/kit): a toolkit for things.
         """,
-        code=1,
     )
-    assert summary(result) == "2 read, 2 written, 0 already there, 0 incomplete, 1 lines skipped"
-    assert "list.md:17: 'Thing Kit' links only to a code repository, not to a paper" in (
-        result.stderr
+    # A repository alone is a resource: counted, not imported, not an unread line.
+    assert summary(result) == (
+        "2 read, 2 written, 0 already there, 0 incomplete, 0 lines skipped"
+        "; links: 3 read, 2 imported, 0 merged, 1 resources, 0 left"
     )
+    assert "Thing Kit" not in result.stderr
     assert [(p["title"], p["authors"], p["year"], p["venue"], p["arxiv"]) for p in papers] == [
         ("A Study of Things", ["Ann Lee", "Bo Chen"], 2023, "EMNLP 2023", "2305.01234"),
         ("Stuff in Depth", ["Cy Dee", "Dan Eng"], 2024, "ACL 2024 Findings", "2306.04321"),
@@ -366,7 +388,10 @@ def test_numbered_headings_under_date_headings(run, tmp_path: Path):
         """,
         code=1,
     )
-    assert summary(result) == "3 read, 3 written, 0 already there, 3 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "3 read, 3 written, 0 already there, 3 incomplete, 0 lines skipped"
+        "; links: 3 read, 3 imported, 0 merged, 0 resources, 0 left"
+    )
     assert [(p["title"], p["year"], p["venue"], p["arxiv"], p["taxonomy"]) for p in papers] == [
         ("A Study of Things", 2024, None, "2410.18209", []),
         ("Stuff, Revisited", 2024, "EMNLP 2024 Findings", "2309.02233", []),
@@ -409,7 +434,10 @@ def test_tables_by_their_header_names(run, tmp_path: Path):
         """,
         code=1,
     )
-    assert summary(result) == "3 read, 3 written, 0 already there, 1 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "3 read, 3 written, 0 already there, 1 incomplete, 0 lines skipped"
+        "; links: 6 read, 5 imported, 0 merged, 1 resources, 0 left"
+    )
     got = [(p["title"], p["authors"], p["year"], p["venue"], p["taxonomy"]) for p in papers]
     assert got == [
         ("A Study of Things", ["Ann Lee", "Bo Chen"], 2023, "EMNLP 2023", ["Methods"]),
@@ -465,6 +493,7 @@ def test_the_same_paper_twice_is_one_entry_with_the_richer_fields(run, tmp_path:
     )
     assert summary(result) == (
         "2 read, 2 written, 0 already there, 0 incomplete, 0 lines skipped, 2 duplicates merged"
+        "; links: 5 read, 2 imported, 3 merged, 0 resources, 0 left"
     )
     assert "list.md:8: 'A study of things' is also on line 3: merged into one entry" in (
         result.stderr
@@ -584,7 +613,10 @@ def test_nicknamed_lines_numbered_headings_with_details_and_other_tables(run, tm
         """,
         code=1,
     )
-    assert summary(result) == "4 read, 4 written, 0 already there, 3 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "4 read, 4 written, 0 already there, 3 incomplete, 0 lines skipped"
+        "; links: 5 read, 5 imported, 0 merged, 0 resources, 0 left"
+    )
     got = [
         (p["title"], p["authors"], p["year"], p["venue"], p["arxiv"], p["keywords"], p["taxonomy"])
         for p in papers
@@ -628,7 +660,10 @@ def test_citation_style_items(run, tmp_path: Path):
         - **⭐ "Quoted" Things** by Gus Ho and Ida Iv. **NAACL 2024 (Findings)** [[paper](https://aclanthology.org/q)]
         """,
     )
-    assert summary(result) == "5 read, 5 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "5 read, 5 written, 0 already there, 0 incomplete, 0 lines skipped"
+        "; links: 5 read, 5 imported, 0 merged, 0 resources, 0 left"
+    )
     assert [(p["title"], p["authors"], p["year"], p["venue"]) for p in papers] == [
         ("A Study of Things", ["Ann Lee", "Bo Chen"], 2023, "ACL 2023"),
         ("Stuff We Know", ["Cy Dee", "Dan Eng"], 2022, "ACL 2022"),
@@ -681,7 +716,10 @@ def test_code_span_venues_reference_style_authors_and_detail_headings(run, tmp_p
         """,
         code=1,
     )
-    assert summary(result) == "5 read, 5 written, 0 already there, 1 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "5 read, 5 written, 0 already there, 1 incomplete, 0 lines skipped"
+        "; links: 7 read, 6 imported, 1 merged, 0 resources, 0 left"
+    )
     assert "list.md:17: anonymous2023stuff: incomplete: no authors" in result.stderr
     got = [(p["title"], p["authors"], p["year"], p["venue"], p["arxiv"]) for p in papers]
     assert got == [
@@ -735,7 +773,10 @@ def test_bullets_that_group_entries_are_sections(run, tmp_path: Path):
         """,
         code=1,
     )
-    assert summary(result) == "7 read, 7 written, 0 already there, 1 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "7 read, 7 written, 0 already there, 1 incomplete, 0 lines skipped"
+        "; links: 7 read, 7 imported, 0 merged, 0 resources, 0 left"
+    )
     assert [(p["title"], p["authors"], p["taxonomy"]) for p in papers] == [
         ("A Study of Things", [], ["Papers", "Editing"]),
         ("Stuff in Depth", ["Ann Lee", "Bo Chen"], ["Papers", "Editing"]),
@@ -802,7 +843,10 @@ def test_prose_and_a_stray_paper_do_not_move_the_sections(run, tmp_path: Path):
         f"## 📜 Papers\n### Editing\n{papers_part}\n"
     )
     result, papers = imported(run, tmp_path, text)
-    assert summary(result) == "6 read, 6 written, 0 already there, 0 incomplete, 0 lines skipped"
+    assert summary(result) == (
+        "6 read, 6 written, 0 already there, 0 incomplete, 0 lines skipped"
+        "; links: 6 read, 6 imported, 0 merged, 0 resources, 0 left"
+    )
     assert [(p["title"], p["taxonomy"]) for p in papers] == [
         ("A Stray Paper", ["Extras"]),
         *((f"Paper Number {i}", ["Editing"]) for i in range(1, 6)),

@@ -32,6 +32,10 @@ class Output:
     #: when the parse cache has them ready.
     sections: Sequence[Sequence[str]] | None = None
     bodies: Sequence[str] | None = None
+    #: For the Markdown list: each paper's key, and its year where neither its venue nor
+    #: its arXiv ID shows it (else 0), so that an import of the list gets them back.
+    keys: Sequence[str] | None = None
+    years: Sequence[int] | None = None
     entries: Sequence[str] | None = None
     scores: Sequence[float] | None = None
     full: bool = False
@@ -93,6 +97,9 @@ def _markdown(out: Output) -> str:
         return "".join(cite.markdown(p) + "\n" for p in out.papers)
     sections = out.sections or [p.taxonomy for p in out.papers]
     bodies = out.bodies or [markdown.entry_body(p) for p in out.papers]
+    keys = out.keys or [p.key for p in out.papers]
+    years = out.years or [0 if p.arxiv else p.year or 0 for p in out.papers]
+    bodies = [markdown.keyed(b, k, y) for b, k, y in zip(bodies, keys, years, strict=True)]
     return markdown.paper_list(list(zip(sections, bodies, strict=True)))
 
 

@@ -93,6 +93,17 @@ def entry_body(paper: Paper) -> str:
     return "\n".join(lines)
 
 
+def keyed(body: str, key: str, year: int = 0) -> str:
+    """An entry body with its key as an anchor (`#key` links to it; an import reads it
+    back), and its year when the venue does not show it (`0`: nothing to add)."""
+    import html
+
+    anchor = f'<a id="{html.escape(key)}"></a>' if key else ""
+    if year and not re.match(r"\*\*.*\*\*\.? \(.*\) <br />", body.split("\n", 1)[0]):
+        body = body.replace(" <br />", f" ({year}) <br />", 1)
+    return anchor + body
+
+
 def paper_list(items: Sequence[tuple[Sequence[str], str]]) -> str:
     """Contents, then `## Papers` with every section and its numbered entries.
 

@@ -26,12 +26,27 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class Failure:
     """A reference (an ID, a line of a list) that did not become a paper, and why; or,
-    when `part` names it (a link), the part of a paper that was dropped."""
+    when `part` names it (a link), a link that was dropped or left (counted in `Links`)."""
 
     ref: str
     reason: str
     line: int | None = None
     part: str = ""
+
+
+@dataclass
+class Links:
+    """Where a list's links went: into entries, merged into an entry that has them,
+    resources (not papers, not imported), or left (each reported with its line)."""
+
+    imported: int = 0
+    merged: int = 0
+    resources: int = 0
+    left: int = 0
+
+    @property
+    def read(self) -> int:
+        return self.imported + self.merged + self.resources + self.left
 
 
 class Source(Protocol):
@@ -45,16 +60,17 @@ class FileSource:
     name: str
     suffixes: tuple[str, ...]
     help: str
-    open: Callable[[str, Path], Source]
+    #: (text, path, resources): `resources` asks for the links that are not papers too.
+    open: Callable[[str, Path, bool], Source]
 
 
-def _markdown(text: str, path: Path) -> Source:
+def _markdown(text: str, path: Path, resources: bool) -> Source:
     from ke_papers.sources.markdown import MarkdownSource
 
-    return MarkdownSource(text)
+    return MarkdownSource(text, resources)
 
 
-def _bib(text: str, path: Path) -> Source:
+def _bib(text: str, path: Path, resources: bool) -> Source:
     from ke_papers.sources.bibfile import BibSource
 
     return BibSource(text, path)
@@ -74,7 +90,7 @@ FILE_SOURCES: dict[str, FileSource] = {
 }
 
 
-def file_source(path: Path, text: str, kind: str | None = None) -> Source:
+def file_source(path: Path, text: str, kind: str | None = None, resources: bool = False) -> Source:
     """The source for a file: of the kind named, else the kind its suffix says."""
     if kind is None:
         kind = next(
@@ -89,4 +105,4 @@ def file_source(path: Path, text: str, kind: str | None = None) -> Source:
         raise KePapersError(
             f"unknown import format '{kind}'; choose from {', '.join(FILE_SOURCES)}"
         )
-    return FILE_SOURCES[kind].open(text, path)
+    return FILE_SOURCES[kind].open(text, path, resources)

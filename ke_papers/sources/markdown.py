@@ -1,13 +1,15 @@
-"""Papers from an awesome-list README: its sections, its entries and its tables.
+"""Papers from an awesome list, read as Markdown: its sections, its entries and its tables.
 
-The list is cut into entries (list items, lines that start with a bold or linked title,
-headings like `### 1. [Title](url)`, table rows) and each is read by `mdentry`. Headings
-(and bold lines or bullets that group entries) give the taxonomy, which starts below the
-heading that holds the papers, whatever it is called ("Papers", "Resources", or none).
-Headings such as News, Contents, Citation or Contributing are never sections and nothing
-under them is a paper; a date heading (`### 2024-10-26`) is not a section. Every entry
-that looks like a paper (bold text, a link, a number) but cannot be read is reported with
-its line, never dropped in silence.
+markdown-it-py (CommonMark with GFM tables) gives the document's tree. Headings, in
+Markdown or HTML, give the sections; so do a bold line, a `<summary>` or a bullet that
+groups the entries below it. A list whose links all point inside the page is a table of
+contents, whatever its heading says; News, Citation, Contributors and the like hold no
+papers, and neither does a news item (a date, then what "we" did). A list item, a row of
+a table with a title column, a heading with a paper link or details below it, or a
+paragraph that starts with a bold or linked title is an entry, read by `mdentry`. An entry
+that links a paper, or names authors or a venue, is a paper; one whose links go to a
+repository, a model or a page is a resource. Every link to a paper ends up in an entry or
+is reported with its line and why it was left.
 """
 
 from __future__ import annotations
@@ -16,32 +18,36 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
 
-from ke_papers import venues
+from ke_papers.identity import arxiv_of_doi, parse_url
 from ke_papers.model import Paper
-from ke_papers.sources import Failure, Progress
-from ke_papers.sources.mdentry import Parts, is_detail, plain, read, read_row
+from ke_papers.sources import Failure, Links, Progress
+from ke_papers.sources.mdentry import (
+    ANCHOR,
+    BREAK,
+    Parts,
+    Span,
+    clean,
+    is_detail,
+    is_paper_link,
+    link_label,
+    read,
+    read_row,
+    spans_of,
+)
 
 #: Where an entry stands: the (level, name) of each heading above it, then its groups.
 Path = tuple[tuple[int, str], ...]
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>\d+[.)]|[-*+])(?:\s+|$)")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_RULE = re.compile(r"^\s*\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
-_BREAK_END = re.compile(r"<br\s*/?>\s*$", re.IGNORECASE)
-_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)[^*_]+(?:\*\*|__)\s*:?\s*$")
-_BOLD_START = re.compile(r"^\s*(?:\*\*|__)(?P<inner>.+?)(?:\*\*|__)(?P<after>.?)")
-_LINK_START = re.compile(r"^\s*(?:\*\*)?\[(?!\[|!)(?P<label>[^\]]+)\]\((?P<url>[^)\s]*)")
-_HEADING_ENTRY = re.compile(r"^(?:\d+[.)]\s*)?(?:\*\*)?\[(?!!)[^\]]+\]\(https?://")
-_NUMBERED = re.compile(r"^\d+[.)]\s+\S")
-_PAPER_LINK = re.compile(r"\[\[?\s*(?:paper|pdf|arxiv|abs)\b[^\]]*\]\]?\(https?://", re.IGNORECASE)
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+")
-_NOT_SECTION = re.compile(
-    r"^(?:(?:latest |recent )?news\b.*|(?:table of )?contents?|toc|citations?|how to cite.*|"
+_CONTENTS = re.compile(r"^(?:table of )?contents?|toc|overview of contents$", re.IGNORECASE)
+#: Sections that hold no papers, whatever links they have.
+_ASIDE = re.compile(
+    r"^(?:(?:latest |recent |🔥 )?news\b.*|what'?s new|changelog|citations?|how to cite.*|"
     r"cite\b.*|citing\b.*|contribut\w*.*|star history|stargazers.*|acknowledg\w*|"
-    r"licen[sc]e|contacts?(?: us)?)$",
+    r"licen[sc]e|contacts?(?: us)?|maintainers?|authors? of this list|team)$",
     re.IGNORECASE,
 )
 #: The share of the papers a "Papers" heading must hold to be the list's paper area.
@@ -54,10 +60,17 @@ _HOLDER = re.compile(
     re.IGNORECASE,
 )
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE_HEADING = re.compile(
+_DATE_NAME = re.compile(
     rf"^(?:(?:19|20)\d\d(?:[./\-]\d{{1,2}}){{0,2}}|{_MONTH}\s+(?:\d{{1,2}},?\s+)?(?:19|20)\d\d"
     rf"|\d{{1,2}}\s+{_MONTH}\s+(?:19|20)\d\d)$",
     re.IGNORECASE,
+)
+#: A news item: a date, then what the list's makers did.
+_NEWS = re.compile(
+    r"^\W*(?:(?:news|updates?)\W*)?\[?(?:19|20)\d\d[./\-]\d{1,2}.*"
+    r"\b(?:we|our|us|releas\w*|accepted|publish\w*|updat\w*|"
+    r"added|launch\w*|announc\w*)\b",
+    re.IGNORECASE | re.DOTALL,
 )
 _COLUMNS = (
     ("title", re.compile(r"^(?:paper\s+)?(?:title|name)s?$|^papers?$|^articles?$")),
@@ -68,19 +81,34 @@ _COLUMNS = (
     ("authors", re.compile(r"^authors?$")),
     ("paper", re.compile(r"^(?:link|links|url|pdf|arxiv|preprint|paper link|paper url)$")),
 )
+_LISTS = ("bullet_list", "ordered_list")
 
 
 def heading_name(text: str) -> str:
-    """A heading's text as a section name: links, markup, emoji and numbering dropped
-    (`📜 Papers` -> `Papers`, `[Methods](#methods)` -> `Methods`, `2.1 Tools` -> `Tools`)."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    """A heading's text as a section name: emoji and numbering dropped
+    (`📜 Papers` -> `Papers`, `2.1 Tools` -> `Tools`)."""
     text = "".join(
         ch
-        for ch in unicodedata.normalize("NFC", plain(text))
+        for ch in unicodedata.normalize("NFC", clean(text))
         if unicodedata.category(ch) not in ("So", "Sk", "Cf", "Mn", "Co")
     )
     text = re.sub(r"^[^\w(\"']+|[\s:]+$", "", text.strip())
     return " ".join(_NUMBERING.sub("", text).split())
+
+
+def _text(spans: list[Span]) -> str:
+    return clean("".join(s.text for s in spans if s.style not in (BREAK, ANCHOR)))
+
+
+def _links(spans: list[Span]) -> list[Span]:
+    return [s for s in spans if s.style == "link" and not s.url.startswith("#")]
+
+
+def _with_breaks(groups: list[list[Span]]) -> list[Span]:
+    out: list[Span] = []
+    for spans in groups:
+        out += [*([Span("\n", BREAK)] if out else []), *spans]
+    return out
 
 
 @dataclass
@@ -90,262 +118,313 @@ class Entry:
     line: int
     path: Path
     parts: Parts
-    #: Looks like a paper (bold text, a link, a number): reported when it cannot be read.
-    paper_like: bool
+    #: Written like a paper (a bold title, a numbered item): reported when it cannot be read.
+    paper_like: bool = False
 
 
 @dataclass
-class _Document:
-    lines: list[str]
-    entries: list[Entry] = field(default_factory=list)
-    stack: list[tuple[int, str]] = field(default_factory=list)
-    #: Bullets that group the entries nested below them: (indent, name), sections too.
-    bullets: list[tuple[int, str]] = field(default_factory=list)
-    hidden_below: int | None = None
+class Loose:
+    """A link to a paper outside any entry (in prose, news, a table of datasets)."""
+
+    line: int
+    url: str
+    label: str
+    where: str
+
+
+class _Html(HTMLParser):
+    """What an HTML block holds: headings, a `<summary>`, links, the end of a `<details>`."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.headings: list[tuple[int, str]] = []
+        self.summary = ""
+        self.closes = False
+        self.links: list[tuple[str, str]] = []
+        self._open: list[str] = []
+        self._text = ""
+        self._href: str | None = None
+        self._label = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if re.fullmatch(r"h[1-6]|summary", tag):
+            self._open.append(tag)
+            self._text = ""
+        elif tag == "a":
+            self._href = dict(attrs).get("href") or ""
+            self._label = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and tag == self._open[-1]:
+            self._open.pop()
+            if tag == "summary":
+                self.summary = self._text
+            else:
+                self.headings.append((int(tag[1]), self._text))
+        elif tag == "a" and self._href is not None:
+            self.links.append((self._href, self._label))
+            self._href = None
+        elif tag == "details":
+            self.closes = True
+
+    def handle_data(self, data: str) -> None:
+        self._text += data
+        if self._href is not None:
+            self._label += data
+
+
+class _Walker:
+    """The document's blocks in order: sections, groups, entries and loose paper links."""
+
+    def __init__(self, parse: Any) -> None:
+        self.parse = parse
+        self.entries: list[Entry] = []
+        self.loose: list[Loose] = []
+        self.stack: list[tuple[int, str]] = []
+        #: Names that group the entries below them: (depth, name); -1 a bold line or summary.
+        self.groups: list[tuple[int, str]] = []
+        self.aside: tuple[int, str] | None = None
 
     @property
     def path(self) -> Path:
-        """The sections an entry here stands in: headings, then grouping bullets."""
-        return (*self.stack, *((7 + indent, name) for indent, name in self.bullets))
+        return (*self.stack, *((7 + depth, name) for depth, name in self.groups))
 
+    def where(self, otherwise: str) -> str:
+        return f"in the {self.aside[1]} section" if self.aside else otherwise
 
-def _visible_lines(text: str) -> list[str]:
-    """The lines, with fenced code and HTML comments blanked (line numbers kept)."""
-    text = re.sub(r"<!--.*?-->", lambda m: "\n" * m[0].count("\n"), text, flags=re.DOTALL)
-    lines = text.splitlines()
-    fenced = False
-    for i, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-            lines[i] = ""
-        elif fenced:
-            lines[i] = ""
-    return lines
-
-
-def _indent(line: str) -> int:
-    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-
-
-def _titled_link(line: str) -> bool:
-    m = _LINK_START.match(line)
-    return bool(m and len(plain(m["label"]).split()) > 1 and not m["url"].startswith("#"))
-
-
-def _titled_bold(line: str) -> bool:
-    m = _BOLD_START.match(line)
-    if not m or m["after"] in (":", "：") or m["inner"].rstrip().endswith(":"):
-        return False
-    words = plain(m["inner"]).strip(" .,;:")
-    return bool(words) and not venues.is_label(words)
-
-
-def _starts_entry(line: str, paragraph: bool = False) -> bool:
-    """A list item, or a line that starts with a bold or linked title; with `paragraph`
-    (outside any entry) also a line of text that carries a paper link
-    (`【KAFT】 Title (2022.11) [[paper](url)]`)."""
-    if _ITEM.match(line) or _titled_bold(line) or _titled_link(line):
-        return True
-    starts_with_link = re.match(r"^\s*(?:\[\[|\[[^\]]*\]\(|\()", line)
-    return paragraph and bool(_PAPER_LINK.search(line)) and not starts_with_link
-
-
-def _standalone(line: str) -> bool:
-    """A nested list item that is an entry of its own, not a line of its parent's."""
-    body = _ITEM.sub("", line, count=1)
-    return _titled_bold(body) or _titled_link(body)
-
-
-def _block_end(lines: list[str], start: int, base: int) -> int:
-    """The line after the entry that starts at `start` (its marker indented `base`)."""
-    i = start + 1
-    while i < len(lines):
-        line = lines[i]
-        if _BREAK_END.search(lines[i - 1]) and line.strip() and not _ends_block(line, base):
-            i += 1
-            continue
-        if not line.strip():
-            k = i
-            while k < len(lines) and not lines[k].strip():
-                k += 1
-            if k < len(lines) and _indent(lines[k]) > base and not _ends_block(lines[k], base):
-                i = k
-                continue
-            return i
-        if _ends_block(line, base) or (_starts_entry(line) and _indent(line) <= base):
-            return i
-        i += 1
-    return i
-
-
-def _ends_block(line: str, base: int) -> bool:
-    if _HEADING.match(line) or _ROW.match(line):
-        return True
-    item = _ITEM.match(line)
-    if item:
-        return _indent(line) <= base or _standalone(line)
-    return False
-
-
-def _paper_like(text: str) -> bool:
-    """Bold text, an http(s) link or a number: what a reader would take for a paper."""
-    return bool(re.search(r"\*\*|__|https?://", text) or re.match(r"^\s*\d+[.)]", text))
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.doc = _Document(_visible_lines(text))
-        self.seen: dict[str, Parts] = {}
-
-    def _read(self, block: list[str]) -> Parts:
-        """An entry's parts, read once however often the parser asks."""
-        text = "\n".join(block)
-        if text not in self.seen:
-            self.seen[text] = read(text)
-        return self.seen[text]
-
-    def parse(self) -> list[Entry]:
-        lines = self.doc.lines
+    def blocks(self, nodes: list[Any], offset: int) -> None:
         i = 0
-        while i < len(lines):
-            i = self._step(i)
-        return self.doc.entries
+        while i < len(nodes):
+            i = self.block(nodes, i, offset)
 
-    def _step(self, i: int) -> int:
-        lines, doc = self.doc.lines, self.doc
-        line = lines[i]
-        heading = _HEADING.match(line)
-        if heading and doc.hidden_below is None and _NUMBERED.match(heading[2]):
-            end = self._details_end(i + 1)
-            block = [heading[2], *lines[i + 1 : end]]
-            if _HEADING_ENTRY.match(heading[2]) or self._read(block).is_paper:
-                self._entry(i, block)
+    def block(self, nodes: list[Any], i: int, offset: int) -> int:
+        node = nodes[i]
+        line = (node.map[0] if node.map else 0) + 1 + offset
+        if node.type == "heading":
+            spans = spans_of(node.children[0], line)
+            linked = any(is_paper_link(s.url, s.text) for s in _links(spans))
+            end = self._details_end(nodes, i, linked)
+            if linked or end > i + 1:
+                below = [self._spans(n, offset) for n in nodes[i + 1 : end]]
+                self.item(_with_breaks([spans, *below]), line, paper_like=True)
                 return end
-        if heading:
-            self._heading(len(heading[1]), heading[2])
-            return i + 1
-        if doc.hidden_below is not None or not line.strip():
-            return i + 1
-        if _ROW.match(line) and i + 1 < len(lines) and _RULE.match(lines[i + 1]):
-            return self._table(i)
-        if _BOLD_LINE.match(line) and not _titled_bold(line):
-            self._group(line)  # `**Group name:**` on a line of its own
-            return i + 1
-        if not _starts_entry(line, paragraph=True):
-            return i + 1
-        item = _ITEM.match(line)
-        base = _indent(line) if item else 0
-        doc.bullets = [(indent, name) for indent, name in doc.bullets if indent < base]
-        end = _block_end(lines, i, base)
-        nested = end < len(lines) and _ITEM.match(lines[end]) and _indent(lines[end]) > base
-        if item and nested and not self._read(lines[i:end]).is_paper:
-            doc.bullets.append((base, heading_name(_ITEM.sub("", line, count=1))))
-            return end
-        end = self._with_next_paragraph(i, end)
-        if not item and _BOLD_LINE.match(line) and not self._read(lines[i:end]).is_paper:
-            self._group(line)  # a bold line that names the entries below it
-            return end
-        self._entry(i, lines[i:end])
+            self.heading(int(node.tag[1]), heading_name(_text(spans)))
+        elif node.type == "html_block":
+            self.html(node, offset)
+        elif node.type == "paragraph":
+            self.paragraph(spans_of(node.children[0], line), line)
+        elif node.type in _LISTS:
+            self.bullets(node, offset, 0)
+        elif node.type == "table":
+            self.table(node, offset)
+        elif node.type == "blockquote":
+            self.blocks(node.children, offset)
+        return i + 1
+
+    def _details_end(self, nodes: list[Any], i: int, linked: bool) -> int:
+        """After a heading: the blocks below it that describe one paper (`Authors: ...`;
+        a `Summary: ...` too once the heading links a paper or a detail came first)."""
+        end = i + 1
+        while end < len(nodes) and self._details(nodes[end], linked or end > i + 1):
+            end += 1
         return end
 
-    def _group(self, line: str) -> None:
-        """A bold line of its own groups the entries below it, as a section (not a date)."""
-        name = heading_name(line)
-        self.doc.bullets = [] if _DATE_HEADING.match(name) or not name else [(-1, name)]
+    def _details(self, node: Any, prose: bool) -> bool:
+        """A paragraph that starts with a detail, or a list of details only."""
+        if node.type == "paragraph":
+            return is_detail(_first_line(self._spans(node, 0)), prose, any_key=prose)
+        if node.type not in _LISTS:
+            return False
+        firsts = [_first_line(self._spans(li, 0)) for li in node.children]
+        return all(map(is_detail, firsts)) and (prose or any(is_detail(f, False) for f in firsts))
 
-    def _details_end(self, start: int) -> int:
-        """After a heading: the end of the lines below it that describe one paper (a summary,
-        `- **Authors**: ...` items), up to a blank line before something else."""
-        lines = self.doc.lines
-        i = start
-        while i < len(lines) and not _HEADING.match(lines[i]) and not _ROW.match(lines[i]):
-            line = lines[i]
-            starts = _standalone(line) if _ITEM.match(line) else _starts_entry(line)
-            if line.strip() and starts and not is_detail(line):
-                break
-            if not lines[i].strip() and not (i + 1 < len(lines) and is_detail(lines[i + 1])):
-                break
-            i += 1
-        return i
-
-    def _with_next_paragraph(self, start: int, end: int) -> int:
-        """A title alone, then a blank line, then its authors and links: one entry."""
-        lines = self.doc.lines
-        parts = self._read(lines[start:end])
-        if not parts.title or parts.is_paper:
-            return end
-        k = end
-        while k < len(lines) and not lines[k].strip():
-            k += 1
-        if k == end or k >= len(lines) or _starts_entry(lines[k]) or _ends_block(lines[k], 0):
-            return end
-        while k < len(lines) and lines[k].strip() and not _ends_block(lines[k], 0):
-            k += 1
-        return k
-
-    def _heading(self, level: int, text: str) -> None:
-        doc = self.doc
-        name = heading_name(text)
-        if doc.hidden_below is not None and level > doc.hidden_below:
-            return
-        doc.hidden_below = None
-        doc.stack = [(lv, nm) for lv, nm in doc.stack if lv < level]
-        doc.bullets = []
-        if _NOT_SECTION.match(name):
-            doc.hidden_below = level
-        elif name and not _DATE_HEADING.match(name):
-            doc.stack.append((level, name))
-
-    def _entry(self, start: int, block: list[str]) -> None:
-        text = "\n".join(block)
-        self.doc.entries.append(
-            Entry(start + 1, self.doc.path, self._read(block), _paper_like(text))
+    def _spans(self, node: Any, offset: int) -> list[Span]:
+        """A block's spans, its lines and items apart (for an entry that spans blocks)."""
+        line = (node.map[0] if node.map else 0) + 1 + offset
+        if node.type == "inline":
+            return spans_of(node, line)
+        return _with_breaks(
+            [self._spans(c, offset) for c in node.children if c.type != "html_block"]
         )
 
-    def _table(self, start: int) -> int:
-        lines = self.doc.lines
-        header = [_column(cell) for cell in _cells(lines[start])]
-        i = start + 2
-        while i < len(lines) and _ROW.match(lines[i]):
-            if "title" in header:
-                cells = _cells(lines[i])
-                row = {kind: cell for kind, cell in zip(header, cells, strict=False) if kind}
-                others = [c for kind, c in zip(header, cells, strict=False) if not kind]
-                text = " ".join(cells)
-                self.doc.entries.append(
-                    Entry(i + 1, self.doc.path, read_row(row, others), _paper_like(text))
-                )
-            i += 1
-        return i
+    def heading(self, level: int, name: str) -> None:
+        if self.aside and level > self.aside[0]:
+            return
+        self.aside = None
+        self.stack = [(lv, nm) for lv, nm in self.stack if lv < level]
+        self.groups = []
+        if _ASIDE.match(name):
+            self.aside = (level, name)
+        elif name and not _CONTENTS.match(name) and not _DATE_NAME.match(name):
+            self.stack.append((level, name))
 
+    def group(self, name: str) -> None:
+        """A bold line of its own or a `<summary>` groups the entries below it (not a date)."""
+        self.groups = [] if _DATE_NAME.match(name) or not name else [(-1, name)]
 
-def _cells(line: str) -> list[str]:
-    """A table row's cells (a `|` inside a link, code or after a backslash is no border)."""
-    cells, depth, cell = [], 0, ""
-    body = line.strip()
-    body = body[1:] if body.startswith("|") else body
-    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
-    prev = ""
-    for ch in body:
-        if ch in "[(`":
-            depth += 1
-        elif ch in "])`" and depth:
-            depth -= 1
-        if ch == "|" and not depth and prev != "\\":
-            cells.append(cell.strip())
-            cell = ""
+    def set_aside(self, spans: list[Span], line: int, where: str) -> None:
+        """The paper links of what is not an entry, each with the item's title or its label."""
+        links = [s for s in _links(spans) if is_paper_link(s.url, s.text)]
+        title = read(spans).title if links else ""
+        for span in links:
+            own = clean(span.text).strip(" []")
+            named = own if len(own.split()) > 1 and link_label(own, span.url) != "paper" else ""
+            self.loose.append(Loose(span.line or line, span.url, named or title or own, where))
+
+    def item(self, spans: list[Span], line: int, paper_like: bool = False) -> None:
+        """An entry, unless it stands in an aside or is news: then only its paper links count."""
+        if self.aside:
+            self.set_aside(spans, line, self.where(""))
+        elif _NEWS.match(_text(spans)) and not (parts := read(spans)).authors and not parts.venue:
+            self.set_aside(spans, line, "in a news item")
         else:
-            cell += ch
-        prev = ch
-    cells.append(cell.strip())
-    return cells
+            bold = any(s.style == "bold" for s in spans)
+            self.entries.append(Entry(line, self.path, read(spans), paper_like or bold))
+
+    def paragraph(self, spans: list[Span], line: int) -> None:
+        content = [s for s in spans if s.text.strip(" :：")]
+        if len(content) == 1 and content[0].style == "bold" and not self.aside:
+            parts = read(spans)
+            if not parts.is_paper:
+                self.group(heading_name(content[0].text))
+                return
+        for chunk in self._chunks(spans):
+            if not _text([s for s in chunk if not s.badge]).strip(" []"):
+                continue  # badges
+            if _starts_entry(chunk):
+                self.item(chunk, chunk[0].line or line)
+            else:
+                self.set_aside(chunk, line, self.where("in a paragraph of text"))
+
+    @staticmethod
+    def _chunks(spans: list[Span]) -> list[list[Span]]:
+        """A paragraph's lines, cut where a line starts a new entry after an entry with a link."""
+        lines: list[list[Span]] = [[]]
+        for span in spans:
+            if span.style == BREAK:
+                lines.append([])
+            else:
+                lines[-1].append(span)
+        chunks: list[list[Span]] = []
+        for spans_of_line in lines:
+            entry = chunks and _starts_entry(chunks[-1]) and _links(chunks[-1])
+            if chunks and not (entry and _starts_entry(spans_of_line, strict=True)):
+                chunks[-1] += [Span("\n", BREAK), *spans_of_line]
+            elif spans_of_line:
+                chunks.append(spans_of_line)
+        return chunks
+
+    def bullets(self, node: Any, offset: int, depth: int) -> None:
+        hrefs = [s.url for s in self._spans(node, offset) if s.style == "link"]
+        if hrefs and all(h.startswith("#") for h in hrefs):
+            return  # a table of contents
+        for li in node.children:
+            self.list_item(li, offset, depth)
+
+    def list_item(self, li: Any, offset: int, depth: int) -> None:
+        line = (li.map[0] if li.map else 0) + 1 + offset
+        own = self._own(li, offset)
+        subs = [c for c in li.children if c.type in _LISTS]
+        nested = [n for sub in subs for n in sub.children]
+        alone = [n for n in nested if read(self._own(n, offset)).is_paper]
+        details = [self._spans(n, offset) for n in nested if n not in alone]
+        spans = _with_breaks([own, *details])
+        ordered = li.parent is not None and li.parent.type == "ordered_list"
+        if read(spans).is_paper or _links(own) or not subs:
+            self.item(spans, line, paper_like=ordered)
+            for n in alone:
+                self.list_item(n, offset, depth + 1)
+            return
+        self.groups = [(d, name) for d, name in self.groups if d < depth]
+        name = heading_name(_text(own))
+        self.groups += [(depth, name)] if name else []
+        for sub in subs:
+            self.bullets(sub, offset, depth + 1)
+        self.groups = [(d, name) for d, name in self.groups if d < depth]
+
+    def _own(self, li: Any, offset: int) -> list[Span]:
+        return _with_breaks([self._spans(c, offset) for c in li.children if c.type not in _LISTS])
+
+    def table(self, node: Any, offset: int) -> None:
+        rows = [tr for part in node.children for tr in part.children]
+        cells = [[self._spans(td, offset) for td in tr.children] for tr in rows]
+        header, body = [_column(_text(c)) for c in cells[0]], cells[1:]
+        if "title" not in header:
+            header = [_titles(body, k) or kind for k, kind in enumerate(header)]
+        for tr, row in zip(rows[1:], body, strict=True):
+            line = (tr.map[0] if tr.map else 0) + 1 + offset
+            if self.aside or "title" not in header:
+                self._cells(row, line)
+                continue
+            named = {kind: cell for kind, cell in zip(header, row, strict=False) if kind}
+            others = [cell for kind, cell in zip(header, row, strict=False) if not kind]
+            bold = any(s.style == "bold" for s in named.get("title", []))
+            self.entries.append(Entry(line, self.path, read_row(named, others), bold))
+
+    def _cells(self, row: list[list[Span]], line: int) -> None:
+        """A row of a table without titles (datasets, benchmarks): each link a name."""
+        for cell in row:
+            self.set_aside(cell, line, self.where("in a table without a title column"))
+            for span in _links(cell):
+                if not self.aside and not is_paper_link(span.url, span.text):
+                    parts = read([span])
+                    self.entries.append(Entry(line, self.path, parts))
+
+    def html(self, node: Any, offset: int) -> None:
+        content = node.content
+        if content.lstrip().startswith("<!--"):
+            return
+        parser = _Html()
+        parser.feed(content)
+        line = (node.map[0] if node.map else 0) + 1 + offset
+        for level, text in parser.headings:
+            self.heading(level, heading_name(text))
+        if parser.summary and not self.aside:
+            self.group(heading_name(parser.summary))
+        spans = [Span(label, "link", href, line) for href, label in parser.links]
+        self.set_aside(spans, line, self.where("in HTML"))
+        lines = ["" if x.strip().startswith("<") else x for x in content.split("\n")]
+        if any(x.strip() for x in lines):
+            self.blocks(self.parse("\n".join(lines)).children, line - 1)
+        if parser.closes:
+            self.groups = [g for g in self.groups if g[0] != -1]
+
+
+def _first_line(spans: list[Span]) -> str:
+    end = next((k for k, s in enumerate(spans) if s.style == BREAK), len(spans))
+    return _text(spans[:end])
+
+
+def _starts_entry(spans: list[Span], strict: bool = False) -> bool:
+    """Written as an entry: starts with a bold or linked title, a nickname or a date; or
+    (`strict` off) carries a link labelled as the paper or code (`[[paper](url)]`)."""
+    first = next(
+        (s for s in spans if s.style != ANCHOR and (s.text.strip(" []【】") or s.style == "link")),
+        None,
+    )
+    if first is None or is_detail(_first_line(spans)):
+        return False
+    if first.style in ("bold", "link") and not first.url.startswith("#"):
+        return True
+    if re.match(r"^\W*(?:【|\[[^\]]+\]\s|(?:19|20)\d\d[./\-]\d)", first.text):
+        return True
+    return not strict and any(
+        clean(s.text).strip(" []").casefold() in ("paper", "pdf", "arxiv", "abs", "code")
+        for s in _links(spans)
+    )
 
 
 def _column(header: str) -> str:
     """What a column holds, by its header's name: title, venue, year, date, code, authors, paper."""
-    name = " ".join(plain(header).casefold().split()).strip(" :")
-    found = [kind for kind, pattern in _COLUMNS if pattern.match(name)]
-    return found[0] if found else ""
+    name = " ".join(header.casefold().split()).strip(" :")
+    return next((kind for kind, pattern in _COLUMNS if pattern.match(name)), "")
+
+
+def _titles(body: list[list[list[Span]]], k: int) -> str:
+    """'title' for a column most of whose cells are links with a title (four words or more)."""
+    cells = [row[k] for row in body if k < len(row)]
+    titled = [c for c in cells if (links := _links(c)) and len(clean(links[0].text).split()) >= 4]
+    return "title" if cells and len(titled) * 2 > len(cells) else ""
 
 
 def _roots(entries: list[Entry]) -> tuple[Path, Path]:
@@ -372,30 +451,100 @@ def _roots(entries: list[Entry]) -> tuple[Path, Path]:
     return base, base
 
 
+def _common(a: Path, b: Path) -> int:
+    """How many headings two paths share from the top."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
 def _why(parts: Parts) -> str:
     if not parts.title:
         return "no title found (a **bold title**, a [linked title](url) or a plain title): skipped"
-    if parts.title_link and not parts.links:
-        return f"'{parts.title}' links only to a code repository, not to a paper: skipped"
     return f"'{parts.title}' has no link, authors or venue: skipped"
 
 
-class MarkdownSource:
-    """An awesome list as a source: its papers in order, and what it could not read."""
+def _parser() -> Any:
+    """CommonMark with GFM tables; every link kept as written (the URL policy judges it)."""
+    from markdown_it import MarkdownIt
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    class Reader(MarkdownIt):  # type: ignore[misc]
+        def validateLink(self, url: str) -> bool:
+            return True
+
+        def normalizeLink(self, url: str) -> str:
+            return url
+
+    md = Reader("commonmark").enable("table")
+    return lambda text: _tree(md, text)
+
+
+def _tree(md: Any, text: str) -> Any:
+    from markdown_it.tree import SyntaxTreeNode
+
+    return SyntaxTreeNode(md.parse(text))
+
+
+def _ids(url: str) -> set[str]:
+    """What makes two links the same paper: the URL, and the arXiv ID it names."""
+    arxiv = parse_url(url) or arxiv_of_doi(url)
+    return {url.rstrip("/"), f"arxiv:{arxiv}"} if arxiv else {url.rstrip("/")}
+
+
+@dataclass
+class MarkdownSource:
+    """An awesome list as a source: its papers in order, and what it could not read.
+    `resources` imports the links that are not papers too, as `@misc` entries."""
+
+    text: str
+    resources: bool = False
+    links: Links = field(default_factory=Links)
 
     def papers(self, progress: Progress | None = None) -> Iterator[Paper | Failure]:
-        entries = _Parser(self.text).parse()
-        root, base = _roots(entries)
-        for entry in entries:
-            ref = f"line {entry.line}"
-            if entry.parts.is_paper:
-                start = len(root) if entry.path[: len(root)] == root else len(base)
-                taxonomy = tuple(name for _, name in entry.path[start:])
-                yield entry.parts.paper(taxonomy, entry.line)
-                for message in entry.parts.dropped:
+        parse = _parser()
+        walker = _Walker(parse)
+        walker.blocks(parse(self.text).children, 0)
+        root, base = _roots(walker.entries)
+        known: set[str] = set()
+        tally = self.links
+        for entry in walker.entries:
+            parts, ref = entry.parts, f"line {entry.line}"
+            start = len(root) if entry.path[: len(root)] == root else _common(entry.path, base)
+            taxonomy = tuple(name for _, name in entry.path[start:])
+            http = [url for url in parts.urls if url]
+            if parts.is_paper:
+                paper = parts.paper(taxonomy, entry.line)
+                tally.imported += len(paper.links)
+                tally.merged += len(http) - len(paper.links)  # the abstract and the PDF
+                known.update(i for url in http for i in _ids(url))
+                yield paper
+                for message in parts.dropped:
+                    tally.left += 1
                     yield Failure(ref, message, entry.line, part="link")
+                walker.loose += [
+                    Loose(entry.line, u, label, "in a note") for u, label in parts.loose
+                ]
+            elif parts.paper_links:
+                label = {link.url: link.label for link in parts.links}
+                walker.loose += [
+                    Loose(entry.line, u, parts.name or label.get(u, u), "without a title")
+                    for u in parts.paper_links
+                ]
+            elif http and self.resources:
+                tally.imported += len(http)
+                yield parts.resource(taxonomy, entry.line)
+            elif http:
+                tally.resources += len(http)
             elif entry.paper_like and entry.path[: len(root)] == root:
-                yield Failure(ref, _why(entry.parts), entry.line)
+                yield Failure(ref, _why(parts), entry.line)
+        for loose in walker.loose:
+            if _ids(loose.url) & known:
+                tally.merged += 1
+                continue
+            tally.left += 1
+            yield Failure(
+                f"line {loose.line}",
+                f"'{loose.label}' links a paper ({loose.url}) {loose.where}: left",
+                loose.line,
+                part="link",
+            )

@@ -49,6 +49,15 @@ def render(
         command=command,
         sections=catalog.column("taxonomy", chosen),
         bodies=catalog.column("markdown", chosen) if fmt.name == "markdown" else None,
+        keys=catalog.column("key", chosen) if fmt.name == "markdown" else None,
+        years=[
+            year if not arxiv else 0
+            for year, arxiv in zip(
+                catalog.column("year", chosen), catalog.column("arxiv", chosen), strict=True
+            )
+        ]
+        if fmt.name == "markdown"
+        else None,
         entries=catalog.column("bibtex", chosen) if fmt.name == "bibtex" and many else None,
         **options,  # type: ignore[arg-type]
     )

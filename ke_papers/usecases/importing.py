@@ -5,7 +5,11 @@ finder) is skipped and reported. A paper whose arXiv ID is taken under a title t
 not a typo of the other is imported all the same, with the conflict reported. The same
 paper twice in the imported list becomes one entry with the richer fields. Nothing is
 lost in silence: the report counts what was read, written, already there, incomplete
-(no authors, no year or no link) and skipped, so that the caller can fail a script.
+(no authors, no year or no link) and skipped, and where a list's links went (into
+entries, merged, resources, left), so that the caller can fail a script. With `resolve`,
+entries with an arXiv ID take title, authors and year from arXiv (the list's venue,
+section and links kept), unless arXiv's title is another paper's: then the list's ID is
+likely wrong, and the import says so.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from ke_papers.config import BibChoice
 from ke_papers.errors import KePapersError, display_path
 from ke_papers.library import Library
 from ke_papers.model import Paper
-from ke_papers.sources import Failure, file_source
+from ke_papers.sources import Failure, Links, file_source
 from ke_papers.usecases.reading import Target, editing, writable
 
 #: How alike two titles of one arXiv paper must be to count as the same title with a typo.
@@ -52,11 +56,15 @@ class Imported:
     unread: int = 0
     #: (line in the imported file, message), in line order.
     messages: list[tuple[int, str]] = field(default_factory=list)
+    #: Where a Markdown list's links went; None for a bib file.
+    links: Links | None = None
+    #: Entries whose title, authors and year came from arXiv (`resolve`).
+    resolved: int = 0
 
     @property
     def complete(self) -> bool:
-        """Every line read and every written entry complete: nothing for a script to fix."""
-        return not self.incomplete and not self.unread
+        """Every line read, every paper link kept and every written entry complete."""
+        return not self.incomplete and not self.unread and not (self.links and self.links.left)
 
     def as_dict(self) -> dict[str, Any]:
         """The report for programs (`import --json`)."""
@@ -71,6 +79,16 @@ class Imported:
                 for i in self.incomplete
             ],
             "lines_skipped": self.unread,
+            "resolved": self.resolved,
+            "links": None
+            if self.links is None
+            else {
+                "read": self.links.read,
+                "imported": self.links.imported,
+                "merged": self.links.merged,
+                "resources": self.links.resources,
+                "left": self.links.left,
+            },
             "messages": [{"line": line, "message": message} for line, message in self.messages],
             "papers": [paper.as_dict() for paper in self.added],
         }
@@ -107,6 +125,9 @@ def merge_copies(papers: list[Paper], report: Imported) -> list[Paper]:
         seen.add(merged)
         out[out.index(first)] = merged
         report.merged += 1
+        if report.links:
+            report.links.imported -= len(paper.links)
+            report.links.merged += len(paper.links)
         line = paper.line or 0
         report.messages.append(
             (line, f"'{paper.title}' is also on line {first.line}: merged into one entry")
@@ -120,11 +141,17 @@ def merge_copies(papers: list[Paper], report: Imported) -> list[Paper]:
 
 
 def import_file(
-    choice: BibChoice, source_file: Path, kind: str | None = None, dry_run: bool = False
+    choice: BibChoice,
+    source_file: Path,
+    kind: str | None = None,
+    dry_run: bool = False,
+    resolve: bool = False,
+    resources: bool = False,
 ) -> Imported:
-    """Add every paper the file holds; `kind` names its format (else its suffix says)."""
+    """Add every paper the file holds; `kind` names its format (else its suffix says);
+    `resources` imports a list's links that are not papers as `@misc` entries too."""
     text = bibread.load_text(files.read_bytes(source_file))[0]  # a Windows-1252 export reads too
-    source = file_source(source_file, text, kind)
+    source = file_source(source_file, text, kind, resources)
     items = list(source.papers())
     papers = [item for item in items if isinstance(item, Paper)]
     if not papers:
@@ -133,12 +160,14 @@ def import_file(
             "(a bold or linked title with authors, a venue or links; or a table with a title column)"
         )
     target = Target(choice.path) if dry_run else writable(choice)
-    report = Imported(target=target)
+    report = Imported(target=target, links=getattr(source, "links", None))
     for failure in (item for item in items if isinstance(item, Failure)):
         report.messages.append((failure.line or 0, failure.reason))
         if not failure.part:
             report.unread += 1
     papers = merge_copies(papers, report)
+    if resolve:
+        papers = _resolve(papers, report)
     report.read = len(papers)
     with editing(target.path, write=not dry_run) as library:
         for item in papers:
@@ -176,3 +205,55 @@ def _add(library: Library, item: Paper, report: Imported) -> None:
         report.messages.append(
             (line, f"{item.key}: incomplete: no {', no '.join(lacks)} ('{item.title}')")
         )
+
+
+def _titles_agree(listed: str, known: str) -> bool:
+    """The same title, but for a typo or a subtitle one of them leaves out."""
+    a, b = identity.normal_title(listed), identity.normal_title(known)
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    return ratio >= TYPO_RATIO or (
+        min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))
+    )
+
+
+def _resolve(papers: list[Paper], report: Imported) -> list[Paper]:
+    """Title, authors and year from arXiv for every paper with an arXiv ID (batched,
+    rate-limited and cached by `sources.arxiv`); venue, section and links the list's."""
+    from ke_papers.sources import arxiv
+
+    records = arxiv.fetch([identity.parse_id(p.arxiv) for p in papers if p.arxiv])
+    out = []
+    for paper in papers:
+        record = records.get(identity.arxiv_base(paper.arxiv)) if paper.arxiv else None
+        line = paper.line or 0
+        if paper.arxiv and record is None:
+            report.messages.append(
+                (line, f"arXiv knows no paper {paper.arxiv}: '{paper.title}' kept as listed")
+            )
+        elif record and not _titles_agree(paper.title, record.title):
+            report.messages.append(
+                (
+                    line,
+                    f"'{paper.title}' links arXiv {record.id}, which is '{record.title}': "
+                    "likely a wrong ID in the list; kept the list's title and authors",
+                )
+            )
+        elif record:
+            extras = entries.Extras(
+                tuple(paper.taxonomy),
+                tuple(paper.extra_links),
+                tuple(paper.keywords),
+                paper.text("venue"),
+            )
+            paper = entries.new_entry(
+                record.title,
+                record.authors,
+                arxiv=record.id,
+                year=record.year,
+                url=paper.value("url"),
+                extras=extras,
+                line=paper.line,
+            )
+            report.resolved += 1
+        out.append(paper)
+    return out
