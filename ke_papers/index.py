@@ -304,17 +304,17 @@ def _note(message: str) -> None:
     warnings.warn(EncodingNote(message), stacklevel=3)
 
 
+_WHY = {
+    "no such module": "needs SQLite's FTS5, which this Python lacks",
+    "locked": "is locked by another process",
+    "readonly": "cannot be written",
+    "full": "cannot be written (disk full)",
+}
+
+
 def _why(exc: sqlite3.DatabaseError) -> str:
-    text = str(exc)
-    if "no such module" in text:
-        return "needs SQLite's FTS5, which this Python lacks"
-    if "locked" in text or "busy" in text:
-        return "is locked by another process"
-    if "readonly" in text or "read-only" in text:
-        return "cannot be written"
-    if "full" in text:
-        return "cannot be written (disk full)"
-    return f"was damaged ({text}); it will be rebuilt"
+    said = next((why for words, why in _WHY.items() if words in str(exc)), None)
+    return said or f"was damaged ({exc}); it will be rebuilt"
 
 
 def _set_aside(where: Path, exc: sqlite3.DatabaseError) -> None:
