@@ -398,27 +398,18 @@ def parse(
 
 
 def load_text(data: bytes, path: Path | None = None) -> tuple[str, str]:
-    """The text of a bib file and the encoding it is in: UTF-8, else Windows-1252, else Latin-1.
-
-    Latin-1 decodes any bytes, so an old file always reads; the encoding goes back on write.
-    With `path`, a file that is not UTF-8 is noted (`note_encoding`).
-    """
-    if data.isascii():
-        return data.decode("ascii"), "utf-8"
-    for encoding in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if path is not None and b"\x00" not in data:  # binary data is refused by the parse
-            note_encoding(path, encoding)
-        return text, encoding
-    raise AssertionError("latin-1 decodes any bytes")
+    """The text of a bib file and the encoding it is in (`encoding_of`); with `path`, a
+    file that is not UTF-8 is noted (`note_encoding`)."""
+    encoding = encoding_of(data)
+    if path is not None and b"\x00" not in data:  # binary data is refused by the parse
+        note_encoding(path, encoding)
+    return data.decode(encoding), encoding
 
 
 def encoding_of(data: bytes) -> str:
-    """The encoding `load_text` reads these bytes in, checked a MiB at a time (a big
-    file is never held decoded whole)."""
+    """UTF-8, else Windows-1252 (an older Windows tool), else Latin-1, which decodes any
+    bytes, so an old file always reads; the encoding goes back on write. Checked a MiB
+    at a time: a big file is never held decoded whole."""
     import codecs
 
     if data.isascii():

@@ -121,7 +121,17 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+# Options several commands share, declared once (as sqlite-utils declares its output options).
 JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for programs.")]
+KeysOpt = Annotated[bool, typer.Option("--keys", help="One key per line (for xargs).")]
+BibtexOpt = Annotated[bool, typer.Option("--bibtex", help="Clean BibTeX entries for LaTeX.")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Write the changes, without asking.")]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Ask the sources even if a recent answer is cached.")
+]
 
 
 #: Where a command's `Session` (what it has read) is kept in the click context.
@@ -421,10 +431,7 @@ def import_(
         str | None,
         typer.Option("--format", metavar="NAME", help="markdown or bib (else FILE's suffix)."),
     ] = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Show the entries that would be written; write nothing."),
-    ] = False,
+    dry_run: DryRunOpt = False,
     allow_incomplete: Annotated[
         bool,
         typer.Option(
@@ -535,12 +542,8 @@ def search(
     ] = 20,
     fmt: Annotated[str | None, _format_option("search", "table")] = None,
     as_json: JsonOpt = False,
-    keys_only: Annotated[
-        bool, typer.Option("--keys", help="One key per line (for xargs).")
-    ] = False,
-    bibtex: Annotated[
-        bool, typer.Option("--bibtex", help="The entries as BibTeX for LaTeX.")
-    ] = False,
+    keys_only: KeysOpt = False,
+    bibtex: BibtexOpt = False,
 ) -> None:
     """Ranked search over keys, titles, authors, venues, sections, keywords, abstracts, links.
 
@@ -612,9 +615,7 @@ def export(
     as_csv: Annotated[
         bool, typer.Option("--csv", help="CSV, one row per paper, links as columns.")
     ] = False,
-    bibtex: Annotated[
-        bool, typer.Option("--bibtex", help="Clean BibTeX entries for LaTeX.")
-    ] = False,
+    bibtex: BibtexOpt = False,
     as_html: Annotated[
         bool, typer.Option("--html", help="One web page with search and filters (use -o).")
     ] = False,
@@ -857,12 +858,8 @@ def add(
         bool,
         typer.Option("--skip-missing", help="Add what arXiv knows even if some IDs are unknown."),
     ] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the entries; write nothing.")
-    ] = False,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Ask arXiv even if a recent answer is cached.")
-    ] = False,
+    dry_run: DryRunOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Add papers from arXiv: metadata, key, section and links, at the end of their section.
 
@@ -919,11 +916,9 @@ def update(
             autocompletion=_complete_keys,
         ),
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Write the changes.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the changes.")] = False,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Ask the sources even if a recent answer is cached.")
-    ] = False,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    no_cache: NoCacheOpt = False,
     published: Annotated[
         bool,
         typer.Option(
@@ -1119,7 +1114,7 @@ def rename(
 def remove(
     ctx: typer.Context,
     keys: KeysArg,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Remove entries (asks at a terminal; needs --yes otherwise)."""
     from ke_papers.usecases import editing

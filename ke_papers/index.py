@@ -27,7 +27,7 @@ import warnings
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 4
+VERSION = 5
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -54,7 +54,7 @@ RACY_NS = 2_000_000_000
 
 _SCHEMA = f"""
 CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, indexed INT,
-  encoding TEXT, layout BLOB, pieces BLOB, info TEXT);
+  encoding TEXT, layout BLOB, info TEXT);
 CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
 CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
   ftaxonomy TEXT, code INT, venue TEXT, arxiv TEXT, doi TEXT, title TEXT, child INT,
@@ -124,34 +124,25 @@ def _fresh(conn: sqlite3.Connection) -> None:
 
 
 @dataclass
-class Block:
-    """One top-level block of the file: where it stands (bytes) and what it is."""
-
-    start: int
-    end: int
-    kind: str  # entry, string, preamble, comment
-    line: int
-    #: The entry's row (an entry), or the name (an @string).
-    entry: int | str | None = None
-
-
-@dataclass
 class Layout:
-    """Where the entries stand in the file, in file order: their rows, lines and spans."""
+    """Where the entries stand in the file, in file order: their rows, lines and spans
+    (bytes), and where the block before each ends (a removed entry takes the space
+    between with it)."""
 
     ids: array[int] = field(default_factory=lambda: array("q"))
     lines: array[int] = field(default_factory=lambda: array("q"))
     starts: array[int] = field(default_factory=lambda: array("q"))
     ends: array[int] = field(default_factory=lambda: array("q"))
+    before: array[int] = field(default_factory=lambda: array("q"))
 
     def pack(self) -> bytes:
-        return b"".join(a.tobytes() for a in (self.ids, self.lines, self.starts, self.ends))
+        return b"".join(getattr(self, f.name).tobytes() for f in fields(self))
 
     @classmethod
     def unpack(cls, data: bytes) -> Layout:
-        whole = array("q", data)
-        n = len(whole) // 4
-        return cls(*(whole[k * n : (k + 1) * n] for k in range(4)))
+        whole, n = array("q", data), len(fields(cls))
+        size = len(whole) // n
+        return cls(*(whole[k * size : (k + 1) * size] for k in range(n)))
 
 
 class Index:
@@ -164,12 +155,11 @@ class Index:
         # One snapshot for the whole command: another process may bring the index up to
         # date meanwhile (WAL); this one keeps reading the version it opened.
         conn.execute("BEGIN")
-        row = conn.execute("SELECT encoding, layout, info, sha, pieces FROM file").fetchone()
+        row = conn.execute("SELECT encoding, layout, info, sha FROM file").fetchone()
         self.encoding: str = row[0]
         self.layout = Layout.unpack(row[1])
         self.info: dict[str, Any] = json.loads(row[2])
         self.sha: bytes = row[3]
-        self.pieces: bytes = row[4]
 
     @classmethod
     def open(
@@ -309,51 +299,22 @@ class Index:
         """The text of every @string block (what an entry written anew is parsed with)."""
         return "\n".join(data[a:b].decode(self.encoding) for a, b in self.info["strings"])
 
-    def blocks_around(self, start: int, end: int) -> list[Block]:
-        """The blocks of the pieces from the one before `start` to the one after `end`."""
-        fps, starts, lines = _unpack_pieces(self.pieces)
-        first = max(bisect_right(starts, start) - 2, 0)
-        last = min(bisect_right(starts, max(end - 1, start)) + 1, len(starts))
-        wanted = [fps[k] for k in range(first, last)]
-        marks = ",".join("?" * len(set(wanted)))
-        rows = dict(
-            self.conn.execute(
-                f"SELECT fp, blocks FROM piece WHERE fp IN ({marks})", list(set(wanted))
-            )
-        )
-        out: list[Block] = []
-        for k in range(first, last):
-            for a, b, kind, dl, entry in json.loads(rows[fps[k]]):
-                out.append(Block(starts[k] + a, starts[k] + b, kind, lines[k] + dl, entry))
-        return out
-
-
-def _pack_pieces(fps: list[bytes], starts: list[int], lines: list[int]) -> bytes:
-    return b"".join(fps) + array("q", starts).tobytes() + array("q", lines).tobytes()
-
-
-def _unpack_pieces(data: bytes) -> tuple[list[bytes], array[int], array[int]]:
-    n = len(data) // (FP_SIZE + 16)
-    fps = [data[k * FP_SIZE : (k + 1) * FP_SIZE] for k in range(n)]
-    numbers = array("q", data[n * FP_SIZE :])
-    return fps, numbers[:n], numbers[n:]
-
 
 def _note(message: str) -> None:
     warnings.warn(EncodingNote(message), stacklevel=3)
 
 
+_WHY = {
+    "no such module": "needs SQLite's FTS5, which this Python lacks",
+    "locked": "is locked by another process",
+    "readonly": "cannot be written",
+    "full": "cannot be written (disk full)",
+}
+
+
 def _why(exc: sqlite3.DatabaseError) -> str:
-    text = str(exc)
-    if "no such module" in text:
-        return "needs SQLite's FTS5, which this Python lacks"
-    if "locked" in text or "busy" in text:
-        return "is locked by another process"
-    if "readonly" in text or "read-only" in text:
-        return "cannot be written"
-    if "full" in text:
-        return "cannot be written (disk full)"
-    return f"was damaged ({text}); it will be rebuilt"
+    said = next((why for words, why in _WHY.items() if words in str(exc)), None)
+    return said or f"was damaged ({exc}); it will be rebuilt"
 
 
 def _set_aside(where: Path, exc: sqlite3.DatabaseError) -> None:
@@ -626,23 +587,22 @@ def _lay_out(
     rows = dict(conn.execute("SELECT fp, blocks FROM piece"))
     keys = dict(conn.execute("SELECT id, key FROM entry"))
     layout = Layout()
-    lines: list[int] = []
+    columns = [getattr(layout, f.name) for f in fields(layout)]
     strings: list[tuple[int, int]] = []
     defined: list[tuple[int, str]] = []
-    line, prev = 1, 0
+    line, prev, last = 1, 0, 0
     for fp, start in zip(fps, starts, strict=True):
         line += data.count(b"\n", prev, start)
         prev = start
-        lines.append(line)
         for a, b, kind, dl, entry in json.loads(rows[fp]):
             if kind == "entry":
-                layout.ids.append(entry)
-                layout.lines.append(line + dl)
-                layout.starts.append(start + a)
-                layout.ends.append(start + b)
+                values = (entry, line + dl, start + a, start + b, last)
+                for column, value in zip(columns, values, strict=True):
+                    column.append(value)
             elif kind == "string":
                 strings.append((start + a, start + b))
                 defined.append((line + dl, entry))
+            last = start + b
     duplicates: list[tuple[int, str]] = []
     for pairs in (
         ((at, keys[row]) for row, at in zip(layout.ids, layout.lines, strict=True)),
@@ -655,8 +615,8 @@ def _lay_out(
             seen.add(key)
     info = {"duplicate_keys": sorted(duplicates), "strings": strings, "defined": defined}
     conn.execute(
-        "INSERT OR REPLACE INTO file (id, encoding, layout, pieces, info) VALUES (1, ?, ?, ?, ?)",
-        (encoding, layout.pack(), _pack_pieces(fps, starts, lines), json.dumps(info)),
+        "INSERT OR REPLACE INTO file (id, encoding, layout, info) VALUES (1, ?, ?, ?)",
+        (encoding, layout.pack(), json.dumps(info)),
     )
     _resolve_children(conn, layout, keys)
 

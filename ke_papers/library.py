@@ -9,6 +9,7 @@ removed, rewritten or put after another, and nothing else.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,14 +230,9 @@ class Library:
         """An entry removed takes the space before it with it."""
         if self.index is None:
             return []
-        out = []
-        for i in range(len(self.keys_at)):
-            if i in kept:
-                continue
-            start, end = self.index.layout.starts[i], self.index.layout.ends[i]
-            before = [b.end for b in self.index.blocks_around(start, end) if b.end <= start]
-            out.append(store.Patch(max(before, default=0), end, ""))
-        return out
+        layout = self.index.layout
+        gone = [i for i in range(len(self.keys_at)) if i not in kept]
+        return [store.Patch(layout.before[i], layout.ends[i], "") for i in gone]
 
     def _appended(self, papers: list[Paper], others: list[store.Patch]) -> list[store.Patch]:
         """New papers when no old entry is kept: after the text that is left, one blank
@@ -271,15 +267,17 @@ class Library:
         return store.apply(self.path, self.data, encoding, patches)
 
     def _spans(self, patches: list[store.Patch]) -> list[store.Span]:
-        """Every old block a patch touches, and whether it may go."""
+        """Every old entry a patch touches, and whether it may go (removed or rewritten)."""
         if self.index is None:
             return []
-        staying = {self.index.layout.starts[x] for x in self.order if isinstance(x, int)}
+        layout = self.index.layout
+        staying = {x for x in self.order if isinstance(x, int)}
         spans: dict[int, store.Span] = {}
         for patch in patches:
-            for block in self.index.blocks_around(patch.start, patch.end):
-                goes = block.kind == "entry" and block.start not in staying
-                spans[block.start] = store.Span(block.start, block.end, None, goes)
+            i = bisect.bisect_right(layout.ends, patch.start)
+            while i < len(layout.starts) and layout.starts[i] < patch.end:
+                spans[i] = store.Span(layout.starts[i], layout.ends[i], i not in staying)
+                i += 1
         return sorted(spans.values(), key=lambda s: s.start)
 
     def _result_keys(self, patches: list[store.Patch]) -> list[str]:

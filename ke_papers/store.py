@@ -34,12 +34,11 @@ class Patch:
 
 @dataclass(frozen=True)
 class Span:
-    """An old block near a patch: where it stands, and whether a patch may take it away
-    (an entry removed or rewritten)."""
+    """An old entry a patch touches: where it stands, and whether a patch may take it
+    away (removed or rewritten)."""
 
     start: int
     end: int
-    key: str | None
     goes: bool
 
 
@@ -61,8 +60,8 @@ def check(
 ) -> None:
     """Refuse patches that would change anything but what they were asked to.
 
-    Patches must be in order and apart; the old bytes they cover must be space or blocks
-    that may go (`spans`: every block a patch touches); each entry written anew must
+    Patches must be in order and apart; the old bytes they cover must be space or entries
+    that may go (`spans`: every entry a patch touches); each entry written anew must
     parse, alone (with the file's @strings), into exactly its paper; and the file's
     entries, read in order, must be `intended` (`keys` gives the old entries' keys as
     they would stay).

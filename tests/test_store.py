@@ -212,26 +212,29 @@ def test_patches_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         store.check(
             bib, data, "utf-8", patches, spans, strings, keys, intended
         )  # honest patches pass
-        changes = pytest.raises(KePapersError, match="not asked to touch would change")
-        # A patch that reaches into a block nobody asked to change (the @preamble).
-        preamble = next(
-            b for b in library.index.blocks_around(0, len(data)) if b.kind == "preamble"
-        )
-        torn = [store.Patch(preamble.start + 3, preamble.start + 3, "% inserted\n"), *patches]
+        lost = pytest.raises(KePapersError, match="would be lost")
+        # A patch that puts text inside a block nobody asked to change (the @preamble),
+        # or takes a block that is no entry away (the @preamble, the @comment).
+        preamble = GOOD.index("@preamble")
+        torn = [store.Patch(preamble + 3, preamble + 3, "% inserted\n"), *patches]
         with pytest.raises(KePapersError, match="would be written"):
             store.check(bib, data, "utf-8", torn, spans, strings, keys, intended)
-        wide = [store.Patch(preamble.start - 2, preamble.end, ""), *patches]
-        with changes:
-            store.check(bib, data, "utf-8", wide, library._spans(wide), strings, keys, intended)
-        # A block nobody asked to remove, taken away.
-        comment = next(b for b in library.index.blocks_around(0, len(data)) if b.kind == "comment")
-        gone = [store.Patch(comment.start - 2, comment.end, ""), *patches]
-        with changes:
-            store.check(bib, data, "utf-8", gone, library._spans(gone), strings, keys, intended)
+        for start, end in [
+            (preamble - 2, GOOD.index("\n", preamble)),
+            (0, GOOD.index("@comment") + 9),
+        ]:
+            gone = [store.Patch(start, end, ""), *patches]
+            with lost:
+                store.check(bib, data, "utf-8", gone, library._spans(gone), strings, keys, intended)
+        # An entry nobody asked to remove, taken away.
+        first = GOOD.index("@inproceedings")
+        kept = [store.Patch(first, GOOD.index("\n}\n", first) + 2, ""), *patches]
+        with pytest.raises(KePapersError, match="not asked to touch would change"):
+            store.check(bib, data, "utf-8", kept, library._spans(kept), strings, keys, intended)
         # Text that is no block at all (a stray word between entries) taken away.
         stray = data.replace(b"@comment", b"stray words @comment")
         at = stray.index(b"stray")
-        with pytest.raises(KePapersError, match="would be lost"):
+        with lost:
             store.check(
                 bib, stray, "utf-8", [store.Patch(at, at + 12, "")], [], strings, keys, intended
             )
