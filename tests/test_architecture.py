@@ -13,7 +13,7 @@ PACKAGE = REPO / "ke_papers"
 LAYERS = [
     {"errors", "latex", "names", "keys", "venues", "urls", "fields", "identity", "model", "bibtex"},
     {"files", "config", "taxonomy", "entries", "texrefs"},
-    {"bibread", "index", "search", "store"},
+    {"bibread", "index", "search", "similarity", "store"},
     {"catalog", "library", "lint"},
     {"sources", "sources.arxiv", "sources.mdentry", "sources.markdown", "sources.bibfile"},
     {
@@ -25,6 +25,7 @@ LAYERS = [
         "render.formats",
         "render.findings",
         "render.html",
+        "render.candidates",
     },
     {
         "usecases",
@@ -38,6 +39,7 @@ LAYERS = [
         "usecases.linting",
         "usecases.formatting",
         "usecases.editing",
+        "usecases.discovering",
     },
     {"cli", "__main__"},
 ]

@@ -6,6 +6,7 @@ imported only by the functions that talk to arXiv. Answers are cached for a day.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -15,12 +16,16 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ke_papers import entries, files, urls
 from ke_papers.errors import KePapersError
 from ke_papers.identity import ArxivId, parse_id
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Progress
+
+if TYPE_CHECKING:
+    import arxiv
 
 DEFAULT_ENDPOINT = "https://export.arxiv.org/api/query"
 ENV_URL = "KE_PAPERS_ARXIV_URL"
@@ -48,6 +53,8 @@ class Record:
     doi: str = ""
     journal_ref: str = ""
     primary_category: str = ""
+    #: The day of the first version, YYYY-MM-DD.
+    published: str = ""
 
 
 #: The largest answer read, on the wire or unpacked: 100 papers' metadata is well under 1 MiB.
@@ -99,11 +106,14 @@ def _cached(base: str) -> Record | None:
         data = json.loads(_cache_file(base).read_text(encoding="utf-8"))
         if time.time() - float(data["fetched"]) > CACHE_SECONDS:
             return None
-        record = dict(data["record"])
-        record["authors"] = tuple(record["authors"])
-        return Record(**record)
+        return _from_dict(data["record"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _from_dict(data: dict[str, Any]) -> Record:
+    """A record as cached; a field the cache does not know is an error (TypeError)."""
+    return Record(**{**data, "authors": tuple(data["authors"])})
 
 
 def _store_cache(record: Record) -> None:
@@ -124,6 +134,7 @@ def _record(result: object) -> Record:
         doi=result.doi or "",  # type: ignore[attr-defined]
         journal_ref=" ".join((result.journal_ref or "").split()),  # type: ignore[attr-defined]
         primary_category=result.primary_category or "",  # type: ignore[attr-defined]
+        published=result.published.date().isoformat(),  # type: ignore[attr-defined]
     )
 
 
@@ -151,6 +162,80 @@ def fetch(
             wanted.append(ident)
     if not wanted:
         return found
+    import arxiv
+
+    client = _client()
+    groups = batches(wanted)
+    for done, group in enumerate(groups):
+        if on_batch:
+            on_batch(done, len(groups))
+        search = arxiv.Search(id_list=[str(i) for i in group], max_results=len(group))
+        with _asking():
+            for result in client.results(search):
+                record = _record(result)
+                found[record.id] = record
+                _store_cache(record)
+    if on_batch:
+        on_batch(len(groups), len(groups))
+    return found
+
+
+def search(
+    query: str,
+    most: int,
+    use_cache: bool = True,
+    on_page: Progress | None = None,
+) -> list[Record]:
+    """The records arXiv's search finds for `query` (its `search_query` syntax), most
+    relevant first, at most `most`: pages of 100, one request per page, arXiv's pace kept.
+
+    The whole answer is cached for a day under the query, and each record under its ID,
+    so that adding a paper just found asks arXiv nothing more.
+    """
+    cache = _search_cache(query, most)
+    if use_cache:
+        cached = _cached_search(cache)
+        if cached is not None:
+            return cached
+    import arxiv
+
+    pages = max(1, math.ceil(most / BATCH))
+    found: list[Record] = []
+    asked = arxiv.Search(query=query, max_results=most, sort_by=arxiv.SortCriterion.Relevance)
+    with _asking():
+        for result in _client().results(asked):
+            if on_page and len(found) % BATCH == 0:
+                on_page(len(found) // BATCH, pages)
+            record = _record(result)
+            found.append(record)
+            _store_cache(record)
+    if on_page:
+        on_page(pages, pages)
+    data = {"fetched": time.time(), "records": [dataclasses.asdict(r) for r in found]}
+    files.write_quietly(cache, json.dumps(data, ensure_ascii=False).encode())
+    return found
+
+
+def _search_cache(query: str, most: int) -> Path:
+    import hashlib
+
+    digest = hashlib.sha256(f"{most}\n{query}".encode()).hexdigest()[:24]
+    return _cache_file(f"search-{digest}")
+
+
+def _cached_search(path: Path) -> list[Record] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if time.time() - float(data["fetched"]) > CACHE_SECONDS:
+            return None
+        return [_from_dict(record) for record in data["records"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _client() -> arxiv.Client:
+    """An arXiv client at the configured endpoint, pacing its requests, whose every answer
+    is whole within the time-out and at most MAX_ANSWER bytes."""
     import arxiv
     import requests
 
@@ -182,35 +267,32 @@ def fetch(
     client = arxiv.Client(page_size=BATCH, delay_seconds=delay, num_retries=RETRIES)
     client.query_url_format = endpoint() + "?{}"
     client._session = _Session()  # the client sets no timeout of its own
-    groups = batches(wanted)
-    for done, group in enumerate(groups):
-        if on_batch:
-            on_batch(done, len(groups))
-        search = arxiv.Search(id_list=[str(i) for i in group], max_results=len(group))
-        try:
-            for result in client.results(search):
-                record = _record(result)
-                found[record.id] = record
-                _store_cache(record)
-        except arxiv.HTTPError as exc:
-            raise KePapersError(_http_message(exc.status, exc.retry)) from None
-        except _TooLarge:
-            raise KePapersError(
-                f"arXiv's answer is larger than {MAX_ANSWER // 2**20} MiB: not read ({endpoint()})"
-            ) from None
-        except requests.exceptions.Timeout:
-            raise KePapersError(
-                f"arXiv did not answer within {timeout:g} s ({endpoint()})"
-            ) from None
-        except requests.exceptions.ConnectionError:
-            raise KePapersError(
-                f"cannot reach arXiv at {endpoint()} (no network, or the server is down)"
-            ) from None
-        except (requests.exceptions.RequestException, arxiv.ArxivError) as exc:
-            raise KePapersError(f"arXiv request failed: {exc}") from None
-    if on_batch:
-        on_batch(len(groups), len(groups))
-    return found
+    return client
+
+
+@contextlib.contextmanager
+def _asking() -> Iterator[None]:
+    """arXiv's failures as one line each: refused, down, slow, too large, unreachable."""
+    import arxiv
+    import requests
+
+    try:
+        yield
+    except arxiv.HTTPError as exc:
+        raise KePapersError(_http_message(exc.status, exc.retry)) from None
+    except _TooLarge:
+        raise KePapersError(
+            f"arXiv's answer is larger than {MAX_ANSWER // 2**20} MiB: not read ({endpoint()})"
+        ) from None
+    except requests.exceptions.Timeout:
+        timeout = _env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, zero_ok=False)
+        raise KePapersError(f"arXiv did not answer within {timeout:g} s ({endpoint()})") from None
+    except requests.exceptions.ConnectionError:
+        raise KePapersError(
+            f"cannot reach arXiv at {endpoint()} (no network, or the server is down)"
+        ) from None
+    except (requests.exceptions.RequestException, arxiv.ArxivError) as exc:
+        raise KePapersError(f"arXiv request failed: {exc}") from None
 
 
 def _http_message(status: int, retries: int) -> str:
