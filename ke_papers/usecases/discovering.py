@@ -186,9 +186,10 @@ def arxiv_query(
     return " AND ".join(query)
 
 
-def _document(paper: Paper) -> list[str]:
-    """A list paper's terms: title, keywords, abstract and the name of its section."""
-    return terms(" ".join([paper.title, *paper.keywords, paper.abstract, *paper.taxonomy[-1:]]))
+def _document(paper: Paper, abstract: bool = True) -> list[str]:
+    """A list paper's terms: title, keywords, the name of its section, and its abstract."""
+    parts = [paper.title, *paper.keywords, *paper.taxonomy[-1:]]
+    return terms(" ".join([*parts, paper.abstract] if abstract else parts))
 
 
 def _category(tree: taxonomy.Section, section: tuple[str, ...]) -> str:
@@ -208,9 +209,12 @@ class Ranking:
 
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers = papers
+        #: What the list is about: its titles, keywords and section names, which every
+        #: paper has (an abstract only some do: those would outweigh the rest).
+        self.profile = Corpus([_document(p, abstract=False) for p in papers])
         self.corpus = Corpus([_document(p) for p in papers])
         self.tree = taxonomy.build(papers)
-        self.floor = LOW * self.corpus.typical()
+        self.floor = LOW * self.profile.typical()
 
     def place(self, paper: Paper, published: str = "") -> Candidate:
         """The candidate: its likeness to the list, and the section of its nearest papers
@@ -224,7 +228,7 @@ class Ranking:
         like = [self.papers[n.position] for n in nearest]
         like = [p for p in like if tuple(p.taxonomy) == section][:NAMED]
         category = _category(self.tree, section) if section else ""
-        score = round(self.corpus.likeness(text), 3)
+        score = round(self.profile.likeness(text), 3)
         return Candidate(paper, score, section, category, tuple(like), published)
 
 
