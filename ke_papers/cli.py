@@ -1010,12 +1010,17 @@ def _pick(count: int) -> list[int]:
     """The numbers the user types at the prompt (on stderr), as positions."""
     from ke_papers.usecases.discovering import numbers
 
-    answer = typer.prompt(
-        f"add which papers? numbers 1-{count}, e.g. 1 3-5 (none: Enter)",
-        default="",
-        show_default=False,
-        err=True,
-    )
+    try:
+        answer = typer.prompt(
+            f"add which papers? numbers 1-{count}, e.g. 1 3-5 (none: Enter)",
+            default="",
+            show_default=False,
+            err=True,
+        )
+    except typer.Abort:  # no input to read the numbers from
+        raise KePapersError(
+            "no numbers to add were given: nothing added (--yes adds all)"
+        ) from None
     return numbers(answer, count)
 
 
