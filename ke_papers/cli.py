@@ -745,7 +745,7 @@ def _progress() -> Iterator[Progress]:
     shown: list[Any] = []  # the bar and its task, once made
 
     def update(done: int, total: int) -> None:
-        if total > 1:
+        if total > 1 and sys.stderr.isatty():  # into a pipe a bar is only a stray line
             if not shown:
                 from rich.progress import Progress as Bar
 

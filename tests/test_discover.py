@@ -128,9 +128,15 @@ def test_bad_since_is_one_line_before_any_request(run, arxiv_server, bib_copy, s
     assert arxiv_server.requests == []
 
 
-def test_the_period_is_arxivs_and_ours(run, arxiv_server, bib_copy):
-    proposed = {c["arxiv"] for c in discovered(run, bib_copy, "--since", "2024-01-01")}
-    assert proposed == {"2410.02355", "2405.14768", "2403.07175"}
+@pytest.mark.parametrize("server_filters", [True, False])
+def test_the_period_is_arxivs_and_ours(run, arxiv_server, bib_copy, server_filters):
+    """arXiv filters by the query's submittedDate; a server that does not is filtered here."""
+    arxiv_server.any_date = not server_filters
+    args = ("--bib", str(bib_copy), "discover", "--since", "2024-01-01", "--all", "--json")
+    result = run(*args)
+    proposed = {c["arxiv"] for c in json.loads(result.stdout)}
+    assert proposed == {"2410.02355", "2405.14768", "2403.07175", "2412.16620"}
+    assert result.stderr.startswith("4 of 4 papers from arXiv proposed\n")
 
 
 def test_markdown_is_an_issue_body_with_a_checkbox_a_paper(run, arxiv_server, bib_copy):

@@ -255,12 +255,12 @@ def discover(path: Path, request: Request, progress: Progress | None = None) -> 
     for record in records:
         paper = arxiv.to_paper(record)
         match = known.find(paper)
-        if match is not None:
+        if record.published and record.published < since.isoformat():
+            result.found -= 1  # arXiv's date filter is the server's; this one is ours
+        elif match is not None:
             result.present.append((record.id, match.paper.key))
         elif record.id in seen:
             result.seen += 1
-        elif record.published and record.published < since.isoformat():
-            continue  # arXiv's date filter is the server's; this one is ours
         elif record.id not in candidates:
             candidates[record.id] = ranking.place(paper, record.published)
     ranked = sorted(candidates.values(), key=lambda c: -c.score)
@@ -285,7 +285,7 @@ class _Fetched:
             yield self.found.get(ident.base) or Failure(str(ident), "not among the candidates")
 
 
-def accept(path: Path, chosen: Sequence[Candidate], dry_run: bool = False) -> list[adding.Added]:
+def accept(path: Path, chosen: Sequence[Candidate]) -> list[adding.Added]:
     """Add the chosen candidates, each to its suggested section, through `add`: one
     write per section (a candidate with no section goes outside them)."""
     found = {c.paper.arxiv: c.paper for c in chosen}
@@ -298,7 +298,6 @@ def accept(path: Path, chosen: Sequence[Candidate], dry_run: bool = False) -> li
             ids=[identity.parse_id(c.paper.arxiv) for c in members],
             category=TAXONOMY_SEP.join(section) or None,
             no_category=not section,
-            dry_run=dry_run,
         )
         reports.append(adding.add(path, request, source=lambda ids, _: _Fetched(found, ids)))
     return reports
