@@ -108,16 +108,17 @@ class Corpus:
         """How much a text is about what the list is about (0 to 1)."""
         return _cosine(_counts(document), self.df)
 
-    def typical(self) -> float:
+    def typical(self, texts: Sequence[Sequence[str]] | None = None) -> float:
         """The median likeness of the list's own papers, each to the others: what a text
-        that belongs scores (0 for a list of fewer than two papers)."""
+        that belongs scores (0 for a list of fewer than two papers). `texts`, when given,
+        are the papers' terms as a new text would be measured (one per document)."""
         if self.size < 2:
             return 0.0
         scores = []
-        for document in self.documents:
+        for document, text in zip(self.documents, texts or self.documents, strict=True):
             others = Counter(self.df)
             others.subtract(set(document))
-            scores.append(_cosine(_counts(document), +others))
+            scores.append(_cosine(_counts(text), +others))
         return statistics.median(scores)
 
     def _idf(self, df: int) -> float:

@@ -353,3 +353,21 @@ def test_the_workflow_opens_one_issue_a_week_and_proposes_nothing_twice(
     third = week()
     assert third.returncode == 0 and "nothing new to propose" in third.stdout
     assert len(json.loads((tools / "issues.json").read_text())) == 1
+
+
+def test_another_list_is_its_own_measure(run, arxiv_server, tmp_path):
+    """A list of software-testing papers (with abstracts, without sections), made with
+    `add` from recorded arXiv answers: the testing papers are proposed, the editing ones
+    are not, and the command to accept one needs no section."""
+    bib = tmp_path / "testing.bib"
+    testing = "2202.12139 2405.13786 2005.14124 2204.08348 1202.4527 2503.05378 1812.11470"
+    more = "1912.09881 1912.04900 2301.05651 1605.01097 2301.13615 2407.18756 2202.06271"
+    run("--bib", str(bib), "add", *testing.split(), *more.split())
+    found = discovered(run, bib)
+    proposed = {c["arxiv"] for c in found}
+    assert proposed and proposed <= UNRELATED and not proposed & KE
+    assert "2412.16620" in proposed  # fine-tuning LLMs for unit testing
+    assert all(c["add"] == f"ke-papers add {c['arxiv']}" and c["taxonomy"] == [] for c in found)
+    ranked = [c["arxiv"] for c in discovered(run, bib, "--all")]
+    testing_papers = {"2412.16620", "2312.06056", "2302.03287"}
+    assert set(ranked[:3]) == testing_papers  # the testing papers first, then the rest

@@ -192,6 +192,11 @@ def _document(paper: Paper, abstract: bool = True) -> list[str]:
     return terms(" ".join([*parts, paper.abstract] if abstract else parts))
 
 
+def _text(paper: Paper) -> list[str]:
+    """A new paper's terms: its title (twice: it says the most) and its abstract."""
+    return terms(" ".join([paper.title, paper.title, paper.abstract]))
+
+
 def _category(tree: taxonomy.Section, section: tuple[str, ...]) -> str:
     """The shortest name of a section that `add --category` resolves to it."""
     for depth in range(1, len(section) + 1):
@@ -214,12 +219,14 @@ class Ranking:
         self.profile = Corpus([_document(p, abstract=False) for p in papers])
         self.corpus = Corpus([_document(p) for p in papers])
         self.tree = taxonomy.build(papers)
-        self.floor = LOW * self.profile.typical()
+        #: Measured as a new paper is: by its title and abstract, where it has one.
+        texts = [_text(p) if p.abstract else _document(p, abstract=False) for p in papers]
+        self.floor = LOW * self.profile.typical(texts)
 
     def place(self, paper: Paper, published: str = "") -> Candidate:
         """The candidate: its likeness to the list, and the section of its nearest papers
         (the one their likeness adds up highest for), with those papers."""
-        text = terms(" ".join([paper.title, paper.title, paper.abstract]))
+        text = _text(paper)
         nearest = self.corpus.nearest(text)[:NEIGHBOURS]
         weight: dict[tuple[str, ...], float] = defaultdict(float)
         for near in nearest:
