@@ -140,14 +140,16 @@ def test_the_period_is_arxivs_and_ours(run, arxiv_server, bib_copy, server_filte
 
 
 def test_markdown_is_an_issue_body_with_a_checkbox_a_paper(run, arxiv_server, bib_copy):
+    """Rendered as GitHub renders an issue: CommonMark with task lists."""
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.tasklists import tasklists_plugin
 
     text = run("--bib", str(bib_copy), "discover", *EVER, "--format", "markdown").stdout
-    html = MarkdownIt("commonmark").render(text)
-    items = re.findall(r"<li>(.*?)</li>", html, re.DOTALL)
-    assert len(items) == len(KE)
+    html = MarkdownIt("commonmark").use(tasklists_plugin).render(text)
+    items = re.findall(r'<li class="task-list-item">(.*?)</li>', html, re.DOTALL)
+    assert len(items) == len(KE) == html.count("<li") == html.count('type="checkbox"')
     for item in items:
-        assert item.startswith("[ ] <strong><a href=")  # GitHub draws it as a checkbox
+        assert re.match(r'<input class="task-list-item-checkbox" [^>]*type="checkbox"> ', item)
         (link,) = re.findall(r'<a href="([^"]+)">', item)
         arxiv_id = link.removeprefix("https://arxiv.org/abs/")
         assert arxiv_id in KE and link == f"https://arxiv.org/abs/{arxiv_id}"
