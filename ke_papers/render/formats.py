@@ -1,6 +1,7 @@
 """Every output format, by name: the one table `--format NAME` is offered from.
 
-`list`, `search`, `export` and `cite` render their papers through this table. A new
+`list`, `search`, `export` and `cite` render their papers through this table, and
+`discover` its candidates (table, json and markdown know them: `Output.suggestions`). A new
 format is one entry in `FORMATS`; it then appears in every command's `--format`
 choices, completion and error message. A format with `rich` is drawn that way at a
 terminal and as `render`'s plain text into a pipe.
