@@ -79,8 +79,6 @@ class Candidate:
 @dataclass
 class Discovery:
     candidates: list[Candidate]
-    #: What arXiv was asked (its search_query).
-    query: str
     since: date
     #: How many papers arXiv answered with.
     found: int = 0
@@ -254,7 +252,7 @@ def discover(path: Path, request: Request, progress: Progress | None = None) -> 
         )
     query = arxiv_query(request.query, phrases, categories(papers), since, today)
     records = arxiv.search(query, max(POOL, request.limit), request.use_cache, progress)
-    result = Discovery([], query, since, found=len(records))
+    result = Discovery([], since, found=len(records))
     known = identity.Duplicates(papers)
     seen = set(identity.ids_in(request.seen))
     ranking = Ranking(papers)
