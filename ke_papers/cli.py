@@ -33,6 +33,7 @@ ORDER = [
     "export",
     "add",
     "update",
+    "discover",
     "edit",
     "move",
     "rename",
@@ -782,7 +783,7 @@ def _progress() -> Iterator[Progress]:
     shown: list[Any] = []  # the bar and its task, once made
 
     def update(done: int, total: int) -> None:
-        if total > 1:
+        if total > 1 and sys.stderr.isatty():  # into a pipe a bar is only a stray line
             if not shown:
                 from rich.progress import Progress as Bar
 
@@ -1010,6 +1011,111 @@ def _update_published(
         return
     publishing.apply(_writable(ctx), found.changes)
     _say(f"updated {_plural(len(found.changes), 'entry')}")
+
+
+@app.command()
+def discover(
+    ctx: typer.Context,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query",
+            "-q",
+            metavar="WORDS",
+            help="Words every paper must have, or arXiv query syntax (ti:, abs:, cat:, AND, OR). "
+            "Default: the list's own keywords and phrases, in its papers' categories.",
+        ),
+    ] = None,
+    since: Annotated[
+        str,
+        typer.Option("--since", metavar="DATE|Nd", help="From this day (2026-11-30) or 7d, 2w."),
+    ] = "30d",
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", metavar="N", min=0, help="At most N papers (0: all)."),
+    ] = 20,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Also the papers much less alike to the list.")
+    ] = False,
+    seen: Annotated[
+        Path | None,
+        typer.Option(
+            "--seen",
+            metavar="FILE",
+            help="Papers proposed before: any text naming their arXiv IDs or links.",
+        ),
+    ] = None,
+    fmt: Annotated[str | None, _format_option("discover", "table")] = None,
+    as_json: JsonOpt = False,
+    add_: Annotated[
+        bool, typer.Option("--add", help="Then add the papers chosen by number.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Add all shown, without asking.")
+    ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask arXiv even if a recent answer is cached.")
+    ] = False,
+) -> None:
+    """New papers on arXiv for the list, most alike to its papers first, each with the section
+    its nearest papers share and those papers named.
+
+    Papers already in the list (any arXiv version, DOI or title) are never proposed.
+    Exit code 1 when there is nothing to propose.
+    """
+    from ke_papers import files
+    from ke_papers.usecases import discovering
+
+    chosen = _choose("discover", fmt, "table", json=as_json)
+    request = discovering.Request(
+        query or "", since, limit, everything, files.read_text(seen) if seen else "", not no_cache
+    )
+    with _progress() as progress:
+        found = discovering.discover(_reading(ctx), request, progress)
+    _show_discovery(chosen, found)
+    if not found.candidates:
+        raise typer.Exit(1)
+    if add_ or yes:
+        picked = range(len(found.candidates)) if yes else _pick(len(found.candidates))
+        for report in discovering.accept(_writable(ctx), [found.candidates[i] for i in picked]):
+            _report_added(report, False)
+
+
+def _show_discovery(fmt: Format, found: Any) -> None:
+    from ke_papers.render.candidates import summary
+    from ke_papers.render.formats import Output, Suggestion
+
+    shown = found.candidates
+    if shown or fmt.name == "json":
+        suggestions = [Suggestion(c.section, c.category, c.like, c.published) for c in shown]
+        out = Output(
+            [c.paper for c in shown],
+            "discover",
+            scores=[c.score for c in shown],
+            suggestions=suggestions,
+            since=found.since.isoformat(),
+        )
+        _render(fmt, out)
+    counts = (len(found.present), found.seen, found.low, found.cut)
+    _say(summary(found.found, len(shown), *counts))
+
+
+def _pick(count: int) -> list[int]:
+    """The numbers the user types at the prompt (on stderr), as positions."""
+    from ke_papers.usecases.discovering import numbers
+
+    try:
+        answer = typer.prompt(
+            f"add which papers? numbers 1-{count}, e.g. 1 3-5 (none: Enter)",
+            default="",
+            show_default=False,
+            err=True,
+        )
+    except typer.Abort:  # no input to read the numbers from
+        raise KePapersError(
+            "no numbers to add were given: nothing added (--yes adds all)"
+        ) from None
+    return numbers(answer, count)
 
 
 KeyArg = Annotated[

@@ -39,6 +39,8 @@ _IN_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/{_ID}", re.IGNORECASE)
 #: DBLP's `journal = {CoRR}, volume = {abs/ID}`, Semantic Scholar's `journal = {ArXiv}`.
 _ABS_VOLUME = re.compile(rf"^\s*(?:abs/)?{_ID}\s*$", re.IGNORECASE)
 _ARXIV_JOURNAL = re.compile(r"^\s*(?:corr|arxiv)\b", re.IGNORECASE)
+#: An arXiv ID anywhere in a text: a URL, `arXiv:ID`, a command line, a bare ID.
+_ANYWHERE = re.compile(rf"(?<![\w.]){_ID}(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,11 @@ def arxiv_in(get: Callable[[str], str]) -> str:
     if m:
         return _from_match(m).base
     return arxiv_of_doi(get("doi"))
+
+
+def ids_in(text: str) -> list[str]:
+    """Every arXiv ID a text names (without version, each once, in order)."""
+    return list(dict.fromkeys(_from_match(m).base for m in _ANYWHERE.finditer(text)))
 
 
 def year_of(base: str) -> int:

@@ -2,6 +2,11 @@
 
 `id_list` requests are answered with the real <entry> elements cut out of the
 recorded feeds; an ID that is not an arXiv ID gets the recorded HTTP 400 answer.
+`search_query` requests are answered from the search feeds given (`search`): every
+entry submitted within the query's `submittedDate:[FROM TO TO]` range, in the feed's
+order, a page at a time (`start`, `max_results`). It does not match the query's words:
+arXiv's own ranking is not ours to imitate, and what `discover` makes of a mixed answer
+is what the tests look at.
 Modes stand in for failures: "down" (nothing listens), "slow" (answers after the
 client's timeout), "error" (HTTP 503 every time), "reject" (the recorded 400 every time).
 """
@@ -13,12 +18,15 @@ import json
 import re
 import threading
 import time
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 _ENTRY = re.compile(r"<entry>.*?</entry>", re.DOTALL)
 _ENTRY_ID = re.compile(r"<id>https?://arxiv\.org/abs/(.+?)</id>")
+_PUBLISHED = re.compile(r"<published>(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)")
+_SUBMITTED = re.compile(r"submittedDate:\[(\d{12}) TO (\d{12})\]")
 _VALID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _FEED = """<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">
@@ -26,9 +34,9 @@ _FEED = """<?xml version="1.0" encoding="UTF-8"?>
   <title>arXiv Query</title>
   <updated>2026-11-24T00:00:00Z</updated>
   <link href="http://127.0.0.1/api/query" type="application/atom+xml"/>
-  <opensearch:itemsPerPage>{n}</opensearch:itemsPerPage>
+  <opensearch:itemsPerPage>{page}</opensearch:itemsPerPage>
   <opensearch:totalResults>{n}</opensearch:totalResults>
-  <opensearch:startIndex>0</opensearch:startIndex>
+  <opensearch:startIndex>{start}</opensearch:startIndex>
 {entries}
 </feed>
 """
@@ -42,13 +50,25 @@ def gzip_bomb() -> bytes:
     return gzip.compress(b"<" + b" " * (200 * 2**20), compresslevel=6)
 
 
+def _submitted(entry: str) -> str:
+    """When an entry was first submitted, as the API's dates are written (YYYYMMDDHHMM)."""
+    m = _PUBLISHED.search(entry)
+    return "".join(m.groups()) if m else ""
+
+
 def _base(identifier: str) -> str:
     return re.sub(r"v\d+$", "", identifier)
 
 
 class ArxivServer:
-    def __init__(self, fixtures: Path, *more: Path) -> None:
+    def __init__(self, fixtures: Path, *more: Path, search: Sequence[Path] = ()) -> None:
         self.entries: dict[str, str] = {}
+        #: What a search can find, in the order arXiv would answer it.
+        self.found: list[str] = []
+        #: Answer a search with every entry, whatever its date (a server that ignores it).
+        self.any_date = False
+        for feed in search:
+            self.found += _ENTRY.findall(feed.read_text(encoding="utf-8"))
         self.bad_request = b""
         for path in sorted(p for folder in (fixtures, *more) for p in folder.glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -88,14 +108,25 @@ class ArxivServer:
         self._server.server_close()
 
     def answer(self, query: dict[str, list[str]]) -> tuple[int, bytes]:
+        if query.get("search_query"):
+            return 200, self._search(query)
         ids = [i for i in ",".join(query.get("id_list", [""])).split(",") if i]
         if any(not _VALID.match(i) for i in ids):
             return 400, self.bad_request
         entries = [
             self._entry(_base(i)) for i in ids if _base(i) in self.entries or self.answer_any
         ]
-        body = _FEED.format(n=len(entries), entries="\n".join(entries))
+        body = _FEED.format(n=len(entries), page=len(entries), start=0, entries="\n".join(entries))
         return 200, body.encode("utf-8")
+
+    def _search(self, query: dict[str, list[str]]) -> bytes:
+        """One page of the entries submitted within the query's date range (all without one)."""
+        dates = None if self.any_date else _SUBMITTED.search(query["search_query"][0])
+        found = [e for e in self.found if not dates or dates[1] <= _submitted(e) <= dates[2]]
+        start = int(query.get("start", ["0"])[0])
+        page = found[start : start + int(query.get("max_results", ["10"])[0])]
+        body = _FEED.format(n=len(found), page=len(page), start=start, entries="\n".join(page))
+        return body.encode("utf-8")
 
     def _entry(self, base: str) -> str:
         if base in self.entries:

@@ -18,6 +18,8 @@ DATA_BIB = REPO / "data" / "papers.bib"
 FIXTURES_ROOT = Path(__file__).resolve().parent / "fixtures"
 SEED = FIXTURES_ROOT / "seed" / "003_c8186008f181cc06.txt"
 FIXTURES = FIXTURES_ROOT / "arxiv"
+#: arXiv search answers built from real papers' metadata (arxiv-discover/README.md).
+SEARCH_FEEDS = sorted((FIXTURES_ROOT / "arxiv-discover").glob("*.xml"))
 
 
 #: Venues filled in the shipped list from public records after the seed was imported (issue 26):
@@ -127,7 +129,7 @@ def arxiv_server(monkeypatch: pytest.MonkeyPatch):
     """The recorded arXiv answers on 127.0.0.1; the client points at it, with no delay."""
     from arxiv_server import ArxivServer
 
-    server = ArxivServer(FIXTURES).start()
+    server = ArxivServer(FIXTURES, SEARCH_FEEDS).start()
     monkeypatch.setenv("KE_PAPERS_ARXIV_URL", server.url)
     monkeypatch.setenv("KE_PAPERS_ARXIV_DELAY", "0")
     monkeypatch.setenv("KE_PAPERS_ARXIV_TIMEOUT", "1")

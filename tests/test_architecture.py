@@ -13,7 +13,7 @@ PACKAGE = REPO / "ke_papers"
 LAYERS = [
     {"errors", "latex", "names", "keys", "venues", "urls", "fields", "identity", "model", "bibtex"},
     {"files", "config", "taxonomy", "entries", "texrefs", "publications"},
-    {"bibread", "index", "search", "store"},
+    {"bibread", "index", "search", "similarity", "store"},
     {"catalog", "library", "lint"},
     {
         "sources",
@@ -35,6 +35,7 @@ LAYERS = [
         "render.formats",
         "render.findings",
         "render.html",
+        "render.candidates",
     },
     {
         "usecases",
@@ -50,6 +51,7 @@ LAYERS = [
         "usecases.linting",
         "usecases.formatting",
         "usecases.editing",
+        "usecases.discovering",
     },
     {"cli", "__main__"},
 ]

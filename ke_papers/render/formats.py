@@ -1,6 +1,7 @@
 """Every output format, by name: the one table `--format NAME` is offered from.
 
-`list`, `search`, `export` and `cite` render their papers through this table. A new
+`list`, `search`, `export` and `cite` render their papers through this table, and
+`discover` its candidates (table, json and markdown know them: `Output.suggestions`). A new
 format is one entry in `FORMATS`; it then appears in every command's `--format`
 choices, completion and error message. A format with `rich` is drawn that way at a
 terminal and as `render`'s plain text into a pipe.
@@ -20,6 +21,20 @@ if TYPE_CHECKING:
 
 COMMANDS = frozenset({"list", "search", "export", "cite"})
 EXPORT = frozenset({"export"})
+#: `discover` renders candidates, not papers of the list: three formats know them.
+DISCOVER = frozenset({"discover"})
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Where a candidate of `discover` would go, and why: the list's papers that placed it."""
+
+    section: Sequence[str]
+    #: The section's name as `add --category` takes it.
+    category: str
+    like: Sequence[Paper]
+    #: The day of its first version on arXiv (YYYY-MM-DD).
+    published: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,9 @@ class Output:
     #: For the web page: its title and the date in its footer (YYYY-MM-DD).
     title: str | None = None
     date: str = ""
+    #: For `discover`: each candidate's suggestion, and the first day searched.
+    suggestions: Sequence[Suggestion] | None = None
+    since: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,10 +82,12 @@ def to_json(data: Any) -> str:
 
 
 def _json(out: Output) -> str:
-    from ke_papers.render import tabular
+    from ke_papers.render import candidates, tabular
 
-    if out.grouped:
-        data: Any = tabular.grouped(out.papers)
+    if out.suggestions is not None:
+        data: Any = candidates.data(out)
+    elif out.grouped:
+        data = tabular.grouped(out.papers)
     else:
         data = [p.as_dict() for p in out.papers]
         for row, score in zip(data, out.scores or (), strict=False):
@@ -91,8 +111,10 @@ def _bibtex(biblatex: bool) -> Callable[[Output], str]:
 
 
 def _markdown(out: Output) -> str:
-    from ke_papers.render import cite, markdown
+    from ke_papers.render import candidates, cite, markdown
 
+    if out.suggestions is not None:
+        return candidates.issue(out)
     if out.command == "cite":
         return "".join(cite.markdown(p) + "\n" for p in out.papers)
     sections = out.sections or [p.taxonomy for p in out.papers]
@@ -129,14 +151,18 @@ def _html(out: Output) -> str:
 
 
 def _table_text(out: Output) -> str:
-    from ke_papers.render import terminal
+    from ke_papers.render import candidates, terminal
 
+    if out.suggestions is not None:
+        return candidates.lines(out)
     return terminal.papers_lines(out.papers)
 
 
 def _table(out: Output) -> Any:
-    from ke_papers.render import terminal
+    from ke_papers.render import candidates, terminal
 
+    if out.suggestions is not None:
+        return candidates.table(out)
     return terminal.papers_table(out.papers, out.scores, out.width)
 
 
@@ -147,15 +173,21 @@ FORMATS: dict[str, Format] = {
             "table",
             "a table at a terminal; tab-separated lines into a pipe",
             _table_text,
-            frozenset({"list", "search"}),
+            frozenset({"list", "search"}) | DISCOVER,
             rich=_table,
         ),
-        Format("json", "JSON objects, for programs", _json),
+        Format("json", "JSON objects, for programs", _json, COMMANDS | DISCOVER),
         Format("keys", "one key per line (for xargs)", _lines(lambda p: p.key)),
         Format("bibtex", "clean BibTeX entries for LaTeX", _bibtex(biblatex=False)),
         Format("biblatex", "biblatex entries (@online, date, journaltitle)", _bibtex(True)),
         Format("csv", "CSV, one row per paper, links as columns", _csv),
-        Format("markdown", "the awesome list (with cite: one Markdown citation a line)", _markdown),
+        Format(
+            "markdown",
+            "the awesome list (with cite: one Markdown citation a line; with discover: an "
+            "issue body, a checkbox a paper)",
+            _markdown,
+            COMMANDS | DISCOVER,
+        ),
         Format("text", "ACL-style references in plain text", _lines(_text)),
         Format("key", "one \\cite{...} command for all the keys", _cite_command),
         Format("html", "one self-contained web page: search, filters, chart", _html, EXPORT),

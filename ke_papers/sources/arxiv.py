@@ -6,10 +6,13 @@ imported only by the functions that talk to arXiv. Answers are cached for a day.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ke_papers import entries
 from ke_papers.errors import KePapersError
@@ -20,10 +23,14 @@ from ke_papers.sources.http import (
     TooLarge,
     bounded_session,
     cached,
+    digest,
     env_seconds,
     env_url,
     store_cache,
 )
+
+if TYPE_CHECKING:
+    import arxiv
 
 DEFAULT_ENDPOINT = "https://export.arxiv.org/api/query"
 ENV_URL = "KE_PAPERS_ARXIV_URL"
@@ -50,6 +57,8 @@ class Record:
     doi: str = ""
     journal_ref: str = ""
     primary_category: str = ""
+    #: The day of the first version, YYYY-MM-DD.
+    published: str = ""
 
 
 #: The largest answer read, on the wire or unpacked: 100 papers' metadata is well under 1 MiB.
@@ -62,11 +71,14 @@ def endpoint() -> str:
 
 def _cached(base: str) -> Record | None:
     try:
-        record = dict(cached("arxiv", base))
-        record["authors"] = tuple(record["authors"])
-        return Record(**record)
+        return _from_dict(cached("arxiv", base))
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _from_dict(data: dict[str, Any]) -> Record:
+    """A record as cached; a field the cache does not know is an error (TypeError)."""
+    return Record(**{**data, "authors": tuple(data["authors"])})
 
 
 def _store_cache(record: Record) -> None:
@@ -85,6 +97,7 @@ def _record(result: object) -> Record:
         doi=result.doi or "",  # type: ignore[attr-defined]
         journal_ref=" ".join((result.journal_ref or "").split()),  # type: ignore[attr-defined]
         primary_category=result.primary_category or "",  # type: ignore[attr-defined]
+        published=result.published.date().isoformat(),  # type: ignore[attr-defined]
     )
 
 
@@ -113,7 +126,61 @@ def fetch(
     if not wanted:
         return found
     import arxiv
-    import requests
+
+    client = _client()
+    groups = batches(wanted)
+    for done, group in enumerate(groups):
+        if on_batch:
+            on_batch(done, len(groups))
+        search = arxiv.Search(id_list=[str(i) for i in group], max_results=len(group))
+        with _asking():
+            for result in client.results(search):
+                record = _record(result)
+                found[record.id] = record
+                _store_cache(record)
+    if on_batch:
+        on_batch(len(groups), len(groups))
+    return found
+
+
+def search(
+    query: str,
+    most: int,
+    use_cache: bool = True,
+    on_page: Progress | None = None,
+) -> list[Record]:
+    """The records arXiv's search finds for `query` (its `search_query` syntax), most
+    relevant first, at most `most`: pages of 100, one request per page, arXiv's pace kept.
+
+    The whole answer is cached for a day under the query, and each record under its ID,
+    so that adding a paper just found asks arXiv nothing more.
+    """
+    name = "search-" + digest(f"{most} {query}")
+    if use_cache:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return [_from_dict(record) for record in cached("arxiv", name)]
+    import arxiv
+
+    pages = max(1, math.ceil(most / BATCH))
+    found: list[Record] = []
+    asked = arxiv.Search(query=query, max_results=most, sort_by=arxiv.SortCriterion.Relevance)
+    with _asking():
+        for result in _client().results(asked):
+            if on_page and len(found) % BATCH == 0:
+                on_page(len(found) // BATCH, pages)
+            record = _record(result)
+            found.append(record)
+            _store_cache(record)
+    if on_page:
+        on_page(pages, pages)
+    store_cache("arxiv", name, [dataclasses.asdict(r) for r in found])
+    return found
+
+
+def _client() -> arxiv.Client:
+    """An arXiv client at the configured endpoint, pacing its requests, whose every answer
+    is whole within the time-out and at most MAX_ANSWER bytes."""
+    import arxiv
 
     logging.getLogger("arxiv").disabled = True  # its warnings become our one-line errors
     timeout = env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, zero_ok=False)
@@ -121,35 +188,32 @@ def fetch(
     client = arxiv.Client(page_size=BATCH, delay_seconds=delay, num_retries=RETRIES)
     client.query_url_format = endpoint() + "?{}"
     client._session = bounded_session(timeout, MAX_ANSWER)  # it sets no timeout of its own
-    groups = batches(wanted)
-    for done, group in enumerate(groups):
-        if on_batch:
-            on_batch(done, len(groups))
-        search = arxiv.Search(id_list=[str(i) for i in group], max_results=len(group))
-        try:
-            for result in client.results(search):
-                record = _record(result)
-                found[record.id] = record
-                _store_cache(record)
-        except arxiv.HTTPError as exc:
-            raise KePapersError(_http_message(exc.status, exc.retry)) from None
-        except TooLarge:
-            raise KePapersError(
-                f"arXiv's answer is larger than {MAX_ANSWER // 2**20} MiB: not read ({endpoint()})"
-            ) from None
-        except requests.exceptions.Timeout:
-            raise KePapersError(
-                f"arXiv did not answer within {timeout:g} s ({endpoint()})"
-            ) from None
-        except requests.exceptions.ConnectionError:
-            raise KePapersError(
-                f"cannot reach arXiv at {endpoint()} (no network, or the server is down)"
-            ) from None
-        except (requests.exceptions.RequestException, arxiv.ArxivError) as exc:
-            raise KePapersError(f"arXiv request failed: {exc}") from None
-    if on_batch:
-        on_batch(len(groups), len(groups))
-    return found
+    return client
+
+
+@contextlib.contextmanager
+def _asking() -> Iterator[None]:
+    """arXiv's failures as one line each: refused, down, slow, too large, unreachable."""
+    import arxiv
+    import requests
+
+    try:
+        yield
+    except arxiv.HTTPError as exc:
+        raise KePapersError(_http_message(exc.status, exc.retry)) from None
+    except TooLarge:
+        raise KePapersError(
+            f"arXiv's answer is larger than {MAX_ANSWER // 2**20} MiB: not read ({endpoint()})"
+        ) from None
+    except requests.exceptions.Timeout:
+        timeout = env_seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT, zero_ok=False)
+        raise KePapersError(f"arXiv did not answer within {timeout:g} s ({endpoint()})") from None
+    except requests.exceptions.ConnectionError:
+        raise KePapersError(
+            f"cannot reach arXiv at {endpoint()} (no network, or the server is down)"
+        ) from None
+    except (requests.exceptions.RequestException, arxiv.ArxivError) as exc:
+        raise KePapersError(f"arXiv request failed: {exc}") from None
 
 
 def _http_message(status: int, retries: int) -> str:
