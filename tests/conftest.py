@@ -129,7 +129,7 @@ def arxiv_server(monkeypatch: pytest.MonkeyPatch):
     """The recorded arXiv answers on 127.0.0.1; the client points at it, with no delay."""
     from arxiv_server import ArxivServer
 
-    server = ArxivServer(FIXTURES, SEARCH_FEEDS).start()
+    server = ArxivServer(FIXTURES, search=SEARCH_FEEDS).start()
     monkeypatch.setenv("KE_PAPERS_ARXIV_URL", server.url)
     monkeypatch.setenv("KE_PAPERS_ARXIV_DELAY", "0")
     monkeypatch.setenv("KE_PAPERS_ARXIV_TIMEOUT", "1")
