@@ -96,7 +96,11 @@ class Library:
         return paper
 
     def _place(self, key: str) -> int:
+        """Where the entry `key` stands in `order` (an old entry by its number, a paper
+        written anew by identity: two papers may be equal)."""
         item = self._by_key[key]
+        if isinstance(item, int):
+            return self.order.index(item)
         return next(k for k, x in enumerate(self.order) if x is item)
 
     def tree(self) -> taxonomy.Section:

@@ -354,3 +354,19 @@ def test_any_edit_patches_exactly_the_intended_entries(
         if paper.key in {k for k, _ in intended} - touched:
             chunk = old.chunks[paper.chunk or 0]
             assert before[chunk.start : chunk.end] in after
+
+
+def test_entries_far_down_a_long_file_are_edited_in_place(run, tmp_path: Path):
+    """Past the few hundred entries that small tests hold: `edit`, `move`, `rename` and
+    `remove` find their entry by its place wherever it stands."""
+    bib = tmp_path / "long.bib"
+    bib.write_text(_listing(400), encoding="utf-8")
+    before = bib.read_text(encoding="utf-8")
+    run("--bib", str(bib), "edit", "e399", "--set", "note=Far down")
+    run("--bib", str(bib), "rename", "e350", "e350renamed")
+    run("--bib", str(bib), "remove", "e300", "--yes")
+    after = bib.read_text(encoding="utf-8")
+    keys = [p.key for p in bibread.parse(after).papers]
+    assert "e300" not in keys and "e350renamed" in keys and len(keys) == 399
+    assert bibread.parse(after).papers[-1].get("note") == "Far down"
+    assert after.startswith(before[: before.index("@article{e300,")])
