@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -247,7 +247,11 @@ def main() -> None:
         "KE_PAPERS_ARXIV_URL": server.url,
         "KE_PAPERS_ARXIV_DELAY": "0",
     }
-    rows = []
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"median of {args.runs} runs; x floor = time / minimal Typer app's time"
+    )
+    print(f"{'entries':<14}{'command':<22}{'median s':>10}{'x floor':>9}{'peak MiB':>10}")
     try:
         for size in (int(s) for s in args.sizes.split(",") if s):
             if size == 0:
@@ -255,48 +259,50 @@ def main() -> None:
                 shutil.copyfile(REPO / "data" / "papers.bib", bib)
             else:
                 bib, label = work / f"papers-{size}.bib", f"{size:,}"
-                # In a child process, so that this one stays small: a spawned child's peak
-                # memory (ru_maxrss) starts from its parent's resident size.
-                with bib.open("w", encoding="utf-8") as out:
-                    subprocess.run(
-                        [sys.executable, str(HERE / "make_bib.py"), str(size)],
-                        stdout=out,
-                        check=True,
-                    )
+                make(bib, str(size))
             key = middle_key(bib)
-            measured = [(name, *measure(cmd, args.runs, env)) for name, cmd in floors(bib)]
-            floor = measured[2][1]
-            measured.append(("first read (no cache)", *measure_first(bib, args.runs, env)))
-            for name, cmd in commands(bib, key):
-                measured.append((name, *measure(cmd, args.runs, env)))
-            measured.append(("add (local arXiv)", *measure_add(bib, args.runs, env)))
-            measured.append(("read, 1 entry changed", *measure_changed(bib, args.runs, env)))
-            measured.append(("read right after add", *measure_after_add(bib, args.runs, env)))
-            for name, seconds, peak in measured:
-                rows.append((label, name, seconds, seconds / floor, peak))
+            floor = 0.0
+            for name, cmd in floors(bib):
+                seconds, peak = measure(cmd, args.runs, env)
+                floor = seconds if name == "minimal Typer app" else floor
+                show(label, name, seconds, peak, floor or seconds)
+            for name, seconds, peak in cases(bib, key, args.runs, env):
+                show(label, name, seconds, peak, floor)
         if args.anthology:
             bib = work / "anthology.bib"
-            with bib.open("w", encoding="utf-8") as out:
-                subprocess.run(
-                    [sys.executable, str(HERE / "make_bib.py"), str(args.anthology), "anthology"],
-                    stdout=out,
-                    check=True,
-                )
-            floor = measure(floors(bib)[2][1], args.runs, env)[0]
+            make(bib, str(args.anthology), "anthology")
             label = f"ACL {args.anthology:,}"
-            rows.append((label, "minimal Typer app", floor, 1.0, 0.0))
+            floor, peak = measure(floors(bib)[2][1], args.runs, env)
+            show(label, "minimal Typer app", floor, peak, floor)
             for name, seconds, peak in anthology(bib, args.runs, env):
-                rows.append((label, name, seconds, seconds / floor, peak))
+                show(label, name, seconds, peak, floor)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"median of {args.runs} runs; x floor = time / minimal Typer app's time"
-    )
-    print(f"{'entries':<14}{'command':<22}{'median s':>10}{'x floor':>9}{'peak MiB':>10}")
-    for label, name, seconds, ratio, peak in rows:
-        print(f"{label:<14}{name:<22}{seconds:>10.3f}{ratio:>9.2f}{peak:>10.1f}")
+
+
+def cases(
+    bib: Path, key: str, runs: int, env: dict[str, str]
+) -> Iterator[tuple[str, float, float]]:
+    """Each command measured on a list of one size, as it is measured."""
+    yield ("first read (no cache)", *measure_first(bib, runs, env))
+    for name, cmd in commands(bib, key):
+        yield (name, *measure(cmd, runs, env))
+    yield ("add (local arXiv)", *measure_add(bib, runs, env))
+    yield ("read, 1 entry changed", *measure_changed(bib, runs, env))
+    yield ("read right after add", *measure_after_add(bib, runs, env))
+
+
+def make(bib: Path, *args: str) -> None:
+    """A bib made by make_bib.py in a child process, so that this one stays small: a
+    spawned child's peak memory (ru_maxrss) starts from its parent's resident size."""
+    with bib.open("w", encoding="utf-8") as out:
+        subprocess.run([sys.executable, str(HERE / "make_bib.py"), *args], stdout=out, check=True)
+
+
+def show(label: str, name: str, seconds: float, peak: float, floor: float) -> None:
+    """One row, printed as soon as it is measured."""
+    print(f"{label:<14}{name:<22}{seconds:>10.3f}{seconds / floor:>9.2f}{peak:>10.1f}", flush=True)
 
 
 if __name__ == "__main__":
