@@ -320,10 +320,10 @@ def list_(
     fmt: Annotated[str | None, _format_option("list", "table")] = None,
 ) -> None:
     """All papers in file (display) order."""
-    from ke_papers.render.formats import Output
+    from ke_papers.usecases.exporting import prepared
 
     chosen = _choose("list", fmt, "table", json=as_json)
-    _render(chosen, Output(_catalog(ctx).papers, "list"))
+    _render(chosen, prepared(_catalog(ctx), chosen, "list"))
 
 
 @app.command()

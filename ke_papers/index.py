@@ -36,7 +36,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 5
+VERSION = 6
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -58,7 +58,8 @@ CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, i
 CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
 CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
   ftaxonomy TEXT, code INT, venue TEXT, arxiv TEXT, doi TEXT, title TEXT, child INT,
-  n_title INT, n_keywords INT, n_abstract INT, undefined TEXT, record TEXT, markdown TEXT, bibtex TEXT);
+  n_title INT, n_keywords INT, n_abstract INT, undefined TEXT, record TEXT, markdown TEXT, bibtex TEXT,
+  json TEXT);
 CREATE INDEX entry_fp ON entry(fp);
 CREATE INDEX entry_key ON entry(key);
 CREATE INDEX entry_arxiv ON entry(arxiv);
@@ -246,15 +247,16 @@ class Index:
         made for the entries that lack it and kept; `building` is entered meanwhile."""
         known = dict(self.conn.execute(f"SELECT id, {name} FROM entry"))
         missing = [row for row, value in known.items() if value is None]
-        if missing:
-            records = self.records(missing)
-            with building() if building else contextlib.nullcontext():
-                made = make([Paper.from_record(records[row]) for row in missing])
-            known.update(zip(missing, made, strict=True))
-            self._keep(
-                f"UPDATE entry SET {name} = ? WHERE id = ? AND record = ?",
-                [(value, row, records[row]) for row, value in zip(missing, made, strict=True)],
-            )
+        with building() if building and missing else contextlib.nullcontext():
+            for k in range(0, len(missing), 2000):  # a batch of papers at a time in memory
+                rows = missing[k : k + 2000]
+                records = self.records(rows)
+                made = make([Paper.from_record(records[row]) for row in rows])
+                known.update(zip(rows, made, strict=True))
+                self._keep(
+                    f"UPDATE entry SET {name} = ? WHERE id = ? AND record = ?",
+                    [(value, row, records[row]) for row, value in zip(rows, made, strict=True)],
+                )
         return [known[i] for i in self.layout.ids]
 
     def cached(self, name: str, make: Callable[[], Any]) -> Any:
@@ -650,7 +652,8 @@ def _resolve_children(conn: sqlite3.Connection, layout: Layout, keys: dict[int, 
         conn.executemany("INSERT OR IGNORE INTO term VALUES (?)", ((w,) for w in _words(texts)))
         sets = ", ".join(f"{c} = ?" for c in COLUMNS)
         conn.execute(
-            f"UPDATE entry SET {sets}, markdown = NULL, bibtex = NULL WHERE id = ?", (*values, row)
+            f"UPDATE entry SET {sets}, markdown = NULL, bibtex = NULL, json = NULL WHERE id = ?",
+            (*values, row),
         )
         fields = ", ".join(f"{f} = ?" for f in FIELDS)
         conn.execute(f"UPDATE fts SET {fields} WHERE rowid = ?", (*texts, row))

@@ -325,3 +325,17 @@ def test_an_unchanged_file_is_not_read_again(bib_copy: Path, monkeypatch: pytest
     bib_copy.write_text(bib_copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     titles(bib_copy)
     assert held == [bib_copy]
+
+
+def test_ready_made_json_objects_print_what_the_papers_give(run, tmp_path: Path):
+    """Past a hundred papers `list --json` joins the JSON objects the index keeps; they
+    are what each paper read from the file gives, in the one JSON shape."""
+    from ke_papers.render.formats import to_json
+
+    bib = tmp_path / "x.bib"
+    bib.write_text("\n\n".join(_entries(150)) + "\n", encoding="utf-8")
+    whole = bibread.parse(bib.read_text("utf-8"), bib)
+    expected = to_json([p.as_dict() for p in whole.papers])
+    assert run("--bib", str(bib), "list", "--json").stdout == expected  # made and kept
+    assert run("--bib", str(bib), "list", "--json").stdout == expected  # from the index
+    assert run("--bib", str(bib), "list", "--format", "json").stdout == expected

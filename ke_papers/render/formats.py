@@ -52,6 +52,8 @@ class Output:
     keys: Sequence[str] | None = None
     years: Sequence[int] | None = None
     entries: Sequence[str] | None = None
+    #: Each paper's JSON object as `list --json` prints it (`json_object`), when ready-made.
+    objects: Sequence[str] | None = None
     scores: Sequence[float] | None = None
     full: bool = False
     ascii_only: bool = False
@@ -88,11 +90,18 @@ def _json(out: Output) -> str:
         data: Any = candidates.data(out)
     elif out.grouped:
         data = tabular.grouped(out.papers)
+    elif out.objects is not None and out.scores is None:
+        return "[\n" + ",\n".join(out.objects) + "\n]\n" if out.objects else "[]\n"
     else:
         data = [p.as_dict() for p in out.papers]
         for row, score in zip(data, out.scores or (), strict=False):
             row["score"] = score
     return to_json(data)
+
+
+def json_object(paper: Paper) -> str:
+    """A paper's JSON object as it stands in a list that `to_json` prints."""
+    return "\n".join("  " + line for line in to_json(paper.as_dict()).rstrip("\n").split("\n"))
 
 
 def _lines(render: Callable[[Paper], str]) -> Callable[[Output], str]:

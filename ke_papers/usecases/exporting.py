@@ -40,11 +40,22 @@ def render(
     positions: Sequence[int] | None = None,
     **options: object,
 ) -> str:
-    """The chosen papers in `fmt`; the parse cache's ready-made Markdown bodies and BibTeX
-    entries when the format uses them."""
+    """The chosen papers in `fmt`."""
+    return fmt.render(prepared(catalog, fmt, command, positions, **options))
+
+
+def prepared(
+    catalog: Catalog,
+    fmt: Format,
+    command: str,
+    positions: Sequence[int] | None = None,
+    **options: object,
+) -> Output:
+    """What `fmt` renders for the chosen papers, with the index's ready-made Markdown
+    bodies, BibTeX entries and JSON objects when the format uses them."""
     chosen = range(len(catalog)) if positions is None else positions
     many = len(chosen) > READY_FROM
-    out = Output(
+    return Output(
         papers=catalog.chosen(chosen),
         command=command,
         sections=catalog.column("taxonomy", chosen),
@@ -59,9 +70,9 @@ def render(
         if fmt.name == "markdown"
         else None,
         entries=catalog.column("bibtex", chosen) if fmt.name == "bibtex" and many else None,
+        objects=catalog.column("json", chosen) if fmt.name == "json" and many else None,
         **options,  # type: ignore[arg-type]
     )
-    return fmt.render(out)
 
 
 def export(

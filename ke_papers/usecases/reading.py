@@ -28,9 +28,19 @@ def _bibtex_entries(papers: Sequence[Paper]) -> list[str]:
     return [entry(p) for p in papers]
 
 
+def _json_objects(papers: Sequence[Paper]) -> list[str]:
+    from ke_papers.render.formats import json_object
+
+    return [json_object(p) for p in papers]
+
+
 #: What the index keeps beside each paper for the renderers: each entry's Markdown
 #: body and clean BibTeX (`export`, `search` and `cite` in those formats).
-DERIVED: Derived = {"markdown": _markdown_bodies, "bibtex": _bibtex_entries}
+DERIVED: Derived = {
+    "markdown": _markdown_bodies,
+    "bibtex": _bibtex_entries,
+    "json": _json_objects,
+}
 
 
 class Session:
