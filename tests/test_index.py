@@ -339,3 +339,23 @@ def test_ready_made_json_objects_print_what_the_papers_give(run, tmp_path: Path)
     assert run("--bib", str(bib), "list", "--json").stdout == expected  # made and kept
     assert run("--bib", str(bib), "list", "--json").stdout == expected  # from the index
     assert run("--bib", str(bib), "list", "--format", "json").stdout == expected
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_an_index_on_a_full_disk_is_read_around_with_one_note(run, tmp_path: Path, monkeypatch):
+    """The cache folder is on a disk with no room left: the command answers from the
+    whole file, says so once, and leaves nothing half-written behind."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)]).returncode:
+        pytest.skip("this machine does not let the tests mount a tmpfs")
+    try:
+        bib = tmp_path / "x.bib"
+        bib.write_text("\n\n".join(_entries(300)) + "\n", encoding="utf-8")
+        expected = run("--bib", str(bib), "list", "--json").stdout
+        monkeypatch.setenv("XDG_CACHE_HOME", str(disk))
+        result = run("--bib", str(bib), "list", "--json")
+        assert result.stdout == expected
+        assert result.stderr.count("\n") == 1 and "disk full" in result.stderr
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
