@@ -485,27 +485,37 @@ def _parsed(
 ) -> Iterator[tuple[list[int], list[_Parsed]]]:
     """Each run of pieces with what its parse gives, as parses finish. From a few
     thousand pieces they are shared among processes (one a core), a few batches in
-    flight at a time, so that neither the texts nor the results are all held at once."""
+    flight at a time, so that neither the texts nor the results are all held at once.
+    Where other processes cannot be had (or die), this one parses what they did not."""
     workers = min(os.cpu_count() or 1, 4)
-    if sum(len(run) for run, _ in runs) < PARALLEL_FROM or workers < 2:
-        for run, table in runs:
-            yield run, _parse_run(path, *job(run, table), encoding)[0]
-        return
+    left = dict(enumerate(runs))
+    if sum(len(run) for run, _ in runs) >= PARALLEL_FROM and workers >= 2:
+        with contextlib.suppress(OSError, RuntimeError):  # BrokenProcessPool is one
+            for k, parsed in _shared(path, encoding, runs, job, workers):
+                yield left.pop(k)[0], parsed
+    for run, table in left.values():
+        yield run, _parse_run(path, *job(run, table), encoding)[0]
+
+
+def _shared(
+    path: str, encoding: str, runs: list[tuple[list[int], dict[str, str]]], job: Job, workers: int
+) -> Iterator[tuple[int, list[_Parsed]]]:
+    """Each run's number with what the other processes parsed of it, as they finish."""
     import concurrent.futures as cf
     import multiprocessing
 
-    batches = [runs[k : k + 20] for k in range(0, len(runs), 20)]
     context = multiprocessing.get_context("forkserver")
     with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        waiting: dict[cf.Future[list[list[_Parsed]]], list[list[int]]] = {}
-        for batch in [*batches, None]:
-            while waiting and (batch is None or len(waiting) >= 2 * workers):
+        waiting: dict[cf.Future[list[list[_Parsed]]], list[int]] = {}
+        for start in [*range(0, len(runs), 20), None]:
+            while waiting and (start is None or len(waiting) >= 2 * workers):
                 finished, _ = cf.wait(waiting, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
                     yield from zip(waiting.pop(future), future.result(), strict=True)
-            if batch is not None:
-                shares = [job(run, table) for run, table in batch]
-                waiting[pool.submit(_parse_batch, (path, encoding, shares))] = [r for r, _ in batch]
+            if start is not None:
+                numbers = list(range(start, min(start + 20, len(runs))))
+                shares = [job(*runs[k]) for k in numbers]
+                waiting[pool.submit(_parse_batch, (path, encoding, shares))] = numbers
 
 
 def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> None:
