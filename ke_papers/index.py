@@ -486,7 +486,10 @@ def _parsed(
     """Each run of pieces with what its parse gives, as parses finish. From a few
     thousand pieces they are shared among processes (one a core), a few batches in
     flight at a time, so that neither the texts nor the results are all held at once.
-    Where other processes cannot be had (or die), this one parses what they did not."""
+    Where other processes cannot be had (or die), this one parses what they did not.
+    The other processes import the caller's main module, as every use of multiprocessing
+    does: a script that calls ke-papers as a library guards its top level with
+    `if __name__ == "__main__":` (the `ke-papers` command does)."""
     workers = min(os.cpu_count() or 1, 4)
     left = dict(enumerate(runs))
     if sum(len(run) for run, _ in runs) >= PARALLEL_FROM and workers >= 2:
