@@ -238,3 +238,35 @@ def test_the_offline_error_names_the_mirror_setting(run, bib_copy: Path):
     result = run("--bib", str(bib_copy), "add", "2310.10321", "--no-category", code=2)
     assert "cannot reach arXiv" in result.stderr
     assert "KE_PAPERS_ARXIV_URL" in result.stderr
+
+
+# --- the shipped list's benchmarks are keywords of the papers that introduce them ----------
+
+
+@pytest.mark.parametrize(
+    ("word", "introduced_by"),
+    [
+        ("counterfact", {"meng2022locating", "hoelscherobermaier2023detecting"}),
+        ("zsre", {"decao2021editing"}),
+        ("mquake", {"zhong2023mquake"}),
+        ("rippleedits", {"cohen2023evaluating"}),
+        ("convsent", {"mitchell2022memory"}),
+        (
+            "benchmark",
+            {
+                "meng2022locating",
+                "hoelscherobermaier2023detecting",
+                "decao2021editing",
+                "zhong2023mquake",
+                "cohen2023evaluating",
+                "mitchell2022memory",
+                "onoe2023can",
+                "logan2022fruit",
+                "yao2023editing",
+            },
+        ),
+    ],
+)
+def test_search_finds_the_papers_that_introduce_a_benchmark(run, word: str, introduced_by: set):
+    found = run("--bib", str(DATA_BIB), "search", word, "--keys", "-n", "0").stdout.split()
+    assert introduced_by <= set(found)
