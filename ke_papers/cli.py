@@ -620,7 +620,24 @@ def export(
         bool, typer.Option("--html", help="One web page with search and filters (use -o).")
     ] = False,
     title: Annotated[
-        str | None, typer.Option("--title", metavar="TEXT", help="With --html: the page's title.")
+        str | None,
+        typer.Option(
+            "--title", metavar="TEXT", help="With --html: the page's title (else README's)."
+        ),
+    ] = None,
+    description: Annotated[
+        str | None,
+        typer.Option(
+            "--description",
+            metavar="TEXT",
+            help="With --html: what the list is (else README's first paragraph).",
+        ),
+    ] = None,
+    repo: Annotated[
+        str | None,
+        typer.Option(
+            "--repo", metavar="URL", help="With --html: the repository (else git's origin)."
+        ),
     ] = None,
     output: Annotated[
         Path | None,
@@ -668,6 +685,8 @@ def export(
         readme=readme,
         check=check,
         title=title,
+        description=description,
+        repository=repo,
         session=_session(ctx),
     )
     _report_export(done, readme is not None)

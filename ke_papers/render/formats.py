@@ -47,6 +47,8 @@ class Output:
     #: For the web page: its title and the date in its footer (YYYY-MM-DD).
     title: str | None = None
     date: str = ""
+    description: str = ""
+    repository: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,9 @@ def _cite_command(out: Output) -> str:
 def _html(out: Output) -> str:
     from ke_papers.render import html
 
-    return html.page(out.papers, out.title or html.DEFAULT_TITLE, out.date)
+    return html.page(
+        out.papers, out.title or html.DEFAULT_TITLE, out.date, out.description, out.repository
+    )
 
 
 def _table_text(out: Output) -> str:
