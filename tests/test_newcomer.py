@@ -298,7 +298,10 @@ def test_edit_with_set_and_unset_changes_only_those_lines(run, tmp_path: Path):
     bib = bib_in_git(tmp_path)
     run("--bib", str(bib), "edit", "meng2022locating", "--set", "note=Oral", "--unset", "keywords")
     assert sorted(changed_lines(bib)) == sorted(
-        ["+  note          = {Oral},", "-  keywords      = {ROME, CounterFact, causal tracing},"]
+        [
+            "+  note          = {Oral},",
+            "-  keywords      = {ROME, CounterFact, causal tracing, benchmark},",
+        ]
     )
     run("--bib", str(bib), "edit", "meng2022locating", "--set", "links=code: javascript:x", code=2)
     run("--bib", str(bib), "edit", "meng2022locating", "--set", "note={open", code=2)
