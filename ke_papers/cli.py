@@ -344,9 +344,9 @@ def show(
     A panel each at a terminal, `label: value` lines (a blank line between papers) in a pipe.
     """
     from ke_papers.render import terminal
+    from ke_papers.usecases.searching import find
 
-    catalog = _catalog(ctx)
-    papers = [catalog.find(key) for key in keys]
+    papers = find(_reading(ctx), keys, _session(ctx))
     if as_json:
         _emit_json(papers[0].as_dict() if len(papers) == 1 else [p.as_dict() for p in papers])
     elif sys.stdout.isatty():
@@ -621,7 +621,24 @@ def export(
         bool, typer.Option("--html", help="One web page with search and filters (use -o).")
     ] = False,
     title: Annotated[
-        str | None, typer.Option("--title", metavar="TEXT", help="With --html: the page's title.")
+        str | None,
+        typer.Option(
+            "--title", metavar="TEXT", help="With --html: the page's title (else README's)."
+        ),
+    ] = None,
+    description: Annotated[
+        str | None,
+        typer.Option(
+            "--description",
+            metavar="TEXT",
+            help="With --html: what the list is (else README's first paragraph).",
+        ),
+    ] = None,
+    repo: Annotated[
+        str | None,
+        typer.Option(
+            "--repo", metavar="URL", help="With --html: the repository (else git's origin)."
+        ),
     ] = None,
     output: Annotated[
         Path | None,
@@ -669,6 +686,8 @@ def export(
         readme=readme,
         check=check,
         title=title,
+        description=description,
+        repository=repo,
         session=_session(ctx),
     )
     _report_export(done, readme is not None)
@@ -1138,25 +1157,30 @@ def edit(
     unset: Annotated[
         list[str] | None, typer.Option("--unset", metavar="FIELD", help="Drop a field.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Set a field no entry type or list field uses.")
+    ] = False,
 ) -> None:
     """Change one entry: in $EDITOR, or with --set/--unset for scripts.
 
     The edited entry is checked before it is written back in its place; a broken edit is
     refused with its line and offered again. `--set venue="ICLR 2023"` also sets the entry
-    type, container and year.
+    type, container and year; every field that changes is shown.
     """
     from ke_papers.usecases import editing
 
     path = _writable(ctx)
     if set_ or unset:
         changes = editing.parse_assignments(set_ or [], unset or [])
-        _say(f"updated {editing.set_fields(path, key, changes).key}")
+        paper, done = editing.set_fields(path, key, changes, force)
+        lines = [f"  {c.name}: {c.old or '(none)'} -> {c.new or '(removed)'}" for c in done]
+        _say("\n".join([f"updated {paper.key}", *lines]) if done else f"no change to {key}")
         return
     refused: list[str] = []
-    paper = editing.edit_interactively(path, key, lambda text, why: _editor(text, why, refused))
+    edited = editing.edit_interactively(path, key, lambda text, why: _editor(text, why, refused))
     if refused:
         raise _fail(refused[-1])
-    _say("no change" if paper is None else f"updated {paper.key}")
+    _say("no change" if edited is None else f"updated {edited.key}")
 
 
 def _editor(text: str, problem: str, refused: list[str]) -> str | None:
@@ -1199,8 +1223,12 @@ def move(
     """Move entries to another section, or to another place in their own."""
     from ke_papers.usecases import editing
 
-    for paper in editing.move(_writable(ctx), keys, category, after):
-        _say(f"moved {paper.key} to {' > '.join(paper.taxonomy)}")
+    done = editing.move(_writable(ctx), keys, category, after)
+    where = " > ".join(done.section)
+    for paper in done.moved:
+        _say(f"moved {paper.key} to {where}")
+    for paper in done.unmoved:
+        _say(f"{paper.key} is already {'there' if after else 'in ' + where}: not moved")
 
 
 @app.command()

@@ -80,7 +80,30 @@ def parse_id(text: str) -> ArxivId:
             f"'{text}' is not an arXiv ID (expected e.g. 2305.13172, arXiv:2305.13172v2, "
             "hep-th/9901001 or https://arxiv.org/abs/2305.13172)"
         )
+    problem = _impossible(m)
+    if problem:
+        raise KePapersError(f"'{text}' is not an arXiv ID: {problem}")
     return _from_match(m)
+
+
+def _impossible(m: re.Match[str]) -> str:
+    """What makes a well-shaped ID one arXiv never gave ('' when nothing): its month, a
+    year outside its scheme, or a number of the wrong length for its month."""
+    if m["new"]:
+        yymm, number = m["new"].split(".")
+        year, month = int(yymm[:2]), int(yymm[2:])
+        if not 1 <= month <= 12 or yymm < "0704":
+            return f"{yymm} is no month of arXiv's YYMM.NNNNN IDs (they start at 0704)"
+        digits = 4 if yymm < "1501" else 5
+        if len(number) != digits:
+            since = "before 2015" if digits == 4 else "from 2015 on"
+            return f"IDs of {2000 + year}-{month:02d} have {digits} digits after the dot ({since})"
+        return ""
+    yymm = m["old"].rpartition("/")[2][:4]
+    year, month = int(yymm[:2]), int(yymm[2:])
+    if not 1 <= month <= 12 or not (year >= 91 or year <= 7):
+        return f"{yymm} is no month of the old archive/YYMMNNN IDs (1991 to 2007)"
+    return ""
 
 
 def arxiv_in(get: Callable[[str], str]) -> str:

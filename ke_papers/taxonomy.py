@@ -6,12 +6,15 @@ section exists while a paper is in it, and stands where its first paper stands.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ke_papers.errors import NotFound
 from ke_papers.model import TAXONOMY_SEP, Paper
+
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass
@@ -77,8 +80,29 @@ def belongs(paper: Paper, path: tuple[str, ...]) -> bool:
     return all(a.casefold() == b.casefold() for a, b in zip(paper.taxonomy, path, strict=False))
 
 
+def _same(part: str, name: str) -> bool:
+    return part == name
+
+
+def _prefix(part: str, name: str) -> bool:
+    return name.startswith(part)
+
+
+def _word(part: str, name: str) -> bool:
+    """`edit` in `locate and edit`, `param` in `modify parameters`: the start of a word."""
+    return any(word.startswith(part) for word in _WORDS.findall(name)) and bool(_WORDS.search(part))
+
+
+def _tail_fits(path: tuple[str, ...], folded: tuple[str, ...], fits: Any) -> bool:
+    """Whether the last names of `path` fit the query's names, one by one."""
+    if len(path) < len(folded):
+        return False
+    return all(fits(q, p.casefold()) for q, p in zip(folded, path[-len(folded) :], strict=True))
+
+
 def resolve(root: Section, query: str) -> tuple[str, ...]:
-    """A section's path from its full path or any unambiguous name (ignoring case)."""
+    """A section's path from its full path, any unambiguous name (ignoring case), or else
+    the unambiguous start of a name (`Meta`) or of a word in it (`locate`)."""
     wanted = split_path(query)
     if not wanted:
         raise NotFound("empty section name")
@@ -87,12 +111,13 @@ def resolve(root: Section, query: str) -> tuple[str, ...]:
     exact = [s for s in sections if tuple(p.casefold() for p in s.path) == folded]
     if exact:
         return exact[0].path
-    tails = [s for s in sections if tuple(p.casefold() for p in s.path[-len(folded) :]) == folded]
-    if len(tails) == 1:
-        return tails[0].path
-    if len(tails) > 1:
-        options = ", ".join(f"'{s.title}'" for s in tails)
-        raise NotFound(f"section '{query}' is ambiguous: it could be {options}")
+    for fits in (_same, _prefix, _word):
+        tails = [s for s in sections if _tail_fits(s.path, folded, fits)]
+        if len(tails) == 1:
+            return tails[0].path
+        if len(tails) > 1:
+            options = ", ".join(f"'{s.title}'" for s in tails)
+            raise NotFound(f"section '{query}' is ambiguous: it could be {options}")
     import difflib
 
     names = dict.fromkeys([s.name for s in sections] + [s.title for s in sections])

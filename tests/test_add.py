@@ -115,9 +115,9 @@ def test_batch_is_one_request_per_hundred(run, arxiv_server, bib_copy: Path, mon
 def test_not_found_writes_nothing_unless_skip_missing(run, arxiv_server, bib_copy: Path):
     before = bib_copy.read_bytes()
     result = run(
-        "--bib", str(bib_copy), "add", "0808.05394", "1707.08567", "-c", "Analysis", code=2
+        "--bib", str(bib_copy), "add", "2312.99999", "1707.08567", "-c", "Analysis", code=2
     )
-    assert "0808.05394: arXiv knows no such paper" in result.stderr
+    assert "2312.99999: arXiv knows no such paper" in result.stderr
     assert result.stderr.strip().endswith(
         "error: nothing written: 1 of 2 IDs not found (--skip-missing adds the others)"
     )
@@ -129,7 +129,7 @@ def test_not_found_writes_nothing_unless_skip_missing(run, arxiv_server, bib_cop
         "--bib",
         str(bib_copy),
         "add",
-        "0808.05394",
+        "2312.99999",
         "1605.08386",
         "--skip-missing",
         "-c",

@@ -67,6 +67,8 @@ class Output:
     #: For `discover`: each candidate's suggestion, and the first day searched.
     suggestions: Sequence[Suggestion] | None = None
     since: str = ""
+    description: str = ""
+    repository: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,9 @@ def _cite_command(out: Output) -> str:
 def _html(out: Output) -> str:
     from ke_papers.render import html
 
-    return html.page(out.papers, out.title or html.DEFAULT_TITLE, out.date)
+    return html.page(
+        out.papers, out.title or html.DEFAULT_TITLE, out.date, out.description, out.repository
+    )
 
 
 def _table_text(out: Output) -> str:

@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ke_papers import search, urls, venues
-from ke_papers.model import TAXONOMY_SEP, Paper
+from ke_papers.model import ARXIV_ABS, TAXONOMY_SEP, Paper
 from ke_papers.render import cite
 from ke_papers.render.markdown import slug
+from ke_papers.render.terminal import venue_year
 from ke_papers.taxonomy import Section, build_tree
 
 DEFAULT_TITLE = "Paper list"
+ARXIV_PDF = "https://arxiv.org/pdf/"
 _HERE = Path(__file__).resolve().parent
 _DATE = re.compile(r'<meta name="date" content="(\d{4}-\d\d-\d\d)">')
 _SCRIPT_UNSAFE = {
@@ -37,8 +39,7 @@ _SCRIPT_UNSAFE = {
     "\u2029": "\\u2029",
 }
 #: Bars of the chart: width, gap, plot height, margins (SVG units).
-_BAR, _GAP, _PLOT, _LEFT, _BOTTOM, _TOP = 22, 6, 120, 30, 22, 10
-_PALETTE = 8
+_BAR, _GAP, _PLOT, _LEFT, _BOTTOM, _TOP = 34, 10, 90, 4, 22, 18
 
 
 def _e(text: object) -> str:
@@ -84,35 +85,50 @@ def venue_name(paper: Paper) -> str:
     return venues.parse(paper.venue).name if paper.venue else ""
 
 
+def _buttons(paper: Paper) -> list[tuple[str, str]]:
+    """The paper's links as (label, URL), arXiv and PDF first, each URL once."""
+    out: list[tuple[str, str]] = []
+    if paper.arxiv:
+        out += [("arXiv", ARXIV_ABS + paper.arxiv), ("PDF", ARXIV_PDF + paper.arxiv)]
+    elif paper.paper_url:
+        out.append(("Paper", paper.paper_url))
+    out += [(link.label, link.url) for link in paper.extra_links]
+    seen: set[str] = set()
+    kept = []
+    for label, url in out:
+        safe = _safe(url)
+        if safe and safe not in seen:
+            seen.add(safe)
+            kept.append((label, safe))
+    return kept
+
+
 def _paper(i: int, paper: Paper) -> str:
     title_id = f"t{i}"
     url = _safe(paper.paper_url)
     title = _e(paper.title or paper.key)
     head = f'<a href="{_e(url)}">{title}</a>' if url else title
-    meta = (
-        [f'<span class="venue">{_e(paper.venue or paper.year or "")}</span>']
-        if (paper.venue or paper.year)
-        else []
-    )
-    if paper.authors:
-        meta.append(f'<span class="authors">{_e(", ".join(paper.authors))}</span>')
-    links = [
-        f'<a class="btn" href="{_e(safe)}">{_e(link.label)}</a>'
-        for link in paper.extra_links
-        if (safe := _safe(link.url))
-    ]
-    links.append(
-        f'<button type="button" class="btn copy" aria-describedby="{title_id}">Copy BibTeX</button>'
-    )
     parts = [
         f'<li class="paper" id="paper-{_e(paper.key)}" data-key="{_e(paper.key)}" data-i="{i}">',
         f'<p class="title" id="{title_id}">{head}</p>',
     ]
-    if meta:
-        parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
-    if paper.taxonomy:
-        parts.append(f'<p class="where">{_e(" › ".join(paper.taxonomy))}</p>')
-    parts.append(f'<p class="links">{" ".join(links)}</p>')
+    if paper.authors:
+        parts.append(f'<p class="authors">{_e(", ".join(paper.authors))}</p>')
+    where = venue_year(paper)
+    if where or paper.taxonomy:
+        section = (
+            f'<span class="where"> · {_e(" › ".join(paper.taxonomy))}</span>'
+            if paper.taxonomy
+            else ""
+        )
+        parts.append(f'<p class="meta"><span class="venue">{_e(where)}</span>{section}</p>')
+    links = "".join(
+        f'<a class="btn" href="{_e(href)}">{_e(label)}</a>' for label, href in _buttons(paper)
+    )
+    copy = (
+        f'<button type="button" class="act copy" aria-describedby="{title_id}">Copy BibTeX</button>'
+    )
+    parts.append(f'<div class="links">{links}{copy}</div>')
     if paper.keywords:
         words = "".join(f"<li>{_e(k)}</li>" for k in paper.keywords)
         parts.append(f'<ul class="keywords" aria-label="Keywords">{words}</ul>')
@@ -120,6 +136,20 @@ def _paper(i: int, paper: Paper) -> str:
     parts.append(f'<details class="bib"><summary>BibTeX</summary><pre>{bib}</pre></details>')
     parts.append("</li>")
     return "".join(parts)
+
+
+def _month(paper: Paper) -> int:
+    """The paper's month (1-12) for "newest first": its month or date field, else its
+    arXiv ID's when that is of the paper's year; 0 when unknown."""
+    from ke_papers import fields
+
+    month = fields.month_macro(paper.value("month"))
+    if month:
+        return fields.MONTHS.index(month) + 1
+    arxiv = paper.arxiv
+    if len(arxiv) > 4 and arxiv[4] == "." and paper.year and str(paper.year)[2:] == arxiv[:2]:
+        return int(arxiv[2:4])
+    return 0
 
 
 class _Ids:
@@ -162,65 +192,50 @@ def _tree(section: Section, ids: _Ids) -> str:
     return f"<ul>{''.join(items)}</ul>" if items else ""
 
 
-def _chart(papers: Sequence[Paper], root: Section) -> str:
-    """Papers per year stacked by top section, as inline SVG, with the same numbers as a table."""
-    tops = [s.name for s in root.children] + (["(no section)"] if root.papers else [])
+def _chart(papers: Sequence[Paper]) -> str:
+    """Papers per year as inline SVG bars, each labelled with its count; the script redraws
+    them for what the search and filters leave. The same numbers stand in a table."""
     years = sorted({p.year for p in papers if p.year})
-    if not years:
+    if len(years) < 2:
         return ""
     span = list(range(years[0], years[-1] + 1))
-    counts = {(y, t): 0 for y in span for t in tops}
+    counts = {y: 0 for y in span}
     for p in papers:
         if p.year:
-            counts[p.year, p.taxonomy[0] if p.taxonomy else "(no section)"] += 1
-    totals = {y: sum(counts[y, t] for t in tops) for y in span}
-    top = max(totals.values())
+            counts[p.year] += 1
+    top = max(counts.values())
     width = _LEFT + len(span) * (_BAR + _GAP) + _GAP
     height = _TOP + _PLOT + _BOTTOM
-    step = max(1, -(-len(span) // 12))
+    step = max(1, -(-len(span) // 14))
     shapes = [
-        f'<line class="axis" x1="{_LEFT}" y1="{_TOP + _PLOT}" x2="{width}" y2="{_TOP + _PLOT}"/>',
-        f'<text class="tick" x="{_LEFT - 4}" y="{_TOP + 4}" text-anchor="end">{top}</text>',
-        f'<text class="tick" x="{_LEFT - 4}" y="{_TOP + _PLOT}" text-anchor="end">0</text>',
+        f'<line class="axis" x1="{_LEFT}" y1="{_TOP + _PLOT}" x2="{width}" y2="{_TOP + _PLOT}"/>'
     ]
     for n, year in enumerate(span):
         x = _LEFT + _GAP + n * (_BAR + _GAP)
-        base = float(_TOP + _PLOT)
-        for c, name in enumerate(tops):
-            count = counts[year, name]
-            if not count:
-                continue
-            h = count * _PLOT / top
-            base -= h
-            shapes.append(
-                f'<rect class="c{c % _PALETTE}" x="{x}" y="{base:.1f}" width="{_BAR}" '
-                f'height="{h:.1f}"><title>{year}, {_e(name)}: {count}</title></rect>'
-            )
+        h = counts[year] * _PLOT / top
+        shapes.append(
+            f'<g class="bar" data-year="{year}"><rect x="{x}" y="{_TOP + _PLOT - h:.1f}" '
+            f'width="{_BAR}" height="{h:.1f}"><title>{year}: {counts[year]}</title></rect>'
+            f'<text class="count" x="{x + _BAR / 2:.0f}" y="{_TOP + _PLOT - h - 4:.1f}" '
+            f'text-anchor="middle">{counts[year] or ""}</text></g>'
+        )
         if n % step == 0:
             shapes.append(
                 f'<text class="tick" x="{x + _BAR / 2:.0f}" y="{height - 6}" '
                 f'text-anchor="middle">{year}</text>'
             )
-    summary = ", ".join(f"{y}: {totals[y]}" for y in span if totals[y])
-    legend = "".join(
-        f'<li><span class="sw c{c % _PALETTE}" aria-hidden="true"></span>{_e(n)}</li>'
-        for c, n in enumerate(tops)
-    )
-    head = "".join(f'<th scope="col">{_e(n)}</th>' for n in tops)
+    summary = ", ".join(f"{y}: {counts[y]}" for y in span if counts[y])
     rows = "".join(
-        f'<tr><th scope="row">{y}</th>'
-        + "".join(f"<td>{counts[y, t]}</td>" for t in tops)
-        + f"<td>{totals[y]}</td></tr>"
-        for y in span
+        f'<tr data-year="{y}"><th scope="row">{y}</th><td>{counts[y]}</td></tr>' for y in span
     )
     return (
-        '<figure class="chart"><figcaption id="chart-cap">Papers per year, by section</figcaption>'
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        '<figure class="chart"><figcaption id="chart-cap">Papers per year</figcaption>'
+        f'<svg viewBox="0 0 {width} {height}" role="img" '
+        f'data-plot="{_PLOT}" data-base="{_TOP + _PLOT}" '
         f'aria-label="Papers per year: {_e(summary)}">{"".join(shapes)}</svg>'
-        f'<ul class="legend">{legend}</ul>'
-        "<details><summary>The numbers as a table</summary><table><caption>Papers per year, "
-        f'by section</caption><thead><tr><th scope="col">Year</th>{head}<th scope="col">All'
-        f"</th></tr></thead><tbody>{rows}</tbody></table></details></figure>"
+        "<details><summary>The numbers as a table</summary><table><caption>Papers per year"
+        '</caption><thead><tr><th scope="col">Year</th><th scope="col">Papers</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table></details></figure>"
     )
 
 
@@ -232,10 +247,11 @@ def _filters(papers: Sequence[Paper]) -> str:
         if name := venue_name(p):
             names[name] = names.get(name, 0) + 1
     options = "".join(
-        f'<option value="{_e(n)}">{_e(n)} ({names[n]})</option>'
+        f'<option value="{_e(n)}" data-n="{names[n]}">{_e(n)} ({names[n]})</option>'
         for n in sorted(names, key=str.casefold)
     )
     code = sum(p.has_code for p in papers)
+    code_n = f'<span class="n" id="code-n">({code})</span>'
     return (
         '<div id="filters" class="filters" hidden>'
         f'<fieldset><legend>Year</legend><label>From <input type="number" id="from" '
@@ -244,7 +260,7 @@ def _filters(papers: Sequence[Paper]) -> str:
         f'placeholder="{high}" inputmode="numeric"></label></fieldset>'
         '<p><label for="venue">Venue</label> <select id="venue">'
         f'<option value="">Any venue</option>{options}</select></p>'
-        f'<p><label><input type="checkbox" id="code"> Has code ({code})</label></p>'
+        f'<p><label><input type="checkbox" id="code"> Has code {code_n}</label></p>'
         '<p><button type="button" class="btn" id="clear">Clear search and filters</button></p>'
         "</div>"
     )
@@ -272,13 +288,21 @@ def _index(papers: Sequence[Paper], ids: _Ids) -> dict[str, Any]:
         "vocabulary": built["vocabulary"],
         "sections": [TAXONOMY_SEP.join(s.path) for s in ids.sections],
         "papers": [
-            [p.year or 0, int(p.has_code), leaf[i], venue_name(p)] for i, p in enumerate(papers)
+            [p.year or 0, int(p.has_code), leaf[i], venue_name(p), _month(p)]
+            for i, p in enumerate(papers)
         ],
     }
 
 
-def page(papers: Sequence[Paper], title: str = DEFAULT_TITLE, date: str = "") -> str:
-    """The whole page; `date` (YYYY-MM-DD) goes in its footer."""
+def page(
+    papers: Sequence[Paper],
+    title: str = DEFAULT_TITLE,
+    date: str = "",
+    description: str = "",
+    repository: str = "",
+) -> str:
+    """The whole page; `date` (YYYY-MM-DD) goes in its footer; the header names the list,
+    says what it is and links to its repository when given."""
     papers = list(papers)
     root = build_tree((p.taxonomy, i) for i, p in enumerate(papers))
     ids = _Ids(root)
@@ -294,26 +318,39 @@ def page(papers: Sequence[Paper], title: str = DEFAULT_TITLE, date: str = "") ->
         f'<li><a href="#list" data-section="" aria-current="true">All papers '
         f'<span class="n">({len(papers)})</span></a>{_tree(root, ids)}</li>'
     )
+    about = f'<p class="about">{_e(description)}</p>' if description else ""
+    repo = _safe(repository)
+    link = f'<p class="repo"><a href="{_e(repo)}">Repository</a></p>' if repo else ""
+    tools = (
+        '<div class="tools"><p id="status" role="status">' + count + "</p>"
+        '<p class="order" hidden><label for="order">Order</label> <select id="order">'
+        '<option value="">List order</option><option value="new">Newest first</option>'
+        "</select></p></div>"
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en" class="no-js"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
         f'<meta name="generator" content="ke-papers"><meta name="date" content="{date}">'
-        f"<title>{_e(title)}</title><style>{style}</style></head>\n<body>"
+        + (f'<meta name="description" content="{_e(description)}">' if description else "")
+        + f"<title>{_e(title)}</title><style>{style}</style></head>\n<body>"
         '<a class="skip" href="#main">Skip to the papers</a>'
-        f'<header><h1>{_e(title)}</h1><form class="search" role="search" hidden>'
+        f'<header><div class="brand"><h1>{_e(title)}</h1>{about}{link}</div>'
+        '<form class="search" role="search" hidden>'
         '<label for="q">Search papers</label> <input type="search" id="q" autocomplete="off" '
         'spellcheck="false" placeholder="e.g. rome, memit, knowledge neurons"></form></header>\n'
         '<div class="layout"><aside><details class="panel" open><summary>Sections and filters'
         f'</summary><nav aria-label="Sections"><ul class="tree">{tree}</ul></nav>'
-        f"{_filters(papers)}</details></aside>\n"
-        f'<main id="main">{_chart(papers, root)}<p id="status" role="status">{count}</p>'
+        f"{_filters(papers)}{_chart(papers)}</details></aside>\n"
+        f'<main id="main">{tools}'
+        '<div id="empty" class="empty" hidden></div>'
         f'<ol id="results" class="papers" hidden></ol>'
         '<p><button type="button" class="btn" id="more" hidden></button></p><div id="list">'
         f"{_list(root, ids, rendered)}</div></main></div>\n"
         f'<footer><p>{count} · generated by ke-papers on <time datetime="{date}">{date}</time>'
-        "</p></footer>\n"
+        + (f' · <a href="{_e(repo)}">source</a>' if repo else "")
+        + "</p></footer>\n"
         f'<script type="application/json" id="ke-data">{script_json(_index(papers, ids))}'
         f"</script>\n<script>{script}</script>\n</body></html>\n"
     )

@@ -178,17 +178,18 @@
   // The page's state <-> the controls and the address (#q=rome&section=...).
   var $ = function (id) { return doc.getElementById(id); };
   var q = $("q"), from = $("from"), to = $("to"), venue = $("venue"), code = $("code");
+  var order = $("order"), empty = $("empty");
   var status = $("status"), results = $("results"), list = $("list");
   var treeLinks = Array.from(doc.querySelectorAll("a[data-section]"));
   var section = "";
-  var KEYS = ["q", "section", "from", "to", "venue", "code"];
+  var KEYS = ["q", "section", "from", "to", "venue", "code", "order"];
   var LIMIT = 30;
   // The address follows the view once typing pauses (replaceState is slow on a big page).
   var HASH_DELAY = 250, hashTimer = 0;
 
   function state() {
     return { q: q.value, section: section, from: from.value, to: to.value, venue: venue.value,
-      code: code.checked ? "1" : "" };
+      code: code.checked ? "1" : "", order: order.value };
   }
 
   function setState(s) {
@@ -198,6 +199,7 @@
     venue.value = s.venue || "";
     if (venue.value !== (s.venue || "")) venue.value = "";
     code.checked = s.code === "1";
+    order.value = s.order === "new" ? "new" : "";
     setSection(s.section || "");
   }
 
@@ -293,12 +295,149 @@
     return shown;
   }
 
+  // Newest first: by year and month, the list's order among equals.
+  function newest(positions) {
+    return positions.slice().sort(function (a, b) {
+      var x = D.papers[a], y = D.papers[b];
+      return (y[0] * 100 + y[4]) - (x[0] * 100 + x[4]) || a - b;
+    });
+  }
+
+  var ALL = new Uint8Array(N).fill(1);
+  var treeCounts = treeLinks.map(function (a) { return a.querySelector(".n"); });
+  var venueOptions = Array.from(venue.options).slice(1);
+  var codeCount = $("code-n");
+
+  // The counts beside each section, venue and "has code" say how many papers the search
+  // and the other filters leave there.
+  function recount(s, words) {
+    var hit = words.length ? new Uint8Array(N) : ALL;
+    if (words.length) rank(words, ALL).forEach(function (i) { hit[i] = 1; });
+    function left(change) {
+      var t = Object.assign({}, s, change), a = allowedBy(t);
+      for (var i = 0; i < N; i++) a[i] = a[i] && hit[i];
+      return a;
+    }
+    var bySection = new Uint32Array(D.sections.length), a = left({ section: "" }), i;
+    for (i = 0; i < N; i++) if (a[i]) lineage[D.papers[i][2]].forEach(function (n) { bySection[n]++; });
+    var all = a.reduce(function (x, y) { return x + y; }, 0);
+    treeLinks.forEach(function (link, k) {
+      var n = D.sections.indexOf(link.getAttribute("data-section"));
+      treeCounts[k].textContent = "(" + (n > 0 ? bySection[n] : all) + ")";
+    });
+    var byVenue = new Map();
+    a = left({ venue: "" });
+    for (i = 0; i < N; i++) if (a[i]) byVenue.set(D.papers[i][3], (byVenue.get(D.papers[i][3]) || 0) + 1);
+    venueOptions.forEach(function (o) { o.textContent = o.value + " (" + (byVenue.get(o.value) || 0) + ")"; });
+    a = left({ code: "" });
+    var withCode = 0;
+    for (i = 0; i < N; i++) if (a[i] && D.papers[i][1]) withCode++;
+    codeCount.textContent = "(" + withCode + ")";
+    return hit;
+  }
+
+  // The chart's bars: the papers per year of what is shown.
+  var chart = doc.querySelector(".chart svg");
+  function redraw(positions) {
+    if (!chart) return;
+    var per = new Map(), top = 1;
+    var plot = +chart.getAttribute("data-plot"), base = +chart.getAttribute("data-base");
+    positions.forEach(function (i) { var y = D.papers[i][0]; if (y) per.set(y, (per.get(y) || 0) + 1); });
+    per.forEach(function (n) { top = Math.max(top, n); });
+    chart.querySelectorAll("g.bar").forEach(function (g) {
+      var n = per.get(+g.getAttribute("data-year")) || 0, h = n * plot / top;
+      var rect = g.querySelector("rect"), label = g.querySelector("text");
+      rect.setAttribute("y", (base - h).toFixed(1));
+      rect.setAttribute("height", h.toFixed(1));
+      rect.querySelector("title").textContent = g.getAttribute("data-year") + ": " + n;
+      label.setAttribute("y", (base - h - 4).toFixed(1));
+      label.textContent = n ? String(n) : "";
+    });
+    doc.querySelectorAll(".chart tbody tr").forEach(function (tr) {
+      tr.lastChild.textContent = String(per.get(+tr.getAttribute("data-year")) || 0);
+    });
+  }
+
+  // Words of the page close to one that found nothing (one or two letters apart), each of
+  // which finds a paper within the filters.
+  // Edits between two words (a swap of neighbours is one).
+  function distance(a, b) {
+    var d = [], i, j;
+    for (i = 0; i <= a.length; i++) { d.push([i]); for (j = 1; j <= b.length; j++) d[i].push(i ? 0 : j); }
+    for (i = 1; i <= a.length; i++) {
+      for (j = 1; j <= b.length; j++) {
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+    return d[a.length][b.length];
+  }
+  function suggest(words, allowed) {
+    loadVocabulary();
+    var out = [];
+    words.forEach(function (word) {
+      var close = [];
+      vocabulary.forEach(function (v) {
+        if (Math.abs(v.length - word.length) > 2 || v === word) return;
+        var d = distance(word, v);
+        if (d <= (word.length > 5 ? 2 : 1)) close.push([d, v]);
+      });
+      close.sort(function (x, y) { return x[0] - y[0] || (x[1] < y[1] ? -1 : 1); });
+      close.forEach(function (c) {
+        var query = words.map(function (w) { return w === word ? c[1] : w; }).join(" ");
+        if (out.length < 3 && out.indexOf(query) < 0 && rank(tokens(query), allowed).length) out.push(query);
+      });
+    });
+    return out;
+  }
+
+  function button(text, action) {
+    var b = doc.createElement("button");
+    b.type = "button";
+    b.className = "btn";
+    b.textContent = text;
+    b.addEventListener("click", action);
+    return b;
+  }
+
+  function showEmpty(s, words, hit, allowed) {
+    var parts = [], p = doc.createElement("p"), filtered = 0;
+    for (var i = 0; i < N; i++) filtered += hit[i];
+    p.textContent = words.length
+      ? (filtered ? filtered + (filtered === 1 ? " paper matches" : " papers match") + " “" + s.q +
+        "”, but not the filters." : "No paper matches “" + s.q + "”.")
+      : "No paper passes the filters.";
+    parts.push(p);
+    var tips = words.length && !filtered ? suggest(words, allowed) : [];
+    if (tips.length) {
+      var line = doc.createElement("p");
+      line.append("Did you mean: ");
+      tips.forEach(function (t) {
+        line.append(button(t, function () { q.value = t; update(); q.focus(); }), " ");
+      });
+      parts.push(line);
+    }
+    var last = doc.createElement("p");
+    if (filtered) {
+      last.append(button("Clear the filters", function () {
+        setState({ q: q.value, order: order.value }); update(); q.focus();
+      }), " ");
+    }
+    last.append(button("Clear search and filters", function () { setState({}); update(); q.focus(); }));
+    parts.push(last);
+    empty.replaceChildren.apply(empty, parts);
+  }
+
   function apply(s) {
     var words = Array.from(new Set(tokens(s.q))), allowed = allowedBy(s), shown;
-    if (words.length) {
-      ranked = rank(words, allowed);
+    var hit = recount(s, words), visible;
+    if (words.length || s.order === "new") {
+      if (words.length) ranked = rank(words, allowed);
+      else { ranked = []; for (var i = 0; i < N; i++) if (allowed[i]) ranked.push(i); }
+      if (s.order === "new") ranked = newest(ranked);
       drawResults(LIMIT);
       shown = ranked.length;
+      visible = ranked;
       show(list, false);
       show(results, true);
     } else {
@@ -310,11 +449,16 @@
         listed = key;
         showList(allowed);
       }
-      shown = allowed.reduce(function (a, b) { return a + b; }, 0);
+      visible = [];
+      for (var k = 0; k < N; k++) if (allowed[k]) visible.push(k);
+      shown = visible.length;
       show(list, true);
     }
+    redraw(visible);
+    show(empty, shown === 0);
+    if (shown === 0) showEmpty(s, words, hit, allowed);
     status.textContent = (shown === N ? "" : shown + " of ") + N + (N === 1 ? " paper" : " papers") +
-      (words.length && shown > 1 ? ", best match first" : "");
+      (shown > 1 ? (s.order === "new" ? ", newest first" : words.length ? ", best match first" : "") : "");
     clearTimeout(hashTimer);
     hashTimer = setTimeout(toHash, HASH_DELAY, s);
   }
@@ -331,6 +475,7 @@
   q.addEventListener("input", update);
   [from, to].forEach(function (el) { el.addEventListener("input", update); });
   venue.addEventListener("change", update);
+  order.addEventListener("change", update);
   code.addEventListener("change", update);
   doc.querySelector("form.search").addEventListener("submit", function (event) { event.preventDefault(); });
   $("clear").addEventListener("click", function () { setState({}); update(); q.focus(); });
@@ -376,6 +521,7 @@
 
   doc.querySelector("form.search").hidden = false;
   $("filters").hidden = false;
+  doc.querySelector(".order").hidden = false;
   var panel = doc.querySelector("details.panel");
   if (window.matchMedia("(max-width: 48rem)").matches) panel.open = false;
   setTimeout(loadVocabulary, 0);

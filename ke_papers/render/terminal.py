@@ -70,7 +70,7 @@ def papers_table(
     """One row per paper: rank, key, title, and what else fits in `width` columns.
 
     The title gets the room; authors and section are dropped on narrow terminals, and
-    words are wrapped whole.
+    words are wrapped whole. A key is never cut: it is what people copy into `show`.
     """
     from rich import box
     from rich.table import Table
@@ -80,6 +80,9 @@ def papers_table(
         columns.remove("section")
     if width < MEDIUM:
         columns.remove("authors")
+    longest_key = max((len(printable(p.key)) for p in papers), default=3)
+    if width < longest_key + 48:  # the title keeps its room: the venue goes first
+        columns.remove("venue")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     for name in columns:
@@ -88,8 +91,8 @@ def papers_table(
             style={"key": "cyan", "section": "dim"}.get(name, ""),
             no_wrap=name in ("key", "venue"),
             ratio=1 if name == "title" else None,
-            min_width=20 if name == "title" else None,
-            max_width=None if name == "title" else 24,
+            min_width={"title": 20, "key": longest_key}.get(name),
+            max_width={"title": None, "key": longest_key}.get(name, 24 if width >= MEDIUM else 14),
             overflow="ellipsis" if name != "title" else "fold",
         )
     if scores is not None:

@@ -210,7 +210,8 @@ def _asking() -> Iterator[None]:
         raise KePapersError(f"arXiv did not answer within {timeout:g} s ({endpoint()})") from None
     except requests.exceptions.ConnectionError:
         raise KePapersError(
-            f"cannot reach arXiv at {endpoint()} (no network, or the server is down)"
+            f"cannot reach arXiv at {endpoint()} (no network, or the server is down; "
+            f"{ENV_URL} names a mirror)"
         ) from None
     except (requests.exceptions.RequestException, arxiv.ArxivError) as exc:
         raise KePapersError(f"arXiv request failed: {exc}") from None

@@ -198,7 +198,8 @@ class Service:
             ) from None
         except requests.exceptions.ConnectionError:
             raise KePapersError(
-                f"cannot reach {self.name} at {self.base} (no network, or the server is down)"
+                f"cannot reach {self.name} at {self.base} (no network, or the server is down; "
+                f"{self.setting('URL')} names a mirror)"
             ) from None
         except requests.exceptions.RequestException as exc:
             raise KePapersError(f"{self.name} request failed: {exc}") from None

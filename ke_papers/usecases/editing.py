@@ -8,9 +8,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from ke_papers import bibread, keys, taxonomy, urls
+from ke_papers import bibread, fields, keys, taxonomy, urls
 from ke_papers.bibtex import format_entry
 from ke_papers.entries import Extras, with_extras
 from ke_papers.errors import BibError, KePapersError
@@ -55,9 +56,46 @@ def _check_value(name: str, value: str) -> None:
         urls.check(value)
 
 
-def set_fields(path: Path, key: str, changes: dict[str, str | None]) -> Paper:
-    """Set or drop fields of one entry. A venue label also sets the entry type, container
-    and year, as `add --venue` does."""
+@dataclass(frozen=True)
+class Change:
+    """One field an edit changes: its value before and after ('' where there is none)."""
+
+    name: str
+    old: str
+    new: str
+
+
+def unknown_fields(names: Sequence[str], used: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The names no entry type, list field or entry of the file uses, each with the
+    closest known name ('' when none is close)."""
+    import difflib
+
+    known = sorted(fields.KNOWN_FIELDS | set(used))
+    out = []
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            out.append((name, close[0] if close else ""))
+    return out
+
+
+def _changes(old: Paper, new: Paper) -> list[Change]:
+    out = []
+    if old.entry_type != new.entry_type:
+        out.append(Change("type", old.entry_type, new.entry_type))
+    for name in dict.fromkeys([*old.fields, *new.fields]):
+        before, after = old.fields.get(name, ""), new.fields.get(name, "")
+        if before != after:
+            out.append(Change(name, before, after))
+    return out
+
+
+def set_fields(
+    path: Path, key: str, changes: dict[str, str | None], force: bool = False
+) -> tuple[Paper, list[Change]]:
+    """Set or drop fields of one entry; the paper and every field that changed (none: the
+    file is not written). A venue label also sets the entry type, container and year, as
+    `add --venue` does. A field name no one uses is refused unless `force`."""
     if not changes:
         raise KePapersError("nothing to change: give --set FIELD=VALUE or --unset FIELD")
     for name, value in changes.items():
@@ -65,12 +103,25 @@ def set_fields(path: Path, key: str, changes: dict[str, str | None]) -> Paper:
             _check_value(name, value)
     with editing(path) as library:
         old = library.find(key)
+        wanted = [n for n, v in changes.items() if v is not None and n not in old.fields]
+        unknown = unknown_fields(wanted) and unknown_fields(
+            wanted, [n for p in library.papers for n in p.fields]
+        )
+        if unknown and not force:
+            name, close = unknown[0]
+            hint = f"did you mean '{close}'? " if close else ""
+            raise KePapersError(
+                f"no entry type or list field uses a field '{name}' ({hint}--force sets it anyway)"
+            )
         venue = changes.pop("venue", None) if changes.get("venue") else None
         paper = old.with_fields(**changes)
         if venue:
             paper = with_extras(paper, Extras(venue=venue))
+        done = _changes(old, paper)
+        if not done:
+            return old, []
         library.replace(key, paper)
-    return paper
+    return paper, done
 
 
 def entry_text(path: Path, key: str) -> str:
@@ -153,13 +204,35 @@ def run_editor(text: str, program: str) -> str | None:
         os.unlink(name)
 
 
-def move(path: Path, moved: Sequence[str], section: str, after: str | None = None) -> list[Paper]:
-    """Move entries to a section (any level), at its end or right after another entry."""
+@dataclass(frozen=True)
+class Moved:
+    """Where the entries went: the moved ones, and those already where they were sent."""
+
+    section: tuple[str, ...]
+    moved: list[Paper]
+    unmoved: list[Paper]
+
+
+def move(path: Path, moved: Sequence[str], section: str, after: str | None = None) -> Moved:
+    """Move entries to a section (any level), at its end or right after another entry.
+
+    An entry already in the section (with `after`: already right after it, in the order
+    given) stays where it is: nothing is reordered or written for it."""
     with editing(path) as library:
         target = taxonomy.resolve(library.tree(), section)
-        if after is not None and tuple(library.find(after).taxonomy) != target:
+        wanted = list(dict.fromkeys(moved))
+        found = [library.find(key) for key in wanted]
+        if after is not None and not _in(library.find(after), target):
             raise KePapersError(f"--after {after}: that entry is not in '{' > '.join(target)}'")
-        papers = [library.remove(key) for key in dict.fromkeys(moved)]
+        if after is None:
+            unmoved = [p for p in found if _in(p, target)]
+        else:
+            keys_now = library.all_keys()
+            start = keys_now.index(after) + 1
+            in_place = keys_now[start : start + len(wanted)] == wanted
+            unmoved = found if in_place and all(_in(p, target) for p in found) else []
+        staying = {p.key for p in unmoved}
+        papers = [library.remove(p.key) for p in found if p.key not in staying]
         placed = []
         for paper in papers:
             new = paper.with_fields(taxonomy=" > ".join(target))
@@ -170,7 +243,12 @@ def move(path: Path, moved: Sequence[str], section: str, after: str | None = Non
                 library.insert_after(after, new)
                 after = new.key
             placed.append(new)
-    return placed
+    return Moved(target, placed, unmoved)
+
+
+def _in(paper: Paper, path: tuple[str, ...]) -> bool:
+    """Whether the paper's section is `path` (names ignore case)."""
+    return len(paper.taxonomy) == len(path) and taxonomy.belongs(paper, path)
 
 
 def rename(path: Path, old: str, new: str) -> Paper:

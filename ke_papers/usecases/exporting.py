@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ke_papers import files, taxonomy
 from ke_papers.catalog import Catalog
@@ -86,6 +87,8 @@ def export(
     readme: Path | None = None,
     check: bool = False,
     title: str | None = None,
+    description: str | None = None,
+    repository: str | None = None,
     today: date | None = None,
     session: Session | None = None,
 ) -> Exported:
@@ -96,14 +99,17 @@ def export(
         raise KePapersError("--check needs --output or --readme")
     if grouped and fmt.name != "json":
         raise KePapersError("--grouped goes with --format json")
-    if title is not None and fmt.name != "html":
-        raise KePapersError("--title goes with --html")
+    if fmt.name != "html":
+        for name, value in (("title", title), ("description", description), ("repo", repository)):
+            if value is not None:
+                raise KePapersError(f"--{name} goes with --html")
     catalog = open_catalog(path, session)
     section = taxonomy.resolve(catalog.sections(), category) if category else None
     positions = catalog.select(section, since)
     if fmt.name == "html":
         day = (today or _today()).isoformat()
-        text = render(catalog, fmt, "export", positions, title=title, date=day)
+        header = page_header(path, title, description, repository)
+        text = render(catalog, fmt, "export", positions, date=day, **header)
         text = _keep_date(text, output)
     else:
         text = render(catalog, fmt, "export", positions, grouped=grouped)
@@ -111,6 +117,79 @@ def export(
     if target is None:
         return Exported(text, "printed")
     return _to_file(target, text, bool(readme), check)
+
+
+def page_header(
+    path: Path, title: str | None, description: str | None, repository: str | None
+) -> dict[str, str]:
+    """The web page's title, description and repository link: those given, else the
+    README beside the list (its `# ` title and first paragraph, in `data/..` or the list's
+    own folder) and the repository's `origin` remote as an https address."""
+    found = _readme_header(path) if title is None or description is None else ("", "")
+    return {
+        "title": title if title is not None else found[0],
+        "description": description if description is not None else found[1],
+        "repository": repository if repository is not None else _origin(path.parent),
+    }
+
+
+def _readme_header(path: Path) -> tuple[str, str]:
+    """A README's first heading and the paragraph after it, as plain text."""
+    from markdown_it import MarkdownIt
+
+    for folder in (path.parent, path.parent.parent):
+        readme = folder / "README.md"
+        if readme.is_file():
+            break
+    else:
+        return "", ""
+    try:
+        tokens = MarkdownIt().parse(files.read_text(readme)[:20_000])
+    except (KePapersError, OSError):
+        return "", ""
+    title = about = ""
+    for n, token in enumerate(tokens):
+        if token.type == "inline" and tokens[n - 1].type == "heading_open" and not title:
+            title = _plain(token)
+        elif token.type == "inline" and tokens[n - 1].type == "paragraph_open" and title:
+            about = _plain(token)
+            break
+        elif token.type == "heading_open" and title and tokens[n].tag != "h1":
+            break
+    return title, about
+
+
+def _plain(token: Any) -> str:
+    """An inline token's text without its markup (links keep their text)."""
+    breaks = ("softbreak", "hardbreak")
+    text = "".join(
+        " " if c.type in breaks else c.content
+        for c in token.children or []
+        if c.type in ("text", "code_inline", *breaks)
+    )
+    return " ".join(text.split())
+
+
+def _origin(folder: Path) -> str:
+    """The https address of the git repository's `origin` ('' when there is none)."""
+    import re
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    url = done.stdout.strip()
+    m = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+?)(?:\.git)?$", url)
+    if m:
+        return f"https://{m[1]}/{m[2]}"
+    return re.sub(r"\.git$", "", url) if url.startswith("https://") else ""
 
 
 def _today() -> date:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ke_papers import taxonomy
+from ke_papers.catalog import Catalog, suggest_key
+from ke_papers.errors import NotFound
 from ke_papers.model import Paper
-from ke_papers.search import Filters
+from ke_papers.search import Filters, Search, tokens
 from ke_papers.usecases.reading import Session, open_catalog
 
 
@@ -56,5 +59,58 @@ def search(path: Path, query: Query, session: Session | None = None) -> Found:
     if hits or not query.words.strip():
         return Found([h.paper for h in hits], scores if query.words.strip() else None, found.total)
     unfiltered = index.search(query.words, limit=1).total if filters.active() else 0
-    close = [] if unfiltered else index.suggest(query.words)
+    close = [] if unfiltered else suggestions(index, query.words, filters)
     return Found([], [], 0, close, unfiltered)
+
+
+def _whole(index: Search, words: str, filters: Filters | None = None, n: int = 3) -> list[str]:
+    """Keys of the papers that match every word (none when only some words match)."""
+    wanted = len(tokens(words))
+    hits = index.search(words, filters, n).hits if wanted else []
+    return [h.paper.key for h in hits if h.matched >= wanted]
+
+
+def _parts(text: str) -> str:
+    """A key-like word in its parts, `meng2022rome` -> `meng 2022 rome`."""
+    return " ".join(re.findall(r"[^\W\d_]+|\d+", text))
+
+
+def suggestions(index: Search, text: str, filters: Filters | None = None) -> list[str]:
+    """At most three keys or words, each once, each of which finds a paper: the papers a
+    key-like word's parts find (`meng2022rome` -> the paper by Meng, 2022, on ROME),
+    then the keys and words closest to it."""
+    out = _whole(index, _parts(text), filters) if _parts(text) != text.strip() else []
+    for close in index.suggest(text):
+        if close not in out and _whole(index, close, filters, 1):
+            out.append(close)
+    return out[:3]
+
+
+def key_hint(catalog: Catalog, key: str) -> str:
+    """` (did you mean ...?)` for a key no paper has: the same key in another case, the
+    closest keys, or the papers its parts find; else the search that finds papers by
+    it, only when that search finds some."""
+    import shlex
+
+    close = suggest_key(key, catalog.all_keys())
+    if "did you mean" in close:
+        return close
+    index = catalog.search()
+    found = suggestions(index, key)
+    known = [k for k in found if catalog.get(k) is not None]
+    if known:
+        return f" (did you mean {', '.join(known)}?)"
+    for words in (key, *found):
+        total = index.search(words, limit=1).total
+        if total and _whole(index, words, n=1):
+            return f" (ke-papers search {shlex.quote(words)} finds {total:,} paper{'' if total == 1 else 's'})"
+    return ""
+
+
+def find(path: Path, keys: Sequence[str], session: Session | None = None) -> list[Paper]:
+    """The papers with these keys; a key no paper has is refused with the keys it may mean."""
+    catalog = open_catalog(path, session)
+    for key in keys:
+        if catalog.get(key) is None:
+            raise NotFound(f"no paper with key '{key}'{key_hint(catalog, key)}")
+    return [catalog.find(key) for key in keys]
