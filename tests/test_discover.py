@@ -316,7 +316,7 @@ def test_the_workflow_opens_one_issue_a_week_and_proposes_nothing_twice(
     workflow = (REPO / ".github" / "workflows" / "discover.yml").read_text(encoding="utf-8")
     script = workflow.split("run: |\n", 1)[1]
     script = "\n".join(line.removeprefix(" " * 10) for line in script.splitlines())
-    assert "ke-papers discover --since 7d --format markdown --seen proposed.md" in script
+    assert "ke-papers discover --since 7d --no-cache --format markdown --seen proposed.md" in script
     script = script.replace("--since 7d", "--since 2010-01-01")
     work = tmp_path / "repo"
     (work / "data").mkdir(parents=True)
