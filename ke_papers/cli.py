@@ -128,7 +128,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for programs.
 
 
 def _choice(ctx: typer.Context) -> config.BibChoice:
-    return config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
+    from ke_papers import files
+
+    choice = config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
+    files.check_path(choice.path)
+    return choice
 
 
 def _bib(ctx: typer.Context) -> Path:
