@@ -608,6 +608,12 @@ def export(
             "--check", help="With --output/--readme: write nothing, exit 1 if FILE is stale."
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="With -o: replace FILE even if ke-papers did not write it."
+        ),
+    ] = False,
     category: CategoryOpt = None,
     since: Annotated[
         int | None, typer.Option("--since", metavar="YEAR", help="Only papers from YEAR on.")
@@ -636,6 +642,7 @@ def export(
         readme=readme,
         check=check,
         title=title,
+        force=force,
     )
     _report_export(done, readme is not None)
 

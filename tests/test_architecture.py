@@ -12,7 +12,7 @@ PACKAGE = REPO / "ke_papers"
 #: Lower layers first; a module may import only from its own layer or the ones before it.
 LAYERS = [
     {"errors", "latex", "names", "keys", "venues", "urls", "fields", "identity", "model", "bibtex"},
-    {"files", "config", "taxonomy", "entries", "texrefs"},
+    {"files", "config", "outputs", "taxonomy", "entries", "texrefs"},
     {"bibread", "index", "search", "store"},
     {"catalog", "library", "lint"},
     {"sources", "sources.arxiv", "sources.mdentry", "sources.markdown", "sources.bibfile"},

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from ke_papers import files, taxonomy
+from ke_papers import files, outputs, taxonomy
 from ke_papers.catalog import Catalog
 from ke_papers.errors import KePapersError
 from ke_papers.render import markdown
@@ -67,8 +67,13 @@ def export(
     check: bool = False,
     title: str | None = None,
     today: date | None = None,
+    force: bool = False,
 ) -> Exported:
-    """`today` dates a web page (default: $SOURCE_DATE_EPOCH's day, else the clock's)."""
+    """`today` dates a web page (default: $SOURCE_DATE_EPOCH's day, else the clock's).
+
+    An `output` that exists is replaced only when it is ke-papers' own earlier output
+    (or empty), or with `force`; never when it is the bib file itself.
+    """
     if readme and (output or fmt.name != "markdown"):
         raise KePapersError("--readme takes the Markdown list alone (no --output)")
     if check and not (output or readme):
@@ -77,6 +82,11 @@ def export(
         raise KePapersError("--grouped goes with --format json")
     if title is not None and fmt.name != "html":
         raise KePapersError("--title goes with --html")
+    if force and not output:
+        raise KePapersError("--force goes with --output")
+    target = readme or output
+    if target is not None:
+        outputs.check(target, path, force or check or bool(readme), markdown.START)
     catalog = open_catalog(path)
     section = taxonomy.resolve(catalog.sections(), category) if category else None
     positions = catalog.select(section, since)
@@ -86,7 +96,8 @@ def export(
         text = _keep_date(text, output)
     else:
         text = render(catalog, fmt, "export", positions, grouped=grouped)
-    target = readme or output
+        if output is not None:
+            text = outputs.marked(fmt.name, text)
     if target is None:
         return Exported(text, "printed")
     return _to_file(target, text, bool(readme), check)
@@ -132,6 +143,8 @@ def _to_file(target: Path, text: str, readme: bool, check: bool) -> Exported:
         if check:
             return Exported(text, "stale", target, current)
         files.write_atomic(target, text)
+        if not readme:
+            outputs.remember(target, text.encode("utf-8"))
     return Exported(text, "wrote", target, current)
 
 
