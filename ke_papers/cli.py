@@ -949,43 +949,55 @@ def edit(
     unset: Annotated[
         list[str] | None, typer.Option("--unset", metavar="FIELD", help="Drop a field.")
     ] = None,
+    from_: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", metavar="FILE", help="Put the entry in FILE (a kept edit) in place of KEY."
+        ),
+    ] = None,
 ) -> None:
-    """Change one entry: in $EDITOR, or with --set/--unset for scripts.
+    """Change one entry: in $EDITOR, from a file, or with --set/--unset for scripts.
 
     The edited entry is checked before it is written back in its place; a broken edit is
-    refused with its line and offered again. `--set venue="ICLR 2023"` also sets the entry
-    type, container and year.
+    offered again at a terminal. If the entry changed in the file while the editor was
+    open, or the edit cannot be used, nothing is written and your text is kept in a file
+    (named in the message) for `edit KEY --from FILE`. `--set venue="ICLR 2023"` also sets
+    the entry type, container and year.
     """
     from ke_papers.usecases import editing
 
     path = _writable(ctx)
+    if from_ is not None and (set_ or unset):
+        raise _fail("--from goes alone, without --set or --unset")
+    if from_ is not None:
+        _say(f"updated {editing.replace_from(path, key, from_).key}")
+        return
     if set_ or unset:
         changes = editing.parse_assignments(set_ or [], unset or [])
         _say(f"updated {editing.set_fields(path, key, changes).key}")
         return
-    refused: list[str] = []
-    paper = editing.edit_interactively(path, key, lambda text, why: _editor(text, why, refused))
-    if refused:
-        raise _fail(refused[-1])
+    paper = editing.edit_interactively(path, key, _editor)
     _say("no change" if paper is None else f"updated {paper.key}")
 
 
-def _editor(text: str, problem: str, refused: list[str]) -> str | None:
-    """The text after the user's editor ($EDITOR, $VISUAL, vi); after a refused edit, ask first."""
+def _editor(data: bytes, problem: str) -> bytes | None:
+    """The text after the user's editor ($EDITOR, $VISUAL, vi); after a refused edit, at a
+    terminal, ask first (elsewhere, give up: the text is kept)."""
     import os
 
     if problem:
+        if not sys.stdin.isatty():
+            return None
         _say(f"error: {problem}")
         try:
             again = typer.confirm("edit again?", default=True, err=True)
         except typer.Abort:
             again = False
         if not again:
-            refused.append(problem)
             return None
     from ke_papers.usecases.editing import run_editor
 
-    return run_editor(text, os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi")
+    return run_editor(data, os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi")
 
 
 @app.command()

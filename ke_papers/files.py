@@ -272,6 +272,29 @@ def _keep_owner(path: Path, fd: int, old: os.stat_result) -> None:
         raise KePapersError(f"{display_path(path)}: owned by {whose}; not replacing it") from None
 
 
+def create_new(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
+    """A new file `STEM.SUFFIX` in `folder` (made if need be) holding `data`: never one
+    that exists (`STEM-2.SUFFIX` and so on then)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KePapersError(f"{display_path(folder)}: cannot write: {exc.strerror}") from None
+    for n in range(1, 1000):
+        path = folder / f"{stem}{'' if n == 1 else f'-{n}'}{suffix}"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return path
+    raise KePapersError(f"{display_path(folder)}: too many {stem}{suffix} files already")
+
+
 def write_quietly(
     path: Path, data: bytes | Iterable[bytes | memoryview], tidy: bool = True
 ) -> bool:
