@@ -60,6 +60,8 @@ class Document:
     encoding: str = "utf-8"
     #: (line, name) of every @string block, as written.
     defined: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    #: Crossref/xdata cycles, each as the keys around it (cut where they close).
+    cycles: list[tuple[str, ...]] = dataclasses.field(default_factory=list)
 
 
 def _block_error(path: Path | str, block: object) -> BibError:
@@ -234,32 +236,67 @@ def is_child(paper: Paper) -> bool:
     return "crossref" in paper.fields or "xdata" in paper.fields
 
 
-def resolve_crossrefs(children: Iterable[Paper], find: Callable[[str], Paper | None]) -> None:
+def resolve_crossrefs(
+    children: Iterable[Paper], find: Callable[[str], Paper | None]
+) -> list[tuple[str, ...]]:
     """Give each crossref/xdata child among `children` the fields its parents hold and it
-    lacks; `find` gives the entry of a case-folded key (the last one of that key)."""
+    lacks; `find` gives the entry of a case-folded key. Returns the cycles found (each
+    as the keys around it), which are cut where they close.
+
+    Each entry's fields after inheritance are worked out once and kept, so a chain of
+    any length (each entry the parent of the next) costs one pass, not one walk per child.
+    A parent's own parents come after it, so its inherited fields count as its own.
+    """
     children = [p for p in children if is_child(p)]
     if not children:
-        return
+        return []
 
-    def parents(paper: Paper) -> Iterator[Paper]:
+    def parents(paper: Paper) -> list[Paper]:
         names = [paper.fields.get("crossref", ""), *paper.fields.get("xdata", "").split(",")]
-        for name in names:
-            parent = find(name.strip().casefold())
-            if parent is not None and parent is not paper:
-                yield parent
+        found = (find(name.strip().casefold()) for name in names if name.strip())
+        return [p for p in found if p is not None and p is not paper]
 
+    full: dict[int, dict[str, str]] = {}  # id(paper) -> its fields after inheritance
+    got: dict[int, dict[str, str]] = {}  # id(paper) -> what it inherited
+    cycles: list[tuple[str, ...]] = []
     for child in children:
-        got: dict[str, str] = {}
-        todo, seen = list(parents(child)), {id(child)}
-        while todo:
-            parent = todo.pop(0)
-            if id(parent) in seen:
-                continue
-            seen.add(id(parent))
-            have = {**child.fields, **got}
-            got.update(bibfields.inherited(child.entry_type, have, parent.fields))
-            todo += parents(parent)
-        child.inherited = got
+        if id(child) in full:
+            continue
+        path = [child]  # the walk from `child` up to the paper being worked on
+        on_path = {id(child)}
+        stack = [(child, iter(parents(child)))]
+        while stack:
+            paper, todo = stack[-1]
+            for parent in todo:
+                if id(parent) in full:
+                    continue
+                if id(parent) in on_path:
+                    ring = path[path.index(parent) :]
+                    cycles.append(tuple(p.key for p in ring))
+                    continue
+                if not is_child(parent):
+                    full[id(parent)] = parent.fields
+                    continue
+                path.append(parent)
+                on_path.add(id(parent))
+                stack.append((parent, iter(parents(parent))))
+                break
+            else:
+                stack.pop()
+                path.pop()
+                on_path.discard(id(paper))
+                inherited: dict[str, str] = {}
+                for parent in parents(paper):
+                    if id(parent) in full:  # not a parent that closes a cycle
+                        have = {**paper.fields, **inherited}
+                        inherited.update(
+                            bibfields.inherited(paper.entry_type, have, full[id(parent)])
+                        )
+                got[id(paper)] = inherited
+                full[id(paper)] = {**paper.fields, **inherited}
+    for child in children:
+        child.inherited = got[id(child)]
+    return cycles
 
 
 def _attach(
@@ -401,10 +438,11 @@ def parse(
                     stray.append(found_stray)
         previous = block
         chunks.append(Chunk(start, end, kind, line))
+    cycles = []
     if resolve and any(map(is_child, papers)):
-        resolve_crossrefs(papers, {p.key.casefold(): p for p in papers}.get)
+        cycles = resolve_crossrefs(papers, {p.key.casefold(): p for p in papers}.get)
     return Document(
-        Path(path), text, chunks, papers, strings, duplicate_keys, stray, encoding, defined
+        Path(path), text, chunks, papers, strings, duplicate_keys, stray, encoding, defined, cycles
     )
 
 
