@@ -169,6 +169,31 @@ def _split_concat(raw: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
+#: Macros may add this many times the text's length to what a parse holds (and a floor):
+#: `@string{b = a # a}` doubles, and thirty of them would ask for gigabytes.
+_GROWTH = 8
+_GROWTH_FLOOR = 1 << 12
+
+
+def _grown(
+    raw: str, value: str, strings: dict[str, str], left: int, path: Path | str, line: int | None
+) -> int:
+    """What is left of a parse's budget for text macros add, after `value` (read from
+    `raw`); one line when it is spent. A bare macro shares its @string's text, so it
+    costs nothing; a concatenation is a new copy."""
+    if len(value) <= len(raw) or value is strings.get(raw.strip().casefold()):
+        return left
+    left -= len(value)
+    if left < 0:
+        raise BibError(
+            path,
+            (line or 0) + 1,
+            f"@string macros expand here to {len(value):,} characters, more than this file "
+            "can hold (macros built from each other, doubling?)",
+        )
+    return left
+
+
 def _comment_lines(text: str) -> list[tuple[int, int]]:
     """Where `% comments` stand between the fields of an entry (start, end), each to the end
     of its line: a line of its own, or after a field (`year = 2000, % online 1999`).
@@ -384,6 +409,7 @@ def parse(
     duplicate_keys: list[tuple[int, str]] = []
     stray: list[tuple[int, str]] = []
     newlines = [i for i, ch in enumerate(text) if ch == "\n"] if spans else []
+    grown = _GROWTH * len(text) + _GROWTH_FLOOR  # what macros may add: see _grown
     cursor = 0
     previous: Any = None
     for found in lib.blocks:
@@ -408,6 +434,7 @@ def parse(
                     raise BibError(path, (f.start_line or 0) + 1, f"duplicate field '{name}'")
                 raws[name] = f.value
                 fields[name] = _unquote(f.value, strings)
+                grown = _grown(f.value, fields[name], strings, grown, path, f.start_line)
                 if not _literal(f.value.strip()) and (kept := _unknown(f.value, strings)):
                     undefined[name] = kept
             inside = [s for s in spans if start <= s[0] < end] if spans else []
@@ -425,7 +452,8 @@ def parse(
             )
             kind = "entry"
         elif isinstance(block, bm.String):
-            strings[block.key.casefold()] = _unquote(block.value, strings)
+            value = strings[block.key.casefold()] = _unquote(block.value, strings)
+            grown = _grown(block.value, value, strings, grown, path, block.start_line)
             defined.append((line, block.key))
             kind = "string"
         elif isinstance(block, bm.Preamble):
