@@ -65,7 +65,11 @@ def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
     a byte is read.
     """
     with _regular(path, limit) as fh:
-        return fh.read(limit + 1)[:limit]
+        size = os.fstat(fh.fileno()).st_size
+        data = fh.read(size + 1)  # not a buffer of `limit` bytes for a small file
+        if len(data) > size:  # it grew meanwhile
+            data += fh.read(limit + 1 - len(data))
+        return data[:limit]
 
 
 def digest(path: Path, limit: int = MAX_READ) -> tuple[bytes, os.stat_result]:
