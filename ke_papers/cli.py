@@ -610,9 +610,7 @@ def export(
     ] = False,
     force: Annotated[
         bool,
-        typer.Option(
-            "--force", help="With -o: replace FILE even if ke-papers did not write it."
-        ),
+        typer.Option("--force", help="With -o: replace FILE even if ke-papers did not write it."),
     ] = False,
     category: CategoryOpt = None,
     since: Annotated[

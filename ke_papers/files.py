@@ -1,8 +1,10 @@
 """Every file ke-papers writes goes through here: locked, atomic, and keeping what it replaces.
 
 A write goes to a temporary file beside the target, is fsynced, gets the old file's
-mode and owner (or, for a new file, the mode the umask gives), and is then renamed
-over the target: a crash leaves either the old file or the new one. A symlink is
+mode, owner and group (or, for a new file, the mode the umask gives), and is then renamed
+over the target: a crash leaves either the old file or the new one. A rename needs only
+the folder's permission, so the file's own is checked, and a file whose owner or group
+cannot be kept is not replaced. A symlink is
 written through to the file it points to, and locked there. This is the only module
 that calls `os.replace`.
 """

@@ -103,7 +103,9 @@ def other_command(bib: Path, key: str, value: str) -> str:
     return f"subprocess.run({args!r}, check=True)\n"
 
 
-ADD_EDITION = "f.write_text(f.read_text().replace('  year ', '  edition = {Second},\\n  year ', 1))\n"
+ADD_EDITION = (
+    "f.write_text(f.read_text().replace('  year ', '  edition = {Second},\\n  year ', 1))\n"
+)
 
 
 def test_a_change_elsewhere_in_the_file_while_editing_is_kept(
@@ -348,7 +350,9 @@ def test_crossref_cycles_are_reported(run, tmp_path: Path):
 
 def test_string_macros_that_double_are_one_line(run, tmp_path: Path):
     bib = tmp_path / "bomb.bib"
-    lines = ['@string{s0 = "xx"}'] + [f"@string{{s{i} = s{i - 1} # s{i - 1}}}" for i in range(1, 40)]
+    lines = ['@string{s0 = "xx"}'] + [
+        f"@string{{s{i} = s{i - 1} # s{i - 1}}}" for i in range(1, 40)
+    ]
     bib.write_text("\n".join([*lines, "@misc{k2020k, title = s39}"]) + "\n", encoding="utf-8")
     for args in (["list"], ["lint"], ["fmt", "--check"]):
         result = run("--bib", str(bib), *args, code=None)
