@@ -35,18 +35,24 @@ def crossref_chain(n: int) -> str:
 
 
 def xdata_chain(n: int) -> str:
-    """Each entry takes the fields of the one before through `xdata`."""
+    """Each entry takes the fields of the one before through `xdata` (the same few fields:
+    a chain where entry i adds a field of its own gives the last one n fields, and its
+    output grows as n squared)."""
     head = "@xdata{x0, publisher = {P}, year = {2020}}\n"
     return head + "".join(
-        f"\n@xdata{{x{i}, xdata = {{x{i - 1}}}, note{i} = {{n}}}}\n" for i in range(1, n)
+        f"\n@misc{{x{i}, title = {{T {i}}}, xdata = {{x{i - 1}}}}}\n" for i in range(1, n)
     )
 
 
 def string_chain(n: int) -> str:
-    """Each @string is the one before it and one more letter; an entry uses the last."""
-    lines = ['@string{s0 = "x"}']
-    lines += [f'@string{{s{i} = s{i - 1} # "y"}}' for i in range(1, n)]
-    return "\n".join([*lines, f"@misc{{k2020k, title = s{n - 1}}}"]) + "\n"
+    """Each @string is the one before it (a chain of n names for one text), and an entry
+    after each uses the newest with text added. (A chain where each adds a letter gives
+    n squared letters from n lines: `@string` macros may add at most eight times the
+    file's size, so that one is an error line.)"""
+    lines = ['@string{s0 = "The Proceedings of Something"}']
+    for i in range(1, n):
+        lines += [f"@string{{s{i} = s{i - 1}}}", f'@misc{{k{i}, title = s{i} # " {i}"}}']
+    return "\n".join(lines) + "\n"
 
 
 def many_entries(n: int) -> str:
@@ -60,7 +66,8 @@ GROWTH: list[tuple[str, Build, list[str], int]] = [
     ("crossref chain, list", crossref_chain, ["list", "--format", "keys"], 5000),
     ("crossref chain, lint", crossref_chain, ["lint"], 5000),
     ("xdata chain, list", xdata_chain, ["list", "--format", "keys"], 2000),
-    ("@string chain, lint", string_chain, ["lint"], 5000),
+    ("@string chain, fmt --check (one parse)", string_chain, ["fmt", "--check"], 2000),
+    ("@string chain, list (the index)", string_chain, ["list", "--format", "keys"], 500),
     ("entries with comments, lint", many_entries, ["lint"], 20000),
 ]
 SEARCHES = [("search, one long word", 1000)]

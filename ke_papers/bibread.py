@@ -7,7 +7,6 @@ entries, macros, crossref inheritance and the encodings old tools write are hand
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import re
 import warnings
@@ -324,14 +323,15 @@ def resolve_crossrefs(
     return cycles
 
 
-def _attach(
-    block: Any, spans: list[tuple[int, int]], text: str, newlines: list[int]
-) -> dict[str, str]:
-    """The comment lines of one entry, each joined to the field that follows it."""
+def _attach(block: Any, spans: list[tuple[int, int]], text: str, at: int) -> dict[str, str]:
+    """The comment lines of one entry (which starts at `at` in `text`), each joined to the
+    field that follows it. Lines are counted from the entry's start, span by span."""
     comments: dict[str, str] = {}
     starts = [((f.start_line or 0), f.key.casefold()) for f in block.fields]
+    line, pos = block.start_line or 0, at  # 0-based, as bibtexparser counts
     for start, end in spans:
-        line = bisect.bisect_right(newlines, start)  # 0-based, as bibtexparser counts
+        line += text.count("\n", pos, start)
+        pos = start
         name = next((n for first, n in starts if first > line), END)
         written = text[start:end].strip()
         comments[name] = comments[name] + "\n" + written if name in comments else written
@@ -408,7 +408,6 @@ def parse(
     defined: list[tuple[int, str]] = []
     duplicate_keys: list[tuple[int, str]] = []
     stray: list[tuple[int, str]] = []
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"] if spans else []
     grown = _GROWTH * len(text) + _GROWTH_FLOOR  # what macros may add: see _grown
     cursor = 0
     previous: Any = None
@@ -446,7 +445,7 @@ def parse(
                     raw=raws,
                     line=line,
                     chunk=len(chunks),
-                    comments=_attach(block, inside, text, newlines) if inside else {},
+                    comments=_attach(block, inside, text, start) if inside else {},
                     undefined=undefined,
                 )
             )

@@ -86,8 +86,7 @@ def entry_text(path: Path, key: str) -> str:
 def _current(library: Library, key: str) -> str:
     """The text of the entry of `key` in the bytes the library was opened on."""
     library.find(key)  # a missing key is named, with the closest ones
-    if library.index is None:  # an empty file has no entries, so find() said so
-        raise AssertionError(key)
+    assert library.index is not None  # a file with no index has no entries: find() said so
     i = library.all_keys().index(key)
     layout = library.index.layout
     return library.data[layout.starts[i] : layout.ends[i]].decode(library.index.encoding)
