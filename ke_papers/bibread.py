@@ -409,7 +409,7 @@ def parse(
     duplicate_keys: list[tuple[int, str]] = []
     stray: list[tuple[int, str]] = []
     grown = _GROWTH * len(text) + _GROWTH_FLOOR  # what macros may add: see _grown
-    cursor = 0
+    cursor = next_span = 0
     previous: Any = None
     for found in lib.blocks:
         block = found
@@ -436,7 +436,12 @@ def parse(
                 grown = _grown(f.value, fields[name], strings, grown, path, f.start_line)
                 if not _literal(f.value.strip()) and (kept := _unknown(f.value, strings)):
                     undefined[name] = kept
-            inside = [s for s in spans if start <= s[0] < end] if spans else []
+            while next_span < len(spans) and spans[next_span][0] < start:
+                next_span += 1  # blocks and spans both come in order: one pass over both
+            first = next_span
+            while next_span < len(spans) and spans[next_span][0] < end:
+                next_span += 1
+            inside = spans[first:next_span]
             papers.append(
                 Paper(
                     key=block.key,

@@ -357,3 +357,28 @@ def test_string_macros_that_double_are_one_line(run, tmp_path: Path):
     for args in (["list"], ["lint"], ["fmt", "--check"]):
         result = run("--bib", str(bib), *args, code=None)
         assert "macros" in one_error_line(result)
+
+
+def test_comments_inside_entries_are_placed_in_linear_time(tmp_path: Path):
+    """Each entry's comment lines were looked for among all the file's: entries times
+    comments. Times of two sizes in one run (the best of three each), never a fixed time."""
+    import time
+
+    from ke_papers import bibread
+
+    def text(n: int) -> str:
+        return "".join(
+            f"@misc{{k{i}, % a note\n title = {{T {i}}}, year = 2020}}\n" for i in range(n)
+        )
+
+    best = {}
+    for n in (4000, 8000):
+        source = text(n)
+        times = []
+        for _ in range(3):
+            start = time.process_time()
+            papers = bibread.parse(source).papers
+            times.append(time.process_time() - start)
+        assert len(papers) == n and papers[-1].comments == {"title": "% a note"}
+        best[n] = min(times)
+    assert best[8000] < 3.0 * best[4000], best  # linear about 2, entries x comments about 4
