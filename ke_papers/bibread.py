@@ -7,11 +7,10 @@ entries, macros, crossref inheritance and the encodings old tools write are hand
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -60,6 +59,8 @@ class Document:
     encoding: str = "utf-8"
     #: (line, name) of every @string block, as written.
     defined: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    #: Crossref/xdata cycles, each as the keys around it (cut where they close).
+    cycles: list[tuple[str, ...]] = dataclasses.field(default_factory=list)
 
 
 def _block_error(path: Path | str, block: object) -> BibError:
@@ -156,6 +157,31 @@ def _split_concat(raw: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
+#: Macros may add this many times the text's length to what a parse holds (and a floor):
+#: `@string{b = a # a}` doubles, and thirty of them would ask for gigabytes.
+_GROWTH = 8
+_GROWTH_FLOOR = 1 << 12
+
+
+def _grown(
+    raw: str, value: str, strings: dict[str, str], left: int, path: Path | str, line: int | None
+) -> int:
+    """What is left of a parse's budget for text macros add, after `value` (read from
+    `raw`); one line when it is spent. A bare macro shares its @string's text, so it
+    costs nothing; a concatenation is a new copy."""
+    if len(value) <= len(raw) or value is strings.get(raw.strip().casefold()):
+        return left
+    left -= len(value)
+    if left < 0:
+        raise BibError(
+            path,
+            (line or 0) + 1,
+            f"@string macros expand here to {len(value):,} characters, more than this file "
+            "can hold (macros built from each other, doubling?)",
+        )
+    return left
+
+
 def _comment_lines(text: str) -> list[tuple[int, int]]:
     """Where `% comments` stand between the fields of an entry (start, end), each to the end
     of its line: a line of its own, or after a field (`year = 2000, % online 1999`).
@@ -223,42 +249,78 @@ def is_child(paper: Paper) -> bool:
     return "crossref" in paper.fields or "xdata" in paper.fields
 
 
-def resolve_crossrefs(children: Iterable[Paper], find: Callable[[str], Paper | None]) -> None:
+def resolve_crossrefs(
+    children: Iterable[Paper], find: Callable[[str], Paper | None]
+) -> list[tuple[str, ...]]:
     """Give each crossref/xdata child among `children` the fields its parents hold and it
-    lacks; `find` gives the entry of a case-folded key (the last one of that key)."""
+    lacks; `find` gives the entry of a case-folded key. Returns the cycles found (each
+    as the keys around it), which are cut where they close.
+
+    Each entry's fields after inheritance are worked out once and kept, so a chain of
+    any length (each entry the parent of the next) costs one pass, not one walk per child.
+    A parent's own parents come after it, so its inherited fields count as its own.
+    """
     children = [p for p in children if is_child(p)]
     if not children:
-        return
+        return []
 
-    def parents(paper: Paper) -> Iterator[Paper]:
+    def parents(paper: Paper) -> list[Paper]:
         names = [paper.fields.get("crossref", ""), *paper.fields.get("xdata", "").split(",")]
-        for name in names:
-            parent = find(name.strip().casefold())
-            if parent is not None and parent is not paper:
-                yield parent
+        found = (find(name.strip().casefold()) for name in names if name.strip())
+        return [p for p in found if p is not None and p is not paper]
 
+    full: dict[int, dict[str, str]] = {}  # id(paper) -> its fields after inheritance
+    got: dict[int, dict[str, str]] = {}  # id(paper) -> what it inherited
+    cycles: list[tuple[str, ...]] = []
     for child in children:
-        got: dict[str, str] = {}
-        todo, seen = list(parents(child)), {id(child)}
-        while todo:
-            parent = todo.pop(0)
-            if id(parent) in seen:
-                continue
-            seen.add(id(parent))
-            have = {**child.fields, **got}
-            got.update(bibfields.inherited(child.entry_type, have, parent.fields))
-            todo += parents(parent)
-        child.inherited = got
+        if id(child) in full:
+            continue
+        path = [child]  # the walk from `child` up to the paper being worked on
+        on_path = {id(child)}
+        stack = [(child, iter(parents(child)))]
+        while stack:
+            paper, todo = stack[-1]
+            for parent in todo:
+                if id(parent) in full:
+                    continue
+                if id(parent) in on_path:
+                    ring = path[path.index(parent) :]
+                    cycles.append(tuple(p.key for p in ring))
+                    continue
+                if not is_child(parent):
+                    full[id(parent)] = parent.fields
+                    continue
+                path.append(parent)
+                on_path.add(id(parent))
+                stack.append((parent, iter(parents(parent))))
+                break
+            else:
+                stack.pop()
+                path.pop()
+                on_path.discard(id(paper))
+                inherited: dict[str, str] = {}
+                for parent in parents(paper):
+                    if id(parent) in full:  # not a parent that closes a cycle
+                        have = {**paper.fields, **inherited}
+                        inherited.update(
+                            bibfields.inherited(paper.entry_type, have, full[id(parent)])
+                        )
+                got[id(paper)] = inherited
+                full[id(paper)] = {**paper.fields, **inherited}
+    for child in children:
+        child.inherited = got[id(child)]
+    return cycles
 
 
-def _attach(
-    block: Any, spans: list[tuple[int, int]], text: str, newlines: list[int]
-) -> dict[str, str]:
-    """The comment lines of one entry, each joined to the field that follows it."""
+def _attach(block: Any, spans: list[tuple[int, int]], text: str, at: int) -> dict[str, str]:
+    """The comment lines of one entry (which starts at `at` in `text`), each joined to the
+    field that follows it. Lines are counted from the entry's start, span by span."""
     comments: dict[str, str] = {}
     starts = [((f.start_line or 0), f.key.casefold()) for f in block.fields]
+    line, pos = block.start_line or 0, at  # 0-based, as bibtexparser counts
     for start, end in spans:
-        line = bisect.bisect_right(newlines, start)  # 0-based, as bibtexparser counts
+        line += text.count("\n", pos, start)
+        pos = start
         name = next((n for first, n in starts if first > line), END)
         written = text[start:end].strip()
         comments[name] = comments[name] + "\n" + written if name in comments else written
@@ -335,8 +397,8 @@ def parse(
     defined: list[tuple[int, str]] = []
     duplicate_keys: list[tuple[int, str]] = []
     stray: list[tuple[int, str]] = []
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"] if spans else []
-    cursor = 0
+    grown = _GROWTH * len(text) + _GROWTH_FLOOR  # what macros may add: see _grown
+    cursor = next_span = 0
     previous: Any = None
     for found in lib.blocks:
         block = found
@@ -360,9 +422,15 @@ def parse(
                     raise BibError(path, (f.start_line or 0) + 1, f"duplicate field '{name}'")
                 raws[name] = f.value
                 fields[name] = _unquote(f.value, strings)
+                grown = _grown(f.value, fields[name], strings, grown, path, f.start_line)
                 if not _literal(f.value.strip()) and (kept := _unknown(f.value, strings)):
                     undefined[name] = kept
-            inside = [s for s in spans if start <= s[0] < end] if spans else []
+            while next_span < len(spans) and spans[next_span][0] < start:
+                next_span += 1  # blocks and spans both come in order: one pass over both
+            first = next_span
+            while next_span < len(spans) and spans[next_span][0] < end:
+                next_span += 1
+            inside = spans[first:next_span]
             papers.append(
                 Paper(
                     key=block.key,
@@ -371,13 +439,14 @@ def parse(
                     raw=raws,
                     line=line,
                     chunk=len(chunks),
-                    comments=_attach(block, inside, text, newlines) if inside else {},
+                    comments=_attach(block, inside, text, start) if inside else {},
                     undefined=undefined,
                 )
             )
             kind = "entry"
         elif isinstance(block, bm.String):
-            strings[block.key.casefold()] = _unquote(block.value, strings)
+            value = strings[block.key.casefold()] = _unquote(block.value, strings)
+            grown = _grown(block.value, value, strings, grown, path, block.start_line)
             defined.append((line, block.key))
             kind = "string"
         elif isinstance(block, bm.Preamble):
@@ -390,10 +459,11 @@ def parse(
                     stray.append(found_stray)
         previous = block
         chunks.append(Chunk(start, end, kind, line))
+    cycles = []
     if resolve and any(map(is_child, papers)):
-        resolve_crossrefs(papers, {p.key.casefold(): p for p in papers}.get)
+        cycles = resolve_crossrefs(papers, {p.key.casefold(): p for p in papers}.get)
     return Document(
-        Path(path), text, chunks, papers, strings, duplicate_keys, stray, encoding, defined
+        Path(path), text, chunks, papers, strings, duplicate_keys, stray, encoding, defined, cycles
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 
+from ke_papers.latex import squeeze
 from ke_papers.model import END, Paper
 
 #: Canonical field order; fields not named here follow in the order they were written.
@@ -52,8 +53,8 @@ def _ordered(names: tuple[str, ...]) -> tuple[str, ...]:
 def _field_value(paper: Paper, name: str) -> str:
     raw = paper.raw.get(name)
     if raw is None:
-        return "{" + " ".join(paper.fields[name].split()) + "}"
-    raw = " ".join(raw.split())
+        return "{" + squeeze(paper.fields[name]) + "}"
+    raw = squeeze(raw)
     if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2 and "#" not in raw:
         return "{" + raw[1:-1] + "}"
     if raw.isdigit():

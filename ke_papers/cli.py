@@ -147,7 +147,11 @@ def _session(ctx: typer.Context) -> Any:
 
 
 def _choice(ctx: typer.Context) -> config.BibChoice:
-    return config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
+    from ke_papers import files
+
+    choice = config.choose(ctx.obj if isinstance(ctx.obj, Path) else None)
+    files.check_path(choice.path)
+    return choice
 
 
 def _bib(ctx: typer.Context) -> Path:
@@ -658,6 +662,10 @@ def export(
             "--check", help="With --output/--readme: write nothing, exit 1 if FILE is stale."
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With -o: replace FILE even if ke-papers did not write it."),
+    ] = False,
     category: CategoryOpt = None,
     since: Annotated[
         int | None, typer.Option("--since", metavar="YEAR", help="Only papers from YEAR on.")
@@ -689,6 +697,7 @@ def export(
         description=description,
         repository=repo,
         session=_session(ctx),
+        force=force,
     )
     _report_export(done, readme is not None)
 
@@ -1160,45 +1169,58 @@ def edit(
     force: Annotated[
         bool, typer.Option("--force", help="Set a field no entry type or list field uses.")
     ] = False,
+    from_: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", metavar="FILE", help="Put the entry in FILE (a kept edit) in place of KEY."
+        ),
+    ] = None,
 ) -> None:
-    """Change one entry: in $EDITOR, or with --set/--unset for scripts.
+    """Change one entry: in $EDITOR, from a file, or with --set/--unset for scripts.
 
     The edited entry is checked before it is written back in its place; a broken edit is
-    refused with its line and offered again. `--set venue="ICLR 2023"` also sets the entry
-    type, container and year; every field that changes is shown.
+    refused with its line and offered again at a terminal. If the entry changed in the file
+    while the editor was open, or the edit cannot be used, nothing is written and your text
+    is kept in a file (named in the message) for `edit KEY --from FILE`. `--set
+    venue="ICLR 2023"` also sets the entry type, container and year; every field that
+    changes is shown.
     """
     from ke_papers.usecases import editing
 
     path = _writable(ctx)
+    if from_ is not None and (set_ or unset):
+        raise _fail("--from goes alone, without --set or --unset")
+    if from_ is not None:
+        _say(f"updated {editing.replace_from(path, key, from_).key}")
+        return
     if set_ or unset:
         changes = editing.parse_assignments(set_ or [], unset or [])
         paper, done = editing.set_fields(path, key, changes, force)
         lines = [f"  {c.name}: {c.old or '(none)'} -> {c.new or '(removed)'}" for c in done]
         _say("\n".join([f"updated {paper.key}", *lines]) if done else f"no change to {key}")
         return
-    refused: list[str] = []
-    edited = editing.edit_interactively(path, key, lambda text, why: _editor(text, why, refused))
-    if refused:
-        raise _fail(refused[-1])
+    edited = editing.edit_interactively(path, key, _editor)
     _say("no change" if edited is None else f"updated {edited.key}")
 
 
-def _editor(text: str, problem: str, refused: list[str]) -> str | None:
-    """The text after the user's editor ($EDITOR, $VISUAL, vi); after a refused edit, ask first."""
+def _editor(data: bytes, problem: str) -> bytes | None:
+    """The text after the user's editor ($EDITOR, $VISUAL, vi); after a refused edit, at a
+    terminal, ask first (elsewhere, give up: the text is kept)."""
     import os
 
     if problem:
+        if not sys.stdin.isatty():
+            return None
         _say(f"error: {problem}")
         try:
             again = typer.confirm("edit again?", default=True, err=True)
         except typer.Abort:
             again = False
         if not again:
-            refused.append(problem)
             return None
     from ke_papers.usecases.editing import run_editor
 
-    return run_editor(text, os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi")
+    return run_editor(data, os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi")
 
 
 @app.command()

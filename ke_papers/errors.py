@@ -44,5 +44,5 @@ def display_path(path: Path) -> str:
     """The path relative to the current folder when it is below it, else as given."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return str(path)

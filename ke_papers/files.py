@@ -1,8 +1,10 @@
 """Every file ke-papers writes goes through here: locked, atomic, and keeping what it replaces.
 
 A write goes to a temporary file beside the target, is fsynced, gets the old file's
-mode and owner (or, for a new file, the mode the umask gives), and is then renamed
-over the target: a crash leaves either the old file or the new one. A symlink is
+mode, owner and group (or, for a new file, the mode the umask gives), and is then renamed
+over the target: a crash leaves either the old file or the new one. A rename needs only
+the folder's permission, so the file's own is checked, and a file whose owner or group
+cannot be kept is not replaced. A symlink is
 written through to the file it points to, and locked there. This is the only module
 that calls `os.replace`.
 """
@@ -27,7 +29,35 @@ STALE_SECONDS = 60.0
 
 def real_path(path: Path) -> Path:
     """Where a write really lands: the file a symlink points to, else the path itself."""
-    return path.resolve() if path.is_symlink() else path
+    try:
+        return path.resolve() if path.is_symlink() else path
+    except RuntimeError:  # Python before 3.13 says a loop so
+        raise KePapersError(f"{display_path(path)}: a loop of symbolic links") from None
+
+
+def check_path(path: Path) -> None:
+    """Refuse, with one line, a path no command can use as a file: a loop of symbolic
+    links, a folder, or a path through a folder that does not exist (or through a file).
+    A file that does not exist yet in a folder that does is fine (a write creates it)."""
+    import errno
+    import stat
+
+    name = display_path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        folder = Path(os.path.realpath(path)).parent
+        if not folder.is_dir():
+            raise KePapersError(f"{name}: no such folder: {display_path(folder)}") from None
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise KePapersError(f"{name}: a loop of symbolic links") from None
+        if exc.errno == errno.ENOTDIR:
+            raise KePapersError(f"{name}: a part of this path is a file, not a folder") from None
+        raise KePapersError(f"{name}: cannot read: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise KePapersError(f"{name}: is a folder, not a file")
 
 
 def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
@@ -37,7 +67,11 @@ def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
     a byte is read.
     """
     with _regular(path, limit) as fh:
-        return fh.read(limit + 1)[:limit]
+        size = os.fstat(fh.fileno()).st_size
+        data = fh.read(size + 1)  # not a buffer of `limit` bytes for a small file
+        if len(data) > size:  # it grew meanwhile
+            data += fh.read(limit + 1 - len(data))
+        return data[:limit]
 
 
 def digest(path: Path, limit: int = MAX_READ) -> tuple[bytes, os.stat_result]:
@@ -154,18 +188,14 @@ def write_atomic(
         raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
+            if old is not None:
+                _keep_owner(path, fh.fileno(), old)
             for buffer in buffers:
                 fh.write(buffer)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
-        if old is None:
-            os.chmod(tmp, _new_file_mode())
-        else:
-            os.chmod(tmp, old.st_mode & 0o7777)
-            if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
-                with contextlib.suppress(PermissionError):
-                    os.chown(tmp, old.st_uid, old.st_gid)
+        os.chmod(tmp, _new_file_mode() if old is None else old.st_mode & 0o7777)
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -214,7 +244,8 @@ def _alive(pid: int) -> bool:
 
 
 def _check_replaceable(path: Path, old: os.stat_result) -> None:
-    """Refuse what a rename would harm: a device or pipe, a read-only file, a hard link."""
+    """Refuse what a rename would harm: a device or pipe, a read-only file, a file the
+    user may not write (a rename needs only the folder's permission), a hard link."""
     import stat
 
     name = display_path(path)
@@ -222,11 +253,52 @@ def _check_replaceable(path: Path, old: os.stat_result) -> None:
         raise KePapersError(f"{name}: not a regular file; write to a file or a new path")
     if not old.st_mode & 0o222:
         raise KePapersError(f"{name}: the file is read-only; make it writable to change it")
+    if not os.access(real_path(path), os.W_OK):
+        raise KePapersError(
+            f"{name}: you may not write this file (owned by user {old.st_uid}, "
+            f"mode {stat.S_IMODE(old.st_mode):o}); not replacing it"
+        )
     if old.st_nlink > 1:
         raise KePapersError(
             f"{name}: the file has {old.st_nlink} hard links and a write would split them; "
             "write to a copy"
         )
+
+
+def _keep_owner(path: Path, fd: int, old: os.stat_result) -> None:
+    """Give the new file the old one's owner and group, or refuse: a file replaced by
+    someone else must not become theirs."""
+    if (old.st_uid, old.st_gid) == (os.getuid(), os.getgid()):
+        return
+    try:
+        os.fchown(fd, old.st_uid, old.st_gid)
+    except PermissionError:
+        mine = old.st_uid == os.getuid()
+        whose = f"group {old.st_gid}" if mine else f"user {old.st_uid}"
+        raise KePapersError(f"{display_path(path)}: owned by {whose}; not replacing it") from None
+
+
+def create_new(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
+    """A new file `STEM.SUFFIX` in `folder` (made if need be) holding `data`: never one
+    that exists (`STEM-2.SUFFIX` and so on then)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KePapersError(f"{display_path(folder)}: cannot write: {exc.strerror}") from None
+    for n in range(1, 1000):
+        path = folder / f"{stem}{'' if n == 1 else f'-{n}'}{suffix}"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise KePapersError(f"{display_path(path)}: cannot write: {exc.strerror}") from None
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return path
+    raise KePapersError(f"{display_path(folder)}: too many {stem}{suffix} files already")
 
 
 def write_quietly(

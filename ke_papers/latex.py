@@ -73,6 +73,28 @@ _PRIVATE = 0xE000
 _HIDDEN = re.compile("[\ue000-\ue07f]")
 
 
+#: `squeeze` works a piece of about this many characters at a time.
+_SQUEEZE_PIECE = 1 << 20
+_SPACE = re.compile(r"\s")
+
+
+def squeeze(text: str) -> str:
+    """`" ".join(text.split())`, without a list of every word at once: a 50 MB field
+    would make millions of strings, ten times its size. Pieces are cut at a space."""
+    if len(text) <= _SQUEEZE_PIECE:
+        return " ".join(text.split())
+    parts = []
+    pos = 0
+    while pos < len(text):
+        m = _SPACE.search(text, pos + _SQUEEZE_PIECE)
+        end = m.start() if m else len(text)
+        part = " ".join(text[pos:end].split())
+        if part:
+            parts.append(part)
+        pos = end
+    return " ".join(parts)
+
+
 def _accent(mark: str, letter: str) -> str:
     if letter.startswith("\\"):
         letter = _DOTTED.get(letter[1:]) or _LETTERS[letter[1:]]
@@ -92,10 +114,10 @@ def to_text(value: str) -> str:
     elif "{" in value or "~" in value:  # no command to read: only ties and braces go
         value = value.replace("~", "\u00a0")
     else:
-        return " ".join(value.split())
+        return squeeze(value)
     value = value.replace("{", "").replace("}", "").replace("\u00a0", " ")
     value = _HIDDEN.sub(_shown, value)
-    return " ".join(value.split())
+    return squeeze(value)
 
 
 def _accented(m: re.Match[str]) -> str:

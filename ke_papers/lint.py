@@ -127,6 +127,14 @@ def _undefined_macro(paper: Paper, ctx: Context) -> Iterator[str]:
         )
 
 
+def _crossref_cycle(ctx: Context) -> Iterator[Hit]:
+    """Entries that are their own ancestors through crossref/xdata: styles loop or give up."""
+    lines = {p.key: p.line or 1 for p in ctx.doc.papers}
+    for ring in ctx.doc.cycles:
+        shown = " -> ".join((*ring, ring[0]))
+        yield lines.get(ring[0], 1), ring[0], f"crossref/xdata cycle: {shown}"
+
+
 def _venue_year(paper: Paper, ctx: Context) -> Iterator[str]:
     label = paper.text("venue")
     if label and paper.year:
@@ -466,6 +474,12 @@ RULES: list[Rule] = [
         "error",
         "an `@string` macro used but not defined above (it may be in another file)",
         _each(_undefined_macro),
+    ),
+    Rule(
+        "crossref-cycle",
+        "error",
+        "entries that inherit from each other in a circle through crossref or xdata",
+        _crossref_cycle,
     ),
     Rule(
         "key-style",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,28 @@ def link_server():
     server = LinkServer().start()
     yield server
     server.stop()
+
+
+def at_terminal(
+    args: list[str], answers: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a process whose stdin is a terminal (a pseudo-terminal) that has
+    `answers` typed into it; stdout and stderr are captured."""
+    import os
+    import pty
+    import sys
+
+    main, side = pty.openpty()
+    try:
+        os.write(main, answers.encode())
+        return subprocess.run(
+            [sys.executable, "-m", "ke_papers", *args],
+            stdin=side,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, **(env or {})},
+        )
+    finally:
+        os.close(side)
+        os.close(main)

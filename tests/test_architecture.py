@@ -12,7 +12,7 @@ PACKAGE = REPO / "ke_papers"
 #: Lower layers first; a module may import only from its own layer or the ones before it.
 LAYERS = [
     {"errors", "latex", "names", "keys", "venues", "urls", "fields", "identity", "model", "bibtex"},
-    {"files", "config", "taxonomy", "entries", "texrefs", "publications"},
+    {"files", "config", "outputs", "taxonomy", "entries", "texrefs", "publications"},
     {"bibread", "index", "search", "similarity", "store"},
     {"catalog", "library", "lint"},
     {

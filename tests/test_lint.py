@@ -58,6 +58,10 @@ BAD = """@article{meng2022locating,
   venue = {EMNLP 2023}}
 
 @book{old1066old, title = {Old}, author = {Old, O.}, year = {1066}, publisher = oldpress}
+
+@inproceedings{ring2020a, title = {Ring A}, author = {Ring, A.}, crossref = {ring2020b}}
+
+@proceedings{ring2020b, title = {Ring B}, year = {2020}, publisher = {P}, crossref = {ring2020a}}
 """
 
 

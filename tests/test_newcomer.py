@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA_BIB, bib_in_git
+from conftest import DATA_BIB, at_terminal, bib_in_git
 
 from ke_papers.usecases.reading import open_catalog
 
@@ -324,14 +324,17 @@ def test_edit_in_an_editor_refuses_a_broken_entry_and_offers_it_again(
         "f.write_text(broken if n == 1 else t.replace('year 2022', 'year = {2021}'))\n",
         encoding="utf-8",
     )
-    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
-    result = run("--bib", str(bib), "edit", "meng2022locating", input="y\n")
+    editor = {"EDITOR": f"{sys.executable} {script}"}
+    args = ["--bib", str(bib), "edit", "meng2022locating"]
+    result = at_terminal(args, "y\n", editor)
     assert "does not parse" in result.stderr and "edit again?" in result.stderr
     assert changed_lines(bib) == ["-  year          = {2022},", "+  year          = {2021},"]
     (tmp_path / "count").unlink()
-    refused = run("--bib", str(bib), "edit", "meng2022locating", input="n\n", code=2)
-    assert "does not parse" in refused.stderr
+    refused = at_terminal(args, "n\n", editor)
+    assert refused.returncode == 2 and "does not parse" in refused.stderr
     assert changed_lines(bib) == ["-  year          = {2022},", "+  year          = {2021},"]
+    kept = bib.parent / "meng2022locating.edit.bib"  # the refused text is kept, not lost
+    assert "year 2022" in kept.read_text(encoding="utf-8") and str(kept.name) in refused.stderr
 
 
 def test_move_rename_remove(run, tmp_path: Path):

@@ -136,24 +136,31 @@ def _section_blocks(section: Section) -> list[str]:
     return blocks
 
 
-_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+#: A line and its ending, as CommonMark cuts lines (CR LF, CR or LF).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
-def _marker_lines(readme: str) -> list[tuple[int, int, str]]:
-    """(start, end, text) of every line that could be a marker: outside code fences only."""
+def _marker_lines(readme: str) -> list[tuple[int, int, str, int]]:
+    """(start, end, text, line number) of every marker line outside code: a line of its
+    own that CommonMark reads as HTML (markdown-it-py), so one shown in a fenced or
+    indented code block, or written as code, is not a marker."""
+    from markdown_it import MarkdownIt
+
+    if START not in readme and END not in readme:
+        return []
+    html: set[int] = set()
+    for token in MarkdownIt("commonmark").parse(readme):
+        if token.type == "html_block" and token.map:
+            html.update(range(*token.map))
     found = []
-    fence = ""
     pos = 0
-    for line in readme.splitlines(keepends=True):
-        text = line.rstrip("\r\n").lstrip("\ufeff")
-        opened = _FENCE.match(text)
-        if fence:
-            if opened and opened[1][0] == fence[0] and len(opened[1]) >= len(fence):
-                fence = ""
-        elif opened:
-            fence = opened[1]
-        elif text.strip() in (START, END):
-            found.append((pos, pos + len(line), text.strip()))
+    for number, m in enumerate(_LINE.finditer(readme)):
+        line = m[0]
+        if not line:
+            break
+        text = line.rstrip("\r\n").lstrip("\ufeff").strip()
+        if number in html and text in (START, END):
+            found.append((pos, pos + len(line), text, number + 1))
         pos += len(line)
     return found
 
@@ -161,17 +168,27 @@ def _marker_lines(readme: str) -> list[tuple[int, int, str]]:
 def splice_readme(readme: str, generated: str, name: str = "README.md") -> str:
     """The README with only what stands between the marker lines replaced.
 
-    Markers shown inside a code fence are not markers; the list takes the README's line
-    endings (CRLF stays CRLF) and a byte order mark stays where it is.
+    Markers shown as code are not markers; a second pair of real ones is an error (which
+    list would be the one?). The list takes the README's line endings (CRLF stays CRLF)
+    and a byte order mark stays where it is.
     """
     markers = _marker_lines(readme)
     starts = [m for m in markers if m[2] == START]
-    ends = [m for m in markers if m[2] == END and starts and m[0] >= starts[0][1]]
+    ends = [m for m in markers if m[2] == END]
     if not starts or not ends:
         raise KePapersError(
             f"{name}: markers not found: put {START} and {END} on lines of their own "
             "where the paper list goes"
         )
+    if len(starts) > 1 or len(ends) > 1:
+        second = (starts if len(starts) > 1 else ends)[1]
+        raise KePapersError(
+            f"{name}:{second[3]}: a second {second[2]} (the first is at line "
+            f"{(starts if len(starts) > 1 else ends)[0][3]}): keep one pair of markers, "
+            "or show them as code"
+        )
+    if ends[0][0] < starts[0][0]:
+        raise KePapersError(f"{name}:{ends[0][3]}: {END} comes before {START}")
     start_line = readme[starts[0][0] : starts[0][1]]
     if start_line.endswith("\r\n"):  # the list takes the line ending its marker has
         generated = generated.replace("\r\n", "\n").replace("\n", "\r\n")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ke_papers import files, taxonomy, texrefs
+from ke_papers import files, outputs, taxonomy, texrefs
 from ke_papers.catalog import Catalog, suggest_key
 from ke_papers.errors import KePapersError, display_path
 from ke_papers.model import Paper
@@ -119,6 +119,7 @@ def cite(
     if merge and output.exists():
         added = _merge(output, papers, full, ascii_only, fmt.name == "biblatex")
         return Cited(text, papers, missing, "merged", output, added)
+    outputs.check(output, path, force=True)  # the bib itself, never
     with files.locked(output):
         current = files.read_text(output) if output.exists() else None
         if current not in (None, text) and not force:

@@ -10,13 +10,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ke_papers import bibread, fields, keys, taxonomy, urls
+from ke_papers import bibread, fields, files, keys, taxonomy, urls
 from ke_papers.bibtex import format_entry
 from ke_papers.entries import Extras, with_extras
-from ke_papers.errors import BibError, KePapersError
+from ke_papers.errors import BibError, KePapersError, display_path
 from ke_papers.model import Paper, parse_links
 from ke_papers.usecases.reading import editing
+
+if TYPE_CHECKING:
+    from ke_papers.library import Library
 
 _FIELD = re.compile(r"^[a-z][a-z0-9_\-:.+]*$")
 
@@ -126,18 +130,27 @@ def set_fields(
 
 def entry_text(path: Path, key: str) -> str:
     """The entry as it stands in the file, byte for byte: what an editor is given."""
-    doc = bibread.read(path)
-    for paper in doc.papers:
-        if paper.key == key and paper.chunk is not None:
-            chunk = doc.chunks[paper.chunk]
-            return doc.text[chunk.start : chunk.end]
-    from ke_papers.catalog import suggest_key
-
-    raise KePapersError(f"no paper with key '{key}'{suggest_key(key, [p.key for p in doc.papers])}")
+    with editing(path, write=False) as library:
+        return _current(library, key)
 
 
-def replace_text(path: Path, key: str, text: str) -> Paper:
-    """Put an edited entry in place of `key`: it must read as exactly one entry."""
+def _current(library: Library, key: str) -> str:
+    """The text of the entry of `key` in the bytes the library was opened on."""
+    library.find(key)  # a missing key is named, with the closest ones
+    assert library.index is not None  # a file with no index has no entries: find() said so
+    i = library.all_keys().index(key)
+    layout = library.index.layout
+    return library.data[layout.starts[i] : layout.ends[i]].decode(library.index.encoding)
+
+
+class Conflict(KePapersError):
+    """The entry changed in the file while the user edited it."""
+
+
+def replace_text(path: Path, key: str, text: str, expected: str | None = None) -> Paper:
+    """Put an edited entry in place of `key`: it must read as exactly one entry. With
+    `expected` (the entry's text when the editor opened), the entry must still be that:
+    the rest of the file may have changed meanwhile, and those changes stay."""
     try:
         found = bibread.parse(text, path.with_name(f"{path.name} ({key})")).papers
     except BibError as exc:
@@ -148,6 +161,13 @@ def replace_text(path: Path, key: str, text: str) -> Paper:
     if new.key != key:
         keys.check(new.key)
     with editing(path) as library:
+        if expected is not None:
+            try:
+                now = _current(library, key)
+            except KePapersError:
+                now = None
+            if now != expected:
+                raise Conflict(f"{key} changed in {display_path(path)} while you edited it")
         old = library.find(key)
         if new.key != key and library.get(new.key) is not None:
             raise KePapersError(f"key '{new.key}' is already taken")
@@ -157,29 +177,71 @@ def replace_text(path: Path, key: str, text: str) -> Paper:
     return new
 
 
-def edit_interactively(
-    path: Path, key: str, editor: Callable[[str, str], str | None]
-) -> Paper | None:
-    """Hand the entry to `editor(text, problem)` until it comes back valid.
+def replace_from(path: Path, key: str, source: Path) -> Paper:
+    """`edit KEY --from FILE`: the entry in FILE (an edit kept earlier) in place of `key`."""
+    return replace_text(path, key, files.read_text(source))
 
-    `editor` returns None when the user gives up; None comes back then, and when the
-    text came back unchanged: the file is left as it was.
+
+def edit_interactively(
+    path: Path, key: str, editor: Callable[[bytes, str], bytes | None]
+) -> Paper | None:
+    """Hand the entry to `editor(data, problem)` until it comes back valid and is written.
+
+    `editor` returns None when the file was not saved or, after a problem, when the user
+    gives up. None comes back when nothing was changed. The user's text is never thrown
+    away: when it cannot be applied (it does not parse, is not UTF-8, or the entry changed
+    in the file meanwhile) it is kept in a file of its own, and the error says where and
+    how to apply it.
     """
     original = entry_text(path, key)
-    text, problem = original, ""
+    data, problem = original.encode("utf-8"), ""
     while True:
-        edited = editor(text, problem)
-        if edited is None or edited.strip() == original.strip():
+        edited = editor(data, problem)
+        if edited is None:
+            if problem:
+                raise _kept(path, key, data, problem)
+            return None
+        data = edited
+        try:
+            text = edited.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = f"the edited entry is not UTF-8 text (byte {exc.start + 1})"
+            continue
+        if text.strip() == original.strip():
             return None
         try:
-            return replace_text(path, key, edited)
+            return replace_text(path, key, text, expected=original)
+        except Conflict as exc:
+            raise _kept(path, key, data, f"{exc}; nothing written") from None
         except KePapersError as exc:
-            text, problem = edited, str(exc)
+            problem = str(exc)
 
 
-def run_editor(text: str, program: str) -> str | None:
-    """`text` after the user edited it in `program` (split like a shell command line);
-    None when the editor failed or the file was not saved."""
+def _kept(path: Path, key: str, data: bytes, problem: str) -> KePapersError:
+    """The error that says where the user's text is kept and how to apply it.
+
+    It goes beside the bib file (`KEY.edit.bib`), where the user looks and where `git
+    status` shows it until it is dealt with (a cache can be cleaned away, and a file
+    there is forgotten); a folder the user may not write sends it to the user's data
+    folder. An earlier kept edit is never overwritten."""
+    from ke_papers import config
+
+    stem = re.sub(r"[^\w.+-]", "_", key)
+    try:
+        kept = files.create_new(path.parent, f"{stem}.edit", ".bib", data)
+    except KePapersError:
+        folder = config.user_library().parent / "edits"
+        kept = files.create_new(folder, f"{stem}.edit", ".bib", data)
+    name = display_path(kept)
+    return KePapersError(
+        f"{problem}; your text is kept in {name}: apply it with ke-papers edit {key} --from {name}"
+    )
+
+
+def run_editor(data: bytes, program: str) -> bytes | None:
+    """`data` after the user edited it in `program` (split like a shell command line);
+    None when the file was not saved. The bytes as saved: whatever they hold is the
+    caller's to check, never lost to a decoding error."""
     import os
     import shlex
     import subprocess
@@ -187,8 +249,8 @@ def run_editor(text: str, program: str) -> str | None:
 
     fd, name = tempfile.mkstemp(prefix="ke-papers-", suffix=".bib")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         before = os.stat(name).st_mtime_ns
         try:
             done = subprocess.run([*shlex.split(program), name], check=False)
@@ -198,7 +260,7 @@ def run_editor(text: str, program: str) -> str | None:
             raise KePapersError(f"the editor '{program}' failed (exit code {done.returncode})")
         if os.stat(name).st_mtime_ns == before:
             return None
-        with open(name, encoding="utf-8") as fh:
+        with open(name, "rb") as fh:
             return fh.read()
     finally:
         os.unlink(name)

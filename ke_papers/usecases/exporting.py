@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ke_papers import files, taxonomy
+from ke_papers import files, outputs, taxonomy
 from ke_papers.catalog import Catalog
 from ke_papers.errors import KePapersError
 from ke_papers.render import markdown
@@ -91,8 +91,13 @@ def export(
     repository: str | None = None,
     today: date | None = None,
     session: Session | None = None,
+    force: bool = False,
 ) -> Exported:
-    """`today` dates a web page (default: $SOURCE_DATE_EPOCH's day, else the clock's)."""
+    """`today` dates a web page (default: $SOURCE_DATE_EPOCH's day, else the clock's).
+
+    An `output` that exists is replaced only when it is ke-papers' own earlier output
+    (or empty), or with `force`; never when it is the bib file itself.
+    """
     if readme and (output or fmt.name != "markdown"):
         raise KePapersError("--readme takes the Markdown list alone (no --output)")
     if check and not (output or readme):
@@ -103,6 +108,11 @@ def export(
         for name, value in (("title", title), ("description", description), ("repo", repository)):
             if value is not None:
                 raise KePapersError(f"--{name} goes with --html")
+    if force and not output:
+        raise KePapersError("--force goes with --output")
+    target = readme or output
+    if target is not None:
+        outputs.check(target, path, force or check or bool(readme), markdown.START)
     catalog = open_catalog(path, session)
     section = taxonomy.resolve(catalog.sections(), category) if category else None
     positions = catalog.select(section, since)
@@ -113,7 +123,8 @@ def export(
         text = _keep_date(text, output)
     else:
         text = render(catalog, fmt, "export", positions, grouped=grouped)
-    target = readme or output
+        if output is not None:
+            text = outputs.marked(fmt.name, text)
     if target is None:
         return Exported(text, "printed")
     return _to_file(target, text, bool(readme), check)
@@ -232,6 +243,8 @@ def _to_file(target: Path, text: str, readme: bool, check: bool) -> Exported:
         if check:
             return Exported(text, "stale", target, current)
         files.write_atomic(target, text)
+        if not readme:
+            outputs.remember(target, text.encode("utf-8"))
     return Exported(text, "wrote", target, current)
 
 
