@@ -111,16 +111,28 @@ def _connect(where: str) -> sqlite3.Connection:
 
 def _fresh(conn: sqlite3.Connection) -> None:
     """An empty index of this version (the tables of another version, or of one that
-    lost some, are dropped first)."""
-    names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if conn.execute("PRAGMA user_version").fetchone()[0] == VERSION and names >= set(_TABLES):
+    lost some, are dropped first). Looked at again under the write lock: another process
+    may have made it meanwhile, and must not see it made twice."""
+
+    def current() -> bool:
+        names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return conn.execute("PRAGMA user_version").fetchone()[0] == VERSION and names >= set(
+            _TABLES
+        )
+
+    if current():
         return
-    drops = "".join(f"DROP TABLE IF EXISTS {name};" for name in _TABLES)
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.executescript(f"BEGIN IMMEDIATE; {drops} {_SCHEMA} COMMIT;")
+        if not current():
+            for name in _TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {name}")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        conn.execute("ROLLBACK")
         raise
 
 
@@ -157,6 +169,9 @@ class Index:
         # date meanwhile (WAL); this one keeps reading the version it opened.
         conn.execute("BEGIN")
         row = conn.execute("SELECT encoding, layout, info, sha FROM file").fetchone()
+        if row is None:  # another process began the index anew meanwhile
+            conn.execute("ROLLBACK")
+            raise IndexUnusable("was being built by another process")
         self.encoding: str = row[0]
         self.layout = Layout.unpack(row[1])
         self.info: dict[str, Any] = json.loads(row[2])
