@@ -452,8 +452,12 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
         fp = h.digest()[:FP_SIZE]
         fps.append(fp)
         if k in defines:
-            parsed, table = _parse_run(str(path), [data[a:b].decode(encoding)], table, encoding)
-            salt = encoding.encode() + hashlib.sha256(json.dumps(table).encode()).digest()
+            try:
+                parsed, table = _parse_run(str(path), [data[a:b].decode(encoding)], table, encoding)
+            except BibError:  # its line is the whole file's
+                bibread.parse(data.decode(encoding), path, duplicates_ok=True)
+                raise
+            salt = hashlib.sha256(salt + fp).digest()  # the @strings so far: linear
             if fp not in known:
                 new.append((fp, parsed[0]))
                 known.add(fp)

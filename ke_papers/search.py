@@ -10,13 +10,14 @@ count a little less. Papers that match every query word come first.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ke_papers.errors import KePapersError
-from ke_papers.latex import fold
+from ke_papers.latex import fold, squeeze
 from ke_papers.model import Paper
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def paper_fields(paper: Paper) -> dict[str, str]:
 
 def field_values(paper: Paper) -> tuple[str, ...]:
     """A paper's searchable texts in the order of WEIGHTS, each on one line."""
-    return tuple(" ".join(text.split()) for text in paper_fields(paper).values())
+    return tuple(squeeze(text) for text in paper_fields(paper).values())
 
 
 def index_words(text: str) -> set[str]:
@@ -77,7 +78,7 @@ def index_words(text: str) -> set[str]:
 
 
 def token_count(value: str) -> int:
-    return len(_TOKEN.findall(value))
+    return sum(1 for _ in _TOKEN.finditer(value))
 
 
 class Filters(NamedTuple):
@@ -159,6 +160,11 @@ class Search:
     def passing(self, filters: Filters) -> list[int] | None:
         return passing(self.index, filters)
 
+    @functools.cached_property
+    def _longest(self) -> int:
+        """The length of the index's longest word."""
+        return int(self.conn.execute("SELECT coalesce(max(length(t)), 0) FROM term").fetchone()[0])
+
     def _classes(self, word: str) -> list[tuple[float, list[str]]]:
         """The index's terms a query word matches, by how well: itself; one typo away
         (from five letters); terms it begins and terms it stands in (from four)."""
@@ -171,8 +177,9 @@ class Search:
         return [(EXACT, exact), (TYPO, self._typos(word)), (PREFIX, begins), (SUBSTRING, within)]
 
     def _typos(self, word: str) -> list[str]:
-        """The index's terms one typo away from a word of five letters or more."""
-        if len(word) < TYPO_MIN_LENGTH:
+        """The index's terms one typo away from a word of five letters or more (none for
+        a word longer than any term but one: its variants would fill memory for nothing)."""
+        if not TYPO_MIN_LENGTH <= len(word) <= self._longest + 1:
             return []
         variants = sorted(set(_one_edit(word)) - {word})
         found: list[str] = []

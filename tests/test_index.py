@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ke_papers import bibread, index
+from ke_papers.errors import BibError
 from ke_papers.usecases.reading import open_catalog
 
 
@@ -359,3 +360,32 @@ def test_an_index_on_a_full_disk_is_read_around_with_one_note(run, tmp_path: Pat
         assert result.stderr.count("\n") == 1 and "disk full" in result.stderr
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_many_strings_and_a_long_word_cost_what_they_hold(run, tmp_path: Path):
+    """A chain of @strings is indexed without looking at every string again for each
+    piece, its error keeps its own line, and a search word longer than any in the list
+    asks for no variants of itself."""
+    import time
+
+    def chained(n: int) -> str:
+        strings = [f'@string{{s{i} = "v{i}"}}' for i in range(n)]
+        return "\n".join(strings) + "\n@misc{a, title = {T}, howpublished = s0}\n"
+
+    def took(n: int) -> float:
+        bib = tmp_path / f"s{n}.bib"
+        bib.write_text(chained(n), encoding="utf-8")
+        start = time.process_time()
+        run("--bib", str(bib), "list", "--format", "keys")
+        return time.process_time() - start
+
+    took(50)
+    assert took(1600) / took(800) < 3.0  # about linear (quadratic gives about 4)
+    broken = tmp_path / "broken.bib"
+    broken.write_text(chained(20).replace('s13 = "v13"', 's13 "v13"'), encoding="utf-8")
+    with pytest.raises(BibError) as whole:
+        bibread.parse(broken.read_text("utf-8"), broken)
+    assert whole.value.line == 14
+    assert run("--bib", str(broken), "list", code=2).stderr == f"error: {whole.value}\n"
+    word = "x" * 3000
+    assert run("--bib", str(DATA_BIB), "search", word, code=1).exit_code == 1
