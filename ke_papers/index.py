@@ -132,7 +132,8 @@ def _fresh(conn: sqlite3.Connection) -> None:
                     conn.execute(statement)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled it back itself (a full disk)
+            conn.execute("ROLLBACK")
         raise
 
 
@@ -424,7 +425,8 @@ def _update(
             )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled it back itself (a full disk)
+                conn.execute("ROLLBACK")
             raise
 
 
