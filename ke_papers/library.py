@@ -201,7 +201,7 @@ class Library:
         leading: list[Paper] = []  # new papers before any old entry kept
 
         def flush() -> None:
-            if anchor is not None:
+            if anchor is not None and pending:
                 at = layout.ends[anchor]  # type: ignore[union-attr]
                 found.extend(store.Patch(at, at, "\n\n" + format_entry(p), p) for p in pending)
             pending.clear()
@@ -209,7 +209,8 @@ class Library:
         for item in self.order:
             old = item if isinstance(item, int) else self._replaces.get(id(item), -1)
             if old >= 0 and (anchor is None or old > anchor):
-                flush()
+                if pending:
+                    flush()
                 if leading:
                     at = layout.starts[old]  # type: ignore[union-attr]
                     for p in leading:
@@ -287,17 +288,22 @@ class Library:
     def _result_keys(self, patches: list[store.Patch]) -> list[str]:
         """The keys of the entries the patched file holds, in order, worked out from
         the patches and the old entries' places alone."""
-        events: list[tuple[int, int, str]] = []
+        starts: list[int] = []
+        keys: list[str] = []
         if self.index is not None:
             layout = self.index.layout
-            covered = [(p.start, p.end) for p in patches if p.end > p.start]
-            for i in range(len(self.keys_at)):
-                start = layout.starts[i]
-                if not any(a <= start < b for a, b in covered):
-                    events.append((start, 1, self.keys_at[i]))
-        events += [(p.start, 0, p.paper.key) for p in patches if p.paper is not None]
-        order = sorted(range(len(events)), key=lambda k: (events[k][0], events[k][1], k))
-        return [events[k][2] for k in order]
+            covered: set[int] = set()
+            for p in patches:  # the old entries that start inside a patch
+                first = bisect.bisect_left(layout.starts, p.start)
+                covered.update(range(first, bisect.bisect_left(layout.starts, p.end, first)))
+            kept = [i for i in range(len(self.keys_at)) if i not in covered]
+            starts = [layout.starts[i] for i in kept]
+            keys = [self.keys_at[i] for i in kept]
+        for start, paper in reversed([(p.start, p.paper) for p in patches if p.paper]):
+            at = bisect.bisect_left(starts, start)  # before an old entry at the same place
+            starts.insert(at, start)
+            keys.insert(at, paper.key)
+        return keys
 
 
 @contextlib.contextmanager
