@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperArgument, TyperGroup
+from typer.core import TyperGroup
 
 from ke_papers import config
 from ke_papers.errors import EncodingNote, KePapersError, display_path
@@ -92,14 +92,6 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
-
-
-def _no_type(self: Any, ctx: Any) -> None:
-    """Help shows an argument's metavar (`KEY...`), not also its Python type (`<list[str]>`)."""
-    return None
-
-
-TyperArgument.display_type_rich = _no_type  # type: ignore[method-assign]
 
 
 def _notes(caught: list[warnings.WarningMessage], said: set[str]) -> None:
