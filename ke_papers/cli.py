@@ -1004,7 +1004,7 @@ def _update_published(
     source: str | None,
     rekey: bool,
 ) -> None:
-    from ke_papers.usecases import publishing
+    from ke_papers.usecases import publishing, updating
 
     names = publishing.parse_sources(source) if source is not None else publishing.DEFAULT_SOURCES
     with _progress() as progress:
@@ -1029,7 +1029,7 @@ def _update_published(
         tail = "" if dry_run else "; run with --yes to write"
         _say(f"{_plural(len(found.changes), 'entry')} would change{tail}")
         return
-    publishing.apply(_writable(ctx), found.changes)
+    updating.apply(_writable(ctx), found.changes)
     _say(f"updated {_plural(len(found.changes), 'entry')}")
 
 

@@ -8,7 +8,6 @@ year, DOI and pages as a diff. The arXiv ID, links, section and (unless asked) k
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from ke_papers import keys as keyrule
 from ke_papers.errors import KePapersError
 from ke_papers.model import Paper
 from ke_papers.sources import Failure, Progress, Source
-from ke_papers.usecases.reading import editing, open_catalog
+from ke_papers.usecases.reading import open_catalog
 from ke_papers.usecases.updating import Change
 
 
@@ -167,20 +166,3 @@ def plan(
         if changes:
             result.changes[paper.key] = changes
     return result
-
-
-def apply(path: Path, changes: dict[str, list[Change]]) -> None:
-    """Write the diffs through the one write path: fields set or dropped, type and key changed."""
-    with editing(path) as library:
-        for key, diff in changes.items():
-            paper = library.find(key)
-            fields = {c.field: c.new or None for c in diff if c.field not in ("type", "key")}
-            new = paper.with_fields(**fields)
-            for change in diff:
-                if change.field == "type":
-                    new = dataclasses.replace(new, entry_type=change.new)
-                elif change.field == "key":
-                    if library.get(change.new) is not None:
-                        raise KePapersError(f"key '{change.new}' is already taken")
-                    new = dataclasses.replace(new, key=change.new)
-            library.replace(key, new)

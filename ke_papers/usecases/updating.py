@@ -6,6 +6,7 @@ Fields people edit by hand (taxonomy, links, keywords, venue) are never touched.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,17 @@ def plan(
 
 
 def apply(path: Path, changes: dict[str, list[Change]]) -> None:
+    """Write the diffs through the one write path: fields set or dropped, type and key changed."""
     with editing(path) as library:
-        for key, fields in changes.items():
+        for key, diff in changes.items():
             paper = library.find(key)
-            library.replace(key, paper.with_fields(**{c.field: c.new for c in fields}))
+            fields = {c.field: c.new or None for c in diff if c.field not in ("type", "key")}
+            new = paper.with_fields(**fields)
+            for change in diff:
+                if change.field == "type":
+                    new = dataclasses.replace(new, entry_type=change.new)
+                elif change.field == "key":
+                    if library.get(change.new) is not None:
+                        raise KePapersError(f"key '{change.new}' is already taken")
+                    new = dataclasses.replace(new, key=change.new)
+            library.replace(key, new)
