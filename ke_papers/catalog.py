@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
-from ke_papers import identity, taxonomy
+from ke_papers import taxonomy
 from ke_papers.errors import NotFound, display_path
 from ke_papers.index import Index
 from ke_papers.model import Paper
@@ -104,7 +104,8 @@ class Catalog:
         ]
         sql = "SELECT id, undefined FROM entry WHERE undefined IS NOT NULL"
         rows = dict(self.index.conn.execute(sql))
-        undefined = [json.loads(rows[row]) for row in self.index.layout.ids if row in rows]
+        ids = self.index.layout.ids if rows else ()
+        undefined = [json.loads(rows[row]) for row in ids if row in rows]
         if undefined:
             said.append(undefined_note(self.path, undefined))
         return said
@@ -133,6 +134,8 @@ class Catalog:
 
     def arxiv_key(self, identifier: str) -> str | None:
         """The key of the paper with this arXiv ID (any version, or named by its arXiv DOI)."""
+        from ke_papers import identity
+
         base = identity.arxiv_base(identifier).casefold()
         places = self.index.where("arxiv", base) if base else []
         return self._keys[places[0]] if places else None

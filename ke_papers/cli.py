@@ -1,7 +1,5 @@
 """The `ke-papers` command: parse options, call one use case, render. Errors become one line."""
 
-from __future__ import annotations
-
 import contextlib
 import sys
 import warnings
@@ -192,7 +190,7 @@ def _building(path: Path, what: str) -> contextlib.AbstractContextManager[Any]:
     return contextlib.nullcontext()
 
 
-def _console(err: bool = False) -> Console:
+def _console(err: bool = False) -> "Console":
     """A rich console; into a pipe it is wide enough that no column is cut."""
     from rich.console import Console
 
@@ -250,13 +248,13 @@ def _format_option(command: str, default: str) -> Any:
     )
 
 
-def _choose(command: str, named: str | None, default: str, **aliases: bool) -> Format:
+def _choose(command: str, named: str | None, default: str, **aliases: bool) -> "Format":
     from ke_papers.render.formats import choose
 
     return choose(command, named, [name for name, on in aliases.items() if on], default)
 
 
-def _render(fmt: Format, out: Output) -> None:
+def _render(fmt: "Format", out: "Output") -> None:
     """A format with a rich form is drawn at a terminal; everything else is printed as text."""
     if fmt.rich is not None and sys.stdout.isatty():
         import dataclasses
@@ -495,7 +493,7 @@ def import_(
         raise typer.Exit(1)
 
 
-def _show_entries(papers: list[Paper]) -> None:
+def _show_entries(papers: "list[Paper]") -> None:
     """The entries a dry run would write, in the bib file's canonical form."""
     from ke_papers.bibtex import format_entry
 
@@ -797,7 +795,7 @@ def cite(
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[Progress]:
+def _progress() -> Iterator["Progress"]:
     """A progress bar on stderr, made once a fetch needs more than one request: adding
     one paper does not even import it."""
     shown: list[Any] = []  # the bar and its task, once made
@@ -1101,7 +1099,7 @@ def discover(
             _report_added(report, False)
 
 
-def _show_discovery(fmt: Format, found: Any) -> None:
+def _show_discovery(fmt: "Format", found: Any) -> None:
     from ke_papers.render.candidates import summary
     from ke_papers.render.formats import Output, Suggestion
 

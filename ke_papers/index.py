@@ -26,23 +26,23 @@ import time
 import warnings
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ke_papers import bibread, config, files, identity
+from ke_papers import bibread, config, files
 from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 6
+VERSION = 9
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
 #: A line that starts a block; `\w` in a bytes pattern is ASCII only, which can only miss
 #: a cut (a piece then holds two blocks), never make a wrong one.
-_CUT = re.compile(rb"\n(?=@\w*[ \t]*[{(])")
+_CUT = re.compile(rb"\n@\w*[ \t]*[{(]")
 #: Where an @string may start (a superset: also inside values).
 _STRING = re.compile(rb"@string[ \t]*[{(]", re.IGNORECASE)
 FP_SIZE = 16
@@ -53,8 +53,9 @@ PARALLEL_FROM = 4000
 RACY_NS = 2_000_000_000
 
 _SCHEMA = f"""
-CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, indexed INT,
-  encoding TEXT, layout BLOB, info TEXT);
+CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, indexed INT);
+CREATE TABLE layout(id INTEGER PRIMARY KEY CHECK (id = 1), encoding TEXT, layout BLOB,
+  info TEXT, fps BLOB, cuts BLOB);
 CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
 CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
   ftaxonomy TEXT, code INT, venue TEXT, arxiv TEXT, doi TEXT, title TEXT, child INT,
@@ -67,14 +68,17 @@ CREATE INDEX entry_doi ON entry(doi);
 CREATE INDEX entry_title ON entry(title);
 CREATE INDEX entry_lengths ON entry(n_title, n_keywords, n_abstract);
 CREATE INDEX entry_undefined ON entry(undefined) WHERE undefined IS NOT NULL;
+CREATE INDEX entry_child ON entry(id) WHERE child = 1;
 CREATE TABLE derived(name TEXT PRIMARY KEY, sha BLOB, value TEXT);
-CREATE TABLE term(t TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE term(id INTEGER PRIMARY KEY, t TEXT UNIQUE);
+CREATE INDEX term_length ON term(length(t));
+CREATE VIRTUAL TABLE inside USING fts5(t, content = term, content_rowid = id, tokenize = trigram);
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(FIELDS)},
   tokenize = "unicode61 remove_diacritics 2");
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 PRAGMA user_version = {VERSION};
 """
-_TABLES = ("vocab", "fts", "term", "derived", "entry", "piece", "file")
+_TABLES = ("vocab", "fts", "inside", "term", "derived", "entry", "piece", "layout", "file")
 
 
 class IndexUnusable(Exception):
@@ -137,26 +141,48 @@ def _fresh(conn: sqlite3.Connection) -> None:
         raise
 
 
+class _Columns:
+    """Columns of integers kept as one blob."""
+
+    def pack(self) -> bytes:
+        return b"".join(getattr(self, f.name).tobytes() for f in fields(self))  # type: ignore[arg-type]
+
+    @classmethod
+    def unpack(cls, data: bytes) -> Any:
+        whole, n = array("q", data), len(fields(cls))  # type: ignore[arg-type]
+        size = len(whole) // n
+        return cls(*(whole[k * size : (k + 1) * size] for k in range(n)))
+
+
+def _column() -> array[int]:
+    return array("q")
+
+
 @dataclass
-class Layout:
+class Layout(_Columns):
     """Where the entries stand in the file, in file order: their rows, lines and spans
     (bytes), and where the block before each ends (a removed entry takes the space
     between with it)."""
 
-    ids: array[int] = field(default_factory=lambda: array("q"))
-    lines: array[int] = field(default_factory=lambda: array("q"))
-    starts: array[int] = field(default_factory=lambda: array("q"))
-    ends: array[int] = field(default_factory=lambda: array("q"))
-    before: array[int] = field(default_factory=lambda: array("q"))
+    ids: array[int] = field(default_factory=_column)
+    lines: array[int] = field(default_factory=_column)
+    starts: array[int] = field(default_factory=_column)
+    ends: array[int] = field(default_factory=_column)
+    before: array[int] = field(default_factory=_column)
 
-    def pack(self) -> bytes:
-        return b"".join(getattr(self, f.name).tobytes() for f in fields(self))
+    def columns(self) -> tuple[array[int], ...]:
+        return self.ids, self.lines, self.starts, self.ends, self.before
 
-    @classmethod
-    def unpack(cls, data: bytes) -> Layout:
-        whole, n = array("q", data), len(fields(cls))
-        size = len(whole) // n
-        return cls(*(whole[k * size : (k + 1) * size] for k in range(n)))
+
+@dataclass
+class _Cuts(_Columns):
+    """Each piece's start (bytes) and line, its first entry in the layout, and where the
+    last block up to its end ends: what lets a change lay out only the pieces it made."""
+
+    starts: array[int] = field(default_factory=_column)
+    lines: array[int] = field(default_factory=_column)
+    first: array[int] = field(default_factory=_column)
+    last: array[int] = field(default_factory=_column)
 
 
 class Index:
@@ -169,7 +195,8 @@ class Index:
         # One snapshot for the whole command: another process may bring the index up to
         # date meanwhile (WAL); this one keeps reading the version it opened.
         conn.execute("BEGIN")
-        row = conn.execute("SELECT encoding, layout, info, sha FROM file").fetchone()
+        sql = "SELECT encoding, layout, info, sha FROM layout JOIN file USING (id)"
+        row = conn.execute(sql).fetchone()
         if row is None:  # another process began the index anew meanwhile
             conn.execute("ROLLBACK")
             raise IndexUnusable("was being built by another process")
@@ -195,7 +222,7 @@ class Index:
         except sqlite3.OperationalError as exc:
             raise BibError(path, None, f"this Python's SQLite cannot index ({exc})") from None
         bytes_ = files.read_bytes(path) if data is None else data
-        _update(conn, path, bytes_, files.status(path), building)
+        _update(conn, path, bytes_, files.status(path), building, b"")
         return cls(path, conn, ":memory:")
 
     @classmethod
@@ -211,8 +238,9 @@ class Index:
             if fresh and row[2] - st.st_mtime_ns > RACY_NS:
                 return cls(path, conn, str(where))
             bytes_ = files.read_bytes(path) if data is None else data
-            if row is None or row[1] != hashlib.sha256(bytes_).digest():
-                _update(conn, path, bytes_, st, building)
+            sha = hashlib.sha256(bytes_).digest()
+            if row is None or row[1] != sha:
+                _update(conn, path, bytes_, st, building, sha)
             elif row[0] != _stamp(st):
                 conn.execute("UPDATE file SET stamp = ?, indexed = ?", (_stamp(st), time.time_ns()))
             return cls(path, conn, str(where))
@@ -309,7 +337,7 @@ class Index:
 
     def where(self, kind: str, value: str) -> list[int]:
         """The places of the entries whose identity `kind` (arxiv, doi, title) is `value`."""
-        assert kind in identity.KINDS
+        assert kind in ("arxiv", "doi", "title"), kind
         rows = {r for (r,) in self.conn.execute(f"SELECT id FROM entry WHERE {kind} = ?", (value,))}
         return [i for i, row in enumerate(self.layout.ids) if row in rows] if rows else []
 
@@ -351,7 +379,7 @@ def _set_aside(where: Path, exc: sqlite3.DatabaseError) -> None:
 
 def _pieces(data: bytes) -> list[int]:
     """Where each piece starts."""
-    return [0, *(m.end() for m in _CUT.finditer(data))] if data else []
+    return [0, *(m.start() + 1 for m in _CUT.finditer(data))] if data else []
 
 
 @dataclass
@@ -413,15 +441,15 @@ def _update(
     data: bytes,
     st: os.stat_result,
     building: Callable[[], Any] | None,
+    sha: bytes,
 ) -> None:
-    """Bring the index up to date with `data`, in one transaction."""
+    """Bring the index up to date with `data` (whose SHA-256 is `sha`), in one transaction."""
     with building() if building else contextlib.nullcontext():
         conn.execute("BEGIN IMMEDIATE")
         try:
             _rebuild(conn, path, data)
             conn.execute(
-                "UPDATE file SET stamp = ?, sha = ?, indexed = ?",
-                (_stamp(st), hashlib.sha256(data).digest(), time.time_ns()),
+                "INSERT OR REPLACE INTO file VALUES (1, ?, ?, ?)", (_stamp(st), sha, time.time_ns())
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -430,36 +458,76 @@ def _update(
             raise
 
 
+@dataclass
+class _Before:
+    """What the index knew of the file before this change."""
+
+    encoding: str = ""
+    fps: list[bytes] = field(default_factory=list)
+    layout: Layout = field(default_factory=Layout)
+    cuts: _Cuts = field(default_factory=_Cuts)
+    #: Each piece's place among them, by fingerprint.
+    where: dict[bytes, int] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> _Before:
+        row = conn.execute("SELECT encoding, fps, layout, cuts FROM layout").fetchone()
+        if row is None or row[1] is None:
+            return cls()
+        fps = [row[1][k : k + FP_SIZE] for k in range(0, len(row[1]), FP_SIZE)]
+        where = {fp: j for j, fp in enumerate(fps)}
+        return cls(row[0], fps, Layout.unpack(row[2]), _Cuts.unpack(row[3]), where)
+
+
+def _fingerprints(
+    data: bytes, starts: list[int], ends: list[int], encoding: str, defines: set[int]
+) -> list[bytes]:
+    """Each piece's fingerprint: its bytes, the encoding, and the @strings above it."""
+    salt = encoding.encode()
+    fps: list[bytes] = []
+    view = memoryview(data)
+    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        h = hashlib.sha256(salt)
+        h.update(view[a:b])
+        fps.append(h.digest()[:FP_SIZE])
+        if k in defines:
+            salt = hashlib.sha256(salt + fps[-1]).digest()  # the @strings so far: linear
+    return fps
+
+
 def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     """Parse the pieces not seen before, drop those gone, and lay the file out."""
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise BibError(path, line, "NUL byte: this is not a text file")
-    encoding = bibread.encoding_of(data)
+    before = _Before.read(conn)
     starts = _pieces(data)
     ends = [*starts[1:], len(data)][: len(starts)]
-    known = {fp for (fp,) in conn.execute("SELECT fp FROM piece")}
     defines = {bisect_right(starts, m.start()) - 1 for m in _STRING.finditer(data)}
-    # A piece is known by its bytes, the encoding, and the @strings in force above it;
-    # a piece that may define @strings is parsed every time, for those below it.
+    known = set(before.where)
+    # A UTF-8 file whose new pieces are UTF-8 is still UTF-8: only they need decoding.
+    encoding = "utf-8" if before.encoding == "utf-8" else bibread.encoding_of(data)
+    fps = _fingerprints(data, starts, ends, encoding, defines)
+    if encoding == "utf-8" and not data.isascii():
+        try:
+            for k, fp in enumerate(fps):
+                if fp not in known:
+                    data[starts[k] : ends[k]].decode(encoding)
+        except UnicodeDecodeError:
+            encoding = bibread.encoding_of(data)
+            fps = _fingerprints(data, starts, ends, encoding, defines)
+    # A piece that may define @strings is parsed every time, for those below it.
     table: dict[str, str] = {}
-    salt = encoding.encode()
-    fps: list[bytes] = []
     runs: list[tuple[list[int], dict[str, str]]] = []
     new: list[tuple[bytes, _Parsed]] = []
-    view = memoryview(data)
-    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        h = hashlib.sha256(salt)
-        h.update(view[a:b])
-        fp = h.digest()[:FP_SIZE]
-        fps.append(fp)
+    for k, fp in enumerate(fps):
         if k in defines:
+            text = data[starts[k] : ends[k]].decode(encoding)
             try:
-                parsed, table = _parse_run(str(path), [data[a:b].decode(encoding)], table, encoding)
+                parsed, table = _parse_run(str(path), [text], table, encoding)
             except BibError:  # its line is the whole file's
                 bibread.parse(data.decode(encoding), path, duplicates_ok=True)
                 raise
-            salt = hashlib.sha256(salt + fp).digest()  # the @strings so far: linear
             if fp not in known:
                 new.append((fp, parsed[0]))
                 known.add(fp)
@@ -474,6 +542,7 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
             else:
                 runs.append(([k], table))
             known.add(fp)
+    (words,) = conn.execute("SELECT coalesce(max(id), 0) FROM term").fetchone()
     _store(conn, new)
 
     def job(run: list[int], table: dict[str, str]) -> tuple[list[str], dict[str, str]]:
@@ -485,8 +554,7 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     except BibError:  # a file that does not parse piece by piece: the whole file's error
         bibread.parse(data.decode(encoding), path, duplicates_ok=True)
         raise
-    keep = set(fps)
-    gone = [fp for (fp,) in conn.execute("SELECT fp FROM piece") if fp not in keep]
+    gone = list(before.where.keys() - set(fps))
     for k in range(0, len(gone), 500):
         batch = gone[k : k + 500]
         marks = ",".join("?" * len(batch))
@@ -495,7 +563,8 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
         )
         conn.execute(f"DELETE FROM entry WHERE fp IN ({marks})", batch)
         conn.execute(f"DELETE FROM piece WHERE fp IN ({marks})", batch)
-    _lay_out(conn, path, data, encoding, starts, fps)
+    _lay_out(conn, data, encoding, starts, fps, defines, before)
+    conn.execute("INSERT INTO inside (rowid, t) SELECT id, t FROM term WHERE id > ?", (words,))
 
 
 Job = Callable[[list[int], dict[str, str]], tuple[list[str], dict[str, str]]]
@@ -566,7 +635,7 @@ def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> Non
         f"INSERT INTO fts (rowid, {', '.join(FIELDS)}) VALUES (?, {_MARKS_FTS})", texts
     )
     conn.executemany("INSERT OR REPLACE INTO piece VALUES (?, ?)", blocks)
-    conn.executemany("INSERT OR IGNORE INTO term VALUES (?)", ((w,) for w in words))
+    conn.executemany("INSERT OR IGNORE INTO term (t) VALUES (?)", ((w,) for w in words))
 
 
 def _words(texts: tuple[str, ...]) -> set[str]:
@@ -582,15 +651,18 @@ def _words(texts: tuple[str, ...]) -> set[str]:
 COLUMNS = ("key", "year", "taxonomy", "ftaxonomy", "code", "venue", "arxiv", "doi", "title",
            "child", "n_title", "n_keywords", "n_abstract", "undefined", "record")  # fmt: skip
 _MARKS = ", ".join("?" * len(COLUMNS))
+#: Each search field's total length in words (its mean dampens a hit, BM25's avgdl).
+_SIZES = "total(n_title), total(n_keywords), total(n_abstract)"
 _MARKS_FTS = ", ".join("?" * len(FIELDS))
 
 
 def _row(paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     """A paper's row in `entry` (but its fingerprint), and its texts in `fts`."""
+    from ke_papers.identity import Keys
     from ke_papers.latex import fold
     from ke_papers.search import field_values, token_count
 
-    ids = identity.Keys.of(paper)
+    ids = Keys.of(paper)
     texts = field_values(paper)
     values = (
         paper.key,
@@ -612,57 +684,117 @@ def _row(paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
 
 def _lay_out(
     conn: sqlite3.Connection,
-    path: Path,
     data: bytes,
     encoding: str,
     starts: list[int],
     fps: list[bytes],
+    defines: set[int],
+    before: _Before,
 ) -> None:
-    """The file's layout from its pieces' blocks, its duplicate keys, and the crossref
-    children brought up to date with their parents."""
-    rows = dict(conn.execute("SELECT fp, blocks FROM piece"))
-    keys = dict(conn.execute("SELECT id, key FROM entry"))
-    layout = Layout()
-    columns = [getattr(layout, f.name) for f in fields(layout)]
+    """The file's layout, its duplicate keys, and the crossref children brought up to
+    date with their parents. Runs of pieces laid out before are copied from the old
+    layout, moved by how far they moved; only new pieces' blocks are read."""
+    was = before.where
+    wanted = list({fp for k, fp in enumerate(fps) if fp not in was or k in defines})
+    blocks: dict[bytes, str] = {}
+    for k in range(0, len(wanted), 500):
+        marks = ",".join("?" * len(wanted[k : k + 500]))
+        sql = f"SELECT fp, blocks FROM piece WHERE fp IN ({marks})"
+        blocks.update(conn.execute(sql, wanted[k : k + 500]))
+    old, cut = before.layout, before.cuts
+    layout, cuts = Layout(), _Cuts(array("q", starts))
     strings: list[tuple[int, int]] = []
     defined: list[tuple[int, str]] = []
-    line, prev, last = 1, 0, 0
-    for fp, start in zip(fps, starts, strict=True):
-        line += data.count(b"\n", prev, start)
-        prev = start
-        for a, b, kind, dl, entry in json.loads(rows[fp]):
-            if kind == "entry":
-                values = (entry, line + dl, start + a, start + b, last)
-                for column, value in zip(columns, values, strict=True):
-                    column.append(value)
-            elif kind == "string":
-                strings.append((start + a, start + b))
-                defined.append((line + dl, entry))
-            last = start + b
-    duplicates: list[tuple[int, str]] = []
-    for pairs in (
-        ((at, keys[row]) for row, at in zip(layout.ids, layout.lines, strict=True)),
-        defined,
-    ):
-        seen: set[str] = set()
-        for at, key in pairs:
-            if key in seen:
-                duplicates.append((at, key))
-            seen.add(key)
-    info = {"duplicate_keys": sorted(duplicates), "strings": strings, "defined": defined}
+    line, prev, last, k = 1, 0, 0, 0
+    while k < len(fps):
+        line += data.count(b"\n", prev, starts[k])
+        prev, j = starts[k], was.get(fps[k])
+        if j is None or k in defines:
+            cuts.lines.append(line)
+            cuts.first.append(len(layout.ids))
+            for a, b, kind, dl, entry in json.loads(blocks[fps[k]]):
+                a, b = starts[k] + a, starts[k] + b
+                if kind == "entry":
+                    values = (entry, line + dl, a, b, last)
+                    for column, value in zip(layout.columns(), values, strict=True):
+                        column.append(value)
+                elif kind == "string":
+                    strings.append((a, b))
+                    defined.append((line + dl, entry))
+                last = b
+            cuts.last.append(last)
+            k += 1
+            continue
+        n = 1  # the run of pieces that follow each other as they did before
+        while (
+            k + n < len(fps)
+            and j + n < len(before.fps)
+            and fps[k + n] == before.fps[j + n]
+            and k + n not in defines
+        ):
+            n += 1
+        dl, db = line - cut.lines[j], starts[k] - cut.starts[j]
+        first = cut.first[j]
+        end = cut.first[j + n] if j + n < len(cut.first) else len(old.ids)
+        at = len(layout.ids)
+        shifts = (0, dl, db, db, db)
+        for column, was_, shift in zip(layout.columns(), old.columns(), shifts, strict=True):
+            part = was_[first:end]
+            column.extend(part if not shift else (x + shift for x in part))
+        if first < end and old.before[first] <= cut.starts[j]:  # a block of another piece
+            layout.before[at] = last
+        cuts.lines.extend(x + dl for x in cut.lines[j : j + n])
+        cuts.first.extend(x - first + at for x in cut.first[j : j + n])
+        cuts.last.extend(x + db if x > cut.starts[j] else last for x in cut.last[j : j + n])
+        last, line, prev = cuts.last[-1], cuts.lines[-1], starts[k + n - 1]
+        k += n
+    keys = _resolve_children(conn, layout)
+    (sizes,) = conn.execute(f"SELECT json_array({_SIZES}) FROM entry").fetchone()
+    info = {
+        "duplicate_keys": sorted(_duplicates(conn, layout, keys) + _repeated(defined)),
+        "strings": strings,
+        "defined": defined,
+        "sizes": json.loads(sizes),
+    }
     conn.execute(
-        "INSERT OR REPLACE INTO file (id, encoding, layout, info) VALUES (1, ?, ?, ?)",
-        (encoding, layout.pack(), json.dumps(info)),
+        "INSERT OR REPLACE INTO layout VALUES (1, ?, ?, ?, ?, ?)",
+        (encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack()),
     )
-    _resolve_children(conn, layout, keys)
 
 
-def _resolve_children(conn: sqlite3.Connection, layout: Layout, keys: dict[int, str]) -> None:
+def _repeated(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The (line, name) of each block whose name a block above it has."""
+    seen: set[str] = set()
+    out: list[tuple[int, str]] = []
+    for at, name in pairs:
+        if name in seen:
+            out.append((at, name))
+        seen.add(name)
+    return out
+
+
+def _duplicates(
+    conn: sqlite3.Connection, layout: Layout, keys: dict[int, str] | None
+) -> list[tuple[int, str]]:
+    """The entries whose key an entry above has (SQL names the keys used twice, unless
+    a piece stands twice in the file)."""
+    if keys is None:
+        sql = "SELECT id, key FROM entry"
+        if len(set(layout.ids)) == len(layout.ids):
+            sql += " WHERE key IN (SELECT key FROM entry GROUP BY key HAVING count(*) > 1)"
+        keys = dict(conn.execute(sql))
+    pairs = zip(layout.lines, layout.ids, strict=True) if keys else ()
+    return _repeated((at, keys[row]) for at, row in pairs if row in keys)
+
+
+def _resolve_children(conn: sqlite3.Connection, layout: Layout) -> dict[int, str] | None:
     """Give crossref/xdata children their parents' fields: parents may have changed
-    whatever the child's own bytes, so children are resolved on every change."""
+    whatever the child's own bytes, so children are resolved on every change. The keys
+    of every entry, when it read them."""
     children = [row for (row,) in conn.execute("SELECT id FROM entry WHERE child = 1")]
     if not children:
-        return
+        return None
+    keys = dict(conn.execute("SELECT id, key FROM entry"))
     first: dict[str, int] = {}
     for row in reversed(layout.ids):
         first[keys[row].casefold()] = row
@@ -683,7 +815,7 @@ def _resolve_children(conn: sqlite3.Connection, layout: Layout, keys: dict[int, 
     bibread.resolve_crossrefs(papers, find)
     for row, paper in zip(children, papers, strict=True):
         values, texts = _row(paper)
-        conn.executemany("INSERT OR IGNORE INTO term VALUES (?)", ((w,) for w in _words(texts)))
+        conn.executemany("INSERT OR IGNORE INTO term (t) VALUES (?)", ((w,) for w in _words(texts)))
         sets = ", ".join(f"{c} = ?" for c in COLUMNS)
         conn.execute(
             f"UPDATE entry SET {sets}, markdown = NULL, bibtex = NULL, json = NULL WHERE id = ?",
@@ -691,3 +823,4 @@ def _resolve_children(conn: sqlite3.Connection, layout: Layout, keys: dict[int, 
         )
         fields = ", ".join(f"{f} = ?" for f in FIELDS)
         conn.execute(f"UPDATE fts SET {fields} WHERE rowid = ?", (*texts, row))
+    return keys

@@ -23,7 +23,6 @@ from typing import Any, Generic, TypeVar, overload
 
 from ke_papers import fields as bibfields
 from ke_papers import names
-from ke_papers.identity import arxiv_in
 from ke_papers.latex import to_text
 
 T = TypeVar("T")
@@ -214,6 +213,8 @@ class Paper:
     @cached_property
     def arxiv(self) -> str:
         """The arXiv ID however the entry records it (`identity.arxiv_in`)."""
+        from ke_papers.identity import arxiv_in
+
         return arxiv_in(self.value)
 
     @property

@@ -171,7 +171,8 @@ class Search:
         exact = [t for (t,) in self.conn.execute("SELECT term FROM vocab WHERE term = ?", (word,))]
         if len(word) < WHOLE_WORD_BELOW:
             return [(EXACT, exact)]
-        inside = [t for (t,) in self.conn.execute("SELECT t FROM term WHERE instr(t, ?)", (word,))]
+        sql = "SELECT t FROM inside WHERE inside MATCH ?"  # trigrams: words within words
+        inside = [t for (t,) in self.conn.execute(sql, (f'"{word}"',)) if word in t]
         begins = [t for t in inside if t.startswith(word) and t != word]
         within = [t for t in inside if not t.startswith(word)]
         return [(EXACT, exact), (TYPO, self._typos(word)), (PREFIX, begins), (SUBSTRING, within)]
@@ -287,12 +288,10 @@ class Search:
         )
 
     def _average_lengths(self) -> dict[str, float]:
-        """Each field's mean length in words (from the index's column sizes)."""
-        sums = self.conn.execute(
-            f"SELECT {', '.join(f'total(n_{f})' for f in LENGTH_DAMPING)} FROM entry"
-        ).fetchone()
+        """Each field's mean length in words (from the totals the index keeps)."""
+        sizes = self.index.info["sizes"]
         return {
-            f: max(1.0, s / max(1, self.count)) for f, s in zip(LENGTH_DAMPING, sums, strict=True)
+            f: max(1.0, s / max(1, self.count)) for f, s in zip(LENGTH_DAMPING, sizes, strict=True)
         } | {f: 1.0 for f in WEIGHTS if f not in LENGTH_DAMPING}
 
     def suggest(self, query: str, n: int = 3) -> list[str]:
