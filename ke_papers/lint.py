@@ -1,8 +1,8 @@
 """Checks that keep the list valid: one finding per problem, with its line and a rule id.
 
 The rules are the list `RULES`: each a `Rule(id, severity, summary, check)`. `lint`
-runs them all; README's rule list and the tests' expected set are read from it, so a
-new rule is one entry there.
+runs them all; the rule table in docs/commands.md and the tests' expected set are read
+from it, so a new rule is one entry there.
 """
 
 from __future__ import annotations

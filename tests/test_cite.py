@@ -205,7 +205,7 @@ TEX_TOOLS = all(shutil.which(t) for t in ("pdflatex", "bibtex", "biber"))
 needs_tex = pytest.mark.skipif(
     not TEX_TOOLS,
     reason="pdflatex, bibtex or biber not installed "
-    "(.ci/run installs them; see README, Development)",
+    "(.ci/run installs them; see docs/development.md)",
 )
 
 

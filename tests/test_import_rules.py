@@ -354,9 +354,9 @@ def test_prose_is_never_a_paper_and_paper_links_in_it_are_named(run, tmp_path: P
 
 
 def test_the_readme_imports_back_as_the_list(run, tmp_path: Path):
-    """Round trip: this repository's README (usage, the generated list, resources) into
-    an empty bib gives exactly data/papers.bib's papers: keys, titles, authors, years,
-    venues, sections and links."""
+    """Round trip: this repository's README (introduction, the generated list, resources,
+    the tool's section) into an empty bib gives exactly data/papers.bib's papers: keys,
+    titles, authors, years, venues, sections and links."""
     target = tmp_path / "back.bib"
     result = run("--bib", str(target), "import", "--markdown", str(REPO / "README.md"), code=1)
     assert summary(result).startswith("45 read, 45 written, 0 already there, 1 incomplete")

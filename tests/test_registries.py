@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DATA_BIB, REPO
+from conftest import DATA_BIB
+from documentation import docs_text
 
 from ke_papers import lint
 from ke_papers.render import formats
@@ -69,5 +70,4 @@ def test_a_toy_lint_rule_is_run_and_listed(run, monkeypatch, tmp_path: Path):
 
 
 def test_readme_rule_table_is_the_registry():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert rule_table() in readme
+    assert rule_table() in docs_text()

@@ -39,6 +39,6 @@ REPORTS: dict[str, Callable[[Sequence[Finding], str], str]] = {
 
 
 def rule_table(rules: Sequence[lint.Rule] | None = None) -> str:
-    """`lint --rules`, and README's rule table: id, severity and what each rule finds."""
+    """`lint --rules`, and the rule table in docs/commands.md: id, severity and what each rule finds."""
     rows = [f"| `{r.id}` | {r.severity} | {r.summary} |\n" for r in rules or lint.RULES]
     return "| rule | severity | finds |\n|---|---|---|\n" + "".join(rows)
