@@ -227,14 +227,10 @@ def test_random_edits_leave_the_index_as_a_full_parse_reads(
         assert [(p.key, p.line, p.as_dict()) for p in catalog.papers] == [
             (p.key, p.line, p.as_dict()) for p in whole.papers
         ]
-        assert (
-            catalog.warnings
-            == [
-                f"{bib}:{line}: duplicate key '{key}' (the first one is used)"
-                for line, key in whole.duplicate_keys
-            ]
-            or whole.duplicate_keys == []
-        )
+        assert [w for w in catalog.warnings if "duplicate key" in w] == [
+            f"{bib}:{line}: duplicate key '{key}' (the first one is used)"
+            for line, key in whole.duplicate_keys
+        ]
 
 
 def test_a_big_first_read_in_several_processes_reads_as_one(tmp_path: Path):
