@@ -36,7 +36,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 9
+VERSION = 10
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -59,8 +59,8 @@ CREATE TABLE layout(id INTEGER PRIMARY KEY CHECK (id = 1), encoding TEXT, layout
 CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
 CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
   ftaxonomy TEXT, code INT, venue TEXT, arxiv TEXT, doi TEXT, title TEXT, child INT,
-  n_title INT, n_keywords INT, n_abstract INT, undefined TEXT, record TEXT, markdown TEXT, bibtex TEXT,
-  json TEXT);
+  n_title INT, n_keywords INT, n_abstract INT, undefined TEXT);
+CREATE TABLE paper(id INTEGER PRIMARY KEY, record TEXT, markdown TEXT, bibtex TEXT, json TEXT);
 CREATE INDEX entry_fp ON entry(fp);
 CREATE INDEX entry_key ON entry(key);
 CREATE INDEX entry_arxiv ON entry(arxiv);
@@ -78,7 +78,7 @@ CREATE VIRTUAL TABLE fts USING fts5({", ".join(FIELDS)},
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 PRAGMA user_version = {VERSION};
 """
-_TABLES = ("vocab", "fts", "inside", "term", "derived", "entry", "piece", "layout", "file")
+_TABLES = ("vocab", "fts", "inside", "term", "derived", "paper", "entry", "piece", "layout", "file")
 
 
 class IndexUnusable(Exception):
@@ -266,13 +266,13 @@ class Index:
     def records(self, ids: Sequence[int]) -> dict[int, str]:
         """The JSON records of these rows, by row."""
         if len(ids) > len(self) // 4:
-            return dict(self.conn.execute("SELECT id, record FROM entry"))
+            return dict(self.conn.execute("SELECT id, record FROM paper"))
         out: dict[int, str] = {}
         for k in range(0, len(ids), 500):
             batch = list(ids[k : k + 500])
             marks = ",".join("?" * len(batch))
             out.update(
-                self.conn.execute(f"SELECT id, record FROM entry WHERE id IN ({marks})", batch)
+                self.conn.execute(f"SELECT id, record FROM paper WHERE id IN ({marks})", batch)
             )
         return out
 
@@ -289,7 +289,7 @@ class Index:
     ) -> list[str]:
         """A value renderers derive from each paper (`markdown`, `bibtex`), in file order,
         made for the entries that lack it and kept; `building` is entered meanwhile."""
-        known = dict(self.conn.execute(f"SELECT id, {name} FROM entry"))
+        known = dict(self.conn.execute(f"SELECT id, {name} FROM paper"))
         missing = [row for row, value in known.items() if value is None]
         with building() if building and missing else contextlib.nullcontext():
             for k in range(0, len(missing), 2000):  # a batch of papers at a time in memory
@@ -298,7 +298,7 @@ class Index:
                 made = make([Paper.from_record(records[row]) for row in rows])
                 known.update(zip(rows, made, strict=True))
                 self._keep(
-                    f"UPDATE entry SET {name} = ? WHERE id = ? AND record = ?",
+                    f"UPDATE paper SET {name} = ? WHERE id = ? AND record = ?",
                     [(value, row, records[row]) for row, value in zip(rows, made, strict=True)],
                 )
         return [known[i] for i in self.layout.ids]
@@ -558,9 +558,9 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     for k in range(0, len(gone), 500):
         batch = gone[k : k + 500]
         marks = ",".join("?" * len(batch))
-        conn.execute(
-            f"DELETE FROM fts WHERE rowid IN (SELECT id FROM entry WHERE fp IN ({marks}))", batch
-        )
+        rows = f"(SELECT id FROM entry WHERE fp IN ({marks}))"
+        conn.execute(f"DELETE FROM fts WHERE rowid IN {rows}", batch)
+        conn.execute(f"DELETE FROM paper WHERE id IN {rows}", batch)
         conn.execute(f"DELETE FROM entry WHERE fp IN ({marks})", batch)
         conn.execute(f"DELETE FROM piece WHERE fp IN ({marks})", batch)
     _lay_out(conn, data, encoding, starts, fps, defines, before)
@@ -614,14 +614,15 @@ def _shared(
 def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> None:
     """New pieces: their blocks, and a row (and a search row) for each of their entries."""
     (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM entry").fetchone()
-    entries, texts, blocks = [], [], []
+    entries, papers, texts, blocks = [], [], [], []
     words: set[str] = set()
     for fp, parsed in pieces:
         words |= parsed.words
         ids = list(range(last + 1, last + 1 + len(parsed.rows)))
         last += len(parsed.rows)
         for row, (values, line) in zip(ids, parsed.rows, strict=True):
-            entries.append((row, fp, *values))
+            entries.append((row, fp, *values[:-1]))
+            papers.append((row, values[-1]))
             texts.append((row, *line))
         layout = [
             (a, b, kind, dl, ids[p] if isinstance(p, int) else p)
@@ -631,6 +632,7 @@ def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> Non
     conn.executemany(
         f"INSERT INTO entry (id, fp, {', '.join(COLUMNS)}) VALUES (?, ?, {_MARKS})", entries
     )
+    conn.executemany("INSERT INTO paper (id, record) VALUES (?, ?)", papers)
     conn.executemany(
         f"INSERT INTO fts (rowid, {', '.join(FIELDS)}) VALUES (?, {_MARKS_FTS})", texts
     )
@@ -647,9 +649,10 @@ def _words(texts: tuple[str, ...]) -> set[str]:
     return index_words(" ".join(texts))
 
 
-#: The columns of an entry's row that come from its paper.
+#: The columns of an entry's row that come from its paper (its record is kept apart, in
+#: `paper`, with what is derived from it: the columns scan fast).
 COLUMNS = ("key", "year", "taxonomy", "ftaxonomy", "code", "venue", "arxiv", "doi", "title",
-           "child", "n_title", "n_keywords", "n_abstract", "undefined", "record")  # fmt: skip
+           "child", "n_title", "n_keywords", "n_abstract", "undefined")  # fmt: skip
 _MARKS = ", ".join("?" * len(COLUMNS))
 #: Each search field's total length in words (its mean dampens a hit, BM25's avgdl).
 _SIZES = "total(n_title), total(n_keywords), total(n_abstract)"
@@ -657,7 +660,8 @@ _MARKS_FTS = ", ".join("?" * len(FIELDS))
 
 
 def _row(paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
-    """A paper's row in `entry` (but its fingerprint), and its texts in `fts`."""
+    """A paper's row in `entry` (but its fingerprint) then its record, and its texts in
+    `fts`."""
     from ke_papers.identity import Keys
     from ke_papers.latex import fold
     from ke_papers.search import field_values, token_count
@@ -802,7 +806,7 @@ def _resolve_children(conn: sqlite3.Connection, layout: Layout) -> dict[int, str
 
     def load(row: int) -> Paper:
         if row not in cache:
-            (record,) = conn.execute("SELECT record FROM entry WHERE id = ?", (row,)).fetchone()
+            (record,) = conn.execute("SELECT record FROM paper WHERE id = ?", (row,)).fetchone()
             old = Paper.from_record(record)
             cache[row] = Paper(old.key, old.entry_type, old.fields, comments=old.comments)
         return cache[row]
@@ -817,9 +821,10 @@ def _resolve_children(conn: sqlite3.Connection, layout: Layout) -> dict[int, str
         values, texts = _row(paper)
         conn.executemany("INSERT OR IGNORE INTO term (t) VALUES (?)", ((w,) for w in _words(texts)))
         sets = ", ".join(f"{c} = ?" for c in COLUMNS)
+        conn.execute(f"UPDATE entry SET {sets} WHERE id = ?", (*values[:-1], row))
         conn.execute(
-            f"UPDATE entry SET {sets}, markdown = NULL, bibtex = NULL, json = NULL WHERE id = ?",
-            (*values, row),
+            "UPDATE paper SET record = ?, markdown = NULL, bibtex = NULL, json = NULL WHERE id = ?",
+            (values[-1], row),
         )
         fields = ", ".join(f"{f} = ?" for f in FIELDS)
         conn.execute(f"UPDATE fts SET {fields} WHERE rowid = ?", (*texts, row))
