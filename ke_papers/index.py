@@ -241,7 +241,8 @@ class Index:
             sha = hashlib.sha256(bytes_).digest()
             if row is None or row[1] != sha:
                 _update(conn, path, bytes_, st, building, sha)
-            elif row[0] != _stamp(st):
+            elif row[0] != _stamp(st) or time.time_ns() - st.st_mtime_ns > RACY_NS:
+                # the same bytes: their stamp, hashed long enough after the change, is trusted
                 conn.execute("UPDATE file SET stamp = ?, indexed = ?", (_stamp(st), time.time_ns()))
             return cls(path, conn, str(where))
         except sqlite3.DatabaseError as exc:
