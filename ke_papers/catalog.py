@@ -186,17 +186,14 @@ class Catalog:
 
 
 def suggest_key(key: str, known: Sequence[str]) -> str:
-    """` (did you mean ...?)` for the same key in another case or the closest keys; for
-    a word that is no key at all, the search that would find it."""
+    """` (did you mean ...?)` for the same key in another case or the closest keys, else
+    nothing (`usecases.searching.key_hint` adds a search, where it finds papers)."""
     import difflib
-    import shlex
 
     folded = key.casefold()
     close = [k for k in known if k.casefold() == folded]
     close = close or difflib.get_close_matches(key, known, n=3, cutoff=0.8)
-    if close:
-        return f" (did you mean {', '.join(close)}?)"
-    return f" (to find papers by a word: ke-papers search {shlex.quote(key)})"
+    return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
 def undefined_note(path: Path, undefined: Sequence[Sequence[str]]) -> str:

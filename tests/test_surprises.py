@@ -207,13 +207,34 @@ def test_show_of_a_missing_key_suggests_keys_that_exist(run):
     run("--bib", str(DATA_BIB), "show", *shown)
 
 
-def test_show_never_suggests_a_search_that_finds_nothing(run):
-    result = run("--bib", str(DATA_BIB), "show", "zzqx2020nothing", code=2)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["show"],
+        ["cite"],
+        ["edit", "--set", "note=x"],
+        ["move", "-c", "Analysis"],
+        ["rename", "--", "KEY", "other2020key"],
+        ["remove", "--yes"],
+    ],
+)
+def test_a_missing_key_never_suggests_a_search_that_finds_nothing(run, bib_copy, command):
+    """Every command that names a paper by its key: for a word that is no key, a search
+    only where it finds papers (`show` and `cite` offer one; the others, close keys only)."""
+
+    def args(key: str) -> list[str]:
+        named = [key if part == "KEY" else part for part in command]
+        return ["--bib", str(bib_copy), *named] + ([] if "KEY" in command else [key])
+
+    before = bib_copy.read_bytes()
+    result = run(*args("zzqx2020nothing"), code=None)
+    assert result.exit_code in (1, 2) and "key 'zzqx2020nothing'" in result.stderr
     assert "search" not in result.stderr
-    result = run("--bib", str(DATA_BIB), "show", "rome", code=2)
-    search = re.search(r"ke-papers (search \S+)", result.stderr)
-    assert search
-    assert run("--bib", str(DATA_BIB), *search.group(1).split(), "--keys").stdout.strip()
+    result = run(*args("rome"), code=None)
+    assert result.exit_code in (1, 2)
+    for search in re.findall(r"ke-papers (search \S+)", result.stderr):
+        assert run("--bib", str(bib_copy), *search.split(), "--keys").stdout.strip()
+    assert bib_copy.read_bytes() == before
 
 
 # --- arXiv IDs and the offline error --------------------------------------------------------

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ke_papers import files, outputs, taxonomy, texrefs
-from ke_papers.catalog import Catalog, suggest_key
+from ke_papers.catalog import Catalog
 from ke_papers.errors import KePapersError, display_path
 from ke_papers.model import Paper
 from ke_papers.render.formats import Format
 from ke_papers.usecases.exporting import render
 from ke_papers.usecases.reading import Session, open_catalog
+from ke_papers.usecases.searching import key_hint
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def select(catalog: Catalog, wanted: Wanted) -> tuple[list[int], list[tuple[str,
     positions = {k: i for i, k in reversed(list(enumerate(catalog.all_keys())))}
     keys = list(dict.fromkeys(keys))
     chosen = [positions[k] for k in keys if k in positions]
-    missing = [(k, suggest_key(k, catalog.all_keys())) for k in keys if k not in positions]
+    missing = [(k, key_hint(catalog, k)) for k in keys if k not in positions]
     return chosen, missing
 
 

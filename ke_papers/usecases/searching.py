@@ -93,7 +93,7 @@ def key_hint(catalog: Catalog, key: str) -> str:
     import shlex
 
     close = suggest_key(key, catalog.all_keys())
-    if "did you mean" in close:
+    if close:
         return close
     index = catalog.search()
     found = suggestions(index, key)
