@@ -17,6 +17,7 @@ command says so once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 10
+VERSION = 11
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -55,7 +56,7 @@ RACY_NS = 2_000_000_000
 _SCHEMA = f"""
 CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, indexed INT);
 CREATE TABLE layout(id INTEGER PRIMARY KEY CHECK (id = 1), encoding TEXT, layout BLOB,
-  info TEXT, fps BLOB, cuts BLOB);
+  info TEXT, fps BLOB, cuts BLOB, rows BLOB);
 CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
 CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
   ftaxonomy TEXT, code INT, venue TEXT, arxiv TEXT, doi TEXT, title TEXT, child INT,
@@ -172,6 +173,27 @@ class Layout(_Columns):
 
     def columns(self) -> tuple[array[int], ...]:
         return self.ids, self.lines, self.starts, self.ends, self.before
+
+
+@dataclass
+class Rows(_Columns):
+    """By row number: each entry's section (its place in `info["sections"]`) and the
+    lengths in words of its damped fields, what search and the section tree read of
+    every entry (rows of entries gone keep theirs, unread)."""
+
+    section: array[int] = field(default_factory=_column)
+    n_title: array[int] = field(default_factory=_column)
+    n_keywords: array[int] = field(default_factory=_column)
+    n_abstract: array[int] = field(default_factory=_column)
+
+    def columns(self) -> tuple[array[int], ...]:
+        return self.section, self.n_title, self.n_keywords, self.n_abstract
+
+    def put(self, row: int, values: Sequence[int]) -> None:
+        for have, value in zip(self.columns(), values, strict=True):
+            if row >= len(have):
+                have.extend(array("q", bytes(8 * (row + 1 - len(have)))))
+            have[row] = value
 
 
 @dataclass
@@ -330,11 +352,15 @@ class Index:
             finally:
                 conn.close()
 
+    @functools.cached_property
+    def rows(self) -> Rows:
+        return Rows.unpack(self.conn.execute("SELECT rows FROM layout").fetchone()[0])
+
     def taxonomy(self) -> list[list[str]]:
         """Each entry's section path, in file order (one list per distinct path)."""
-        paths = self.column("taxonomy")
-        parsed = {text: json.loads(text) for text in set(paths)}
-        return [parsed[text] for text in paths]
+        paths = [json.loads(text) for text in self.info["sections"]]
+        section = self.rows.section
+        return [paths[section[row]] for row in self.layout.ids]
 
     def where(self, kind: str, value: str) -> list[int]:
         """The places of the entries whose identity `kind` (arxiv, doi, title) is `value`."""
@@ -469,15 +495,19 @@ class _Before:
     cuts: _Cuts = field(default_factory=_Cuts)
     #: Each piece's place among them, by fingerprint.
     where: dict[bytes, int] = field(default_factory=dict)
+    rows: Rows = field(default_factory=Rows)
+    sections: list[str] = field(default_factory=list)
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> _Before:
-        row = conn.execute("SELECT encoding, fps, layout, cuts FROM layout").fetchone()
+        sql = "SELECT encoding, fps, layout, cuts, rows, info FROM layout"
+        row = conn.execute(sql).fetchone()
         if row is None or row[1] is None:
             return cls()
         fps = [row[1][k : k + FP_SIZE] for k in range(0, len(row[1]), FP_SIZE)]
         where = {fp: j for j, fp in enumerate(fps)}
-        return cls(row[0], fps, Layout.unpack(row[2]), _Cuts.unpack(row[3]), where)
+        layout, cuts, rows = Layout.unpack(row[2]), _Cuts.unpack(row[3]), Rows.unpack(row[4])
+        return cls(row[0], fps, layout, cuts, where, rows, json.loads(row[5])["sections"])
 
 
 def _fingerprints(
@@ -760,11 +790,28 @@ def _lay_out(
         "strings": strings,
         "defined": defined,
         "sizes": json.loads(sizes),
+        "sections": before.sections,
     }
+    _keep_rows(conn, before, [fp for fp in wanted if fp not in was])
     conn.execute(
-        "INSERT OR REPLACE INTO layout VALUES (1, ?, ?, ?, ?, ?)",
-        (encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack()),
+        "INSERT OR REPLACE INTO layout VALUES (1, ?, ?, ?, ?, ?, ?)",
+        (encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack(), before.rows.pack()),
     )
+
+
+def _keep_rows(conn: sqlite3.Connection, before: _Before, new: list[bytes]) -> None:
+    """The rows of new pieces, and crossref children (resolved anew), into `Rows`."""
+    sql = "SELECT id, taxonomy, n_title, n_keywords, n_abstract FROM entry"
+    changed = list(conn.execute(f"{sql} WHERE child = 1"))
+    for k in range(0, len(new), 500):
+        marks = ",".join("?" * len(new[k : k + 500]))
+        changed += conn.execute(f"{sql} WHERE fp IN ({marks})", new[k : k + 500])
+    number = {path: k for k, path in enumerate(before.sections)}
+    for row, path, *sizes in changed:
+        if path not in number:
+            number[path] = len(before.sections)
+            before.sections.append(path)
+        before.rows.put(row, (number[path], *sizes))
 
 
 def _repeated(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:

@@ -210,20 +210,10 @@ class Search:
         return found
 
     def _lengths(self, rows: set[int]) -> dict[int, tuple[int, ...]]:
-        """The length in words of each paper's damped fields (many papers: read off the
-        index that holds the lengths, whole)."""
-        columns = ", ".join(f"n_{f}" for f in LENGTH_DAMPING)
-        if len(rows) > self.count // 8:
-            found = self.conn.execute(f"SELECT id, {columns} FROM entry INDEXED BY entry_lengths")
-            return {row[0]: row[1:] for row in found if row[0] in rows}
-        out: dict[int, tuple[int, ...]] = {}
-        listed = sorted(rows)
-        for k in range(0, len(listed), 500):
-            batch = listed[k : k + 500]
-            marks = ",".join("?" * len(batch))
-            sql = f"SELECT id, {columns} FROM entry WHERE id IN ({marks})"
-            out.update((row[0], row[1:]) for row in self.conn.execute(sql, batch))
-        return out
+        """The length in words of each paper's damped fields."""
+        have = self.index.rows
+        columns = [getattr(have, f"n_{f}") for f in LENGTH_DAMPING]
+        return {row: tuple(column[row] for column in columns) for row in rows}
 
     def _phrased(self, words: list[str], rows: set[int]) -> set[int]:
         """The papers among `rows` whose title or keywords hold the words as one phrase

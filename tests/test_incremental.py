@@ -177,7 +177,10 @@ def built(bib: Path) -> dict[str, object] | None:
         "columns": {c: idx.column(c) for c in columns},
         "records": [p.record() for p in catalog.papers],
         "lines": list(idx.layout.lines),
-        "info": idx.info,
+        # the sections are numbered as they were first seen: compared as each entry's
+        "info": {k: v for k, v in idx.info.items() if k != "sections"},
+        "sections": idx.taxonomy(),
+        "lengths": [tuple(c[row] for c in list(idx.rows.columns())[1:]) for row in idx.layout.ids],
         "search": [texts[row] for row in idx.layout.ids],
         "vocabulary": sorted(t for (t,) in idx.conn.execute("SELECT term FROM vocab")),
         **{name: catalog.column(name) for name in DERIVED},
