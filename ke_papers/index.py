@@ -37,7 +37,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 11
+VERSION = 12
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -55,8 +55,7 @@ RACY_NS = 2_000_000_000
 
 _SCHEMA = f"""
 CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, indexed INT);
-CREATE TABLE layout(id INTEGER PRIMARY KEY CHECK (id = 1), encoding TEXT, layout BLOB,
-  info TEXT, fps BLOB, cuts BLOB, rows BLOB);
+CREATE TABLE layout(name TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
 CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
   ftaxonomy TEXT, code INT, venue TEXT, arxiv TEXT, doi TEXT, title TEXT, child INT,
@@ -217,15 +216,15 @@ class Index:
         # One snapshot for the whole command: another process may bring the index up to
         # date meanwhile (WAL); this one keeps reading the version it opened.
         conn.execute("BEGIN")
-        sql = "SELECT encoding, layout, info, sha FROM layout JOIN file USING (id)"
-        row = conn.execute(sql).fetchone()
-        if row is None:  # another process began the index anew meanwhile
+        row = conn.execute("SELECT sha FROM file").fetchone()
+        kept = _kept(conn, "encoding", "layout", "info")
+        if row is None or len(kept) < 3:  # another process began the index anew meanwhile
             conn.execute("ROLLBACK")
             raise IndexUnusable("was being built by another process")
-        self.encoding: str = row[0]
-        self.layout = Layout.unpack(row[1])
-        self.info: dict[str, Any] = json.loads(row[2])
-        self.sha: bytes = row[3]
+        self.encoding: str = kept["encoding"]
+        self.layout = Layout.unpack(kept["layout"])
+        self.info: dict[str, Any] = json.loads(kept["info"])
+        self.sha: bytes = row[0]
 
     @classmethod
     def open(
@@ -354,7 +353,7 @@ class Index:
 
     @functools.cached_property
     def rows(self) -> Rows:
-        return Rows.unpack(self.conn.execute("SELECT rows FROM layout").fetchone()[0])
+        return Rows.unpack(_kept(self.conn, "rows")["rows"])
 
     def taxonomy(self) -> list[list[str]]:
         """Each entry's section path, in file order (one list per distinct path)."""
@@ -500,14 +499,16 @@ class _Before:
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> _Before:
-        sql = "SELECT encoding, fps, layout, cuts, rows, info FROM layout"
-        row = conn.execute(sql).fetchone()
-        if row is None or row[1] is None:
+        kept = _kept(conn, *_KEPT)
+        if len(kept) < len(_KEPT):
             return cls()
-        fps = [row[1][k : k + FP_SIZE] for k in range(0, len(row[1]), FP_SIZE)]
+        fps = [kept["fps"][k : k + FP_SIZE] for k in range(0, len(kept["fps"]), FP_SIZE)]
         where = {fp: j for j, fp in enumerate(fps)}
-        layout, cuts, rows = Layout.unpack(row[2]), _Cuts.unpack(row[3]), Rows.unpack(row[4])
-        return cls(row[0], fps, layout, cuts, where, rows, json.loads(row[5])["sections"])
+        layout, cuts, rows = (
+            c.unpack(kept[n]) for c, n in ((Layout, "layout"), (_Cuts, "cuts"), (Rows, "rows"))
+        )
+        sections = json.loads(kept["info"])["sections"]
+        return cls(kept["encoding"], fps, layout, cuts, where, rows, sections)
 
 
 def _fingerprints(
@@ -793,10 +794,18 @@ def _lay_out(
         "sections": before.sections,
     }
     _keep_rows(conn, before, [fp for fp in wanted if fp not in was])
-    conn.execute(
-        "INSERT OR REPLACE INTO layout VALUES (1, ?, ?, ?, ?, ?, ?)",
-        (encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack(), before.rows.pack()),
-    )
+    kept = [encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack()]
+    kept.append(before.rows.pack())
+    conn.executemany("INSERT OR REPLACE INTO layout VALUES (?, ?)", zip(_KEPT, kept, strict=True))
+
+
+#: What the `layout` table keeps of the file, one row each (a blob read alone).
+_KEPT = ("encoding", "layout", "info", "fps", "cuts", "rows")
+
+
+def _kept(conn: sqlite3.Connection, *names: str) -> dict[str, Any]:
+    marks = ",".join("?" * len(names))
+    return dict(conn.execute(f"SELECT name, value FROM layout WHERE name IN ({marks})", names))
 
 
 def _keep_rows(conn: sqlite3.Connection, before: _Before, new: list[bytes]) -> None:
