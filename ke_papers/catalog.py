@@ -123,8 +123,7 @@ class Catalog:
         rows = [r for (r,) in self.index.conn.execute("SELECT id FROM entry WHERE key = ?", (key,))]
         if not rows:
             return None
-        places = self.index.positions()
-        return self.papers[min(places[r] for r in rows if r in places)]
+        return self.papers[min(self.index.rows.place[r] for r in rows)]
 
     def find(self, key: str) -> Paper:
         paper = self.get(key)

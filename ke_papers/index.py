@@ -37,7 +37,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 12
+VERSION = 14
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -144,12 +144,14 @@ def _fresh(conn: sqlite3.Connection) -> None:
 class _Columns:
     """Columns of integers kept as one blob."""
 
+    CODE = "q"
+
     def pack(self) -> bytes:
         return b"".join(getattr(self, f.name).tobytes() for f in fields(self))  # type: ignore[arg-type]
 
     @classmethod
     def unpack(cls, data: bytes) -> Any:
-        whole, n = array("q", data), len(fields(cls))  # type: ignore[arg-type]
+        whole, n = array(cls.CODE, data), len(fields(cls))  # type: ignore[arg-type]
         size = len(whole) // n
         return cls(*(whole[k * size : (k + 1) * size] for k in range(n)))
 
@@ -176,23 +178,27 @@ class Layout(_Columns):
 
 @dataclass
 class Rows(_Columns):
-    """By row number: each entry's section (its place in `info["sections"]`) and the
-    lengths in words of its damped fields, what search and the section tree read of
-    every entry (rows of entries gone keep theirs, unread)."""
+    """By row number: each entry's section (its place in `info["sections"]`), the
+    lengths in words of its damped fields and its first place in the file, what search
+    and the section tree read of every entry (rows of entries gone keep theirs, unread)."""
 
-    section: array[int] = field(default_factory=_column)
-    n_title: array[int] = field(default_factory=_column)
-    n_keywords: array[int] = field(default_factory=_column)
-    n_abstract: array[int] = field(default_factory=_column)
+    CODE = "i"
+    section: array[int] = field(default_factory=lambda: array("i"))
+    n_title: array[int] = field(default_factory=lambda: array("i"))
+    n_keywords: array[int] = field(default_factory=lambda: array("i"))
+    n_abstract: array[int] = field(default_factory=lambda: array("i"))
+    place: array[int] = field(default_factory=lambda: array("i"))
 
     def columns(self) -> tuple[array[int], ...]:
-        return self.section, self.n_title, self.n_keywords, self.n_abstract
+        return self.section, self.n_title, self.n_keywords, self.n_abstract, self.place
 
     def put(self, row: int, values: Sequence[int]) -> None:
-        for have, value in zip(self.columns(), values, strict=True):
+        """A row's first values (the others as they were, or 0)."""
+        for k, have in enumerate(self.columns()):
             if row >= len(have):
-                have.extend(array("q", bytes(8 * (row + 1 - len(have)))))
-            have[row] = value
+                have.extend(array(self.CODE, bytes(have.itemsize * (row + 1 - len(have)))))
+            if k < len(values):
+                have[row] = values[k]
 
 
 @dataclass
@@ -297,11 +303,6 @@ class Index:
                 self.conn.execute(f"SELECT id, record FROM paper WHERE id IN ({marks})", batch)
             )
         return out
-
-    def positions(self) -> dict[int, int]:
-        """Each row's first place in the file."""
-        ids = self.layout.ids
-        return {row: i for i, row in zip(range(len(ids) - 1, -1, -1), reversed(ids), strict=False)}
 
     def derived(
         self,
@@ -794,6 +795,9 @@ def _lay_out(
         "sections": before.sections,
     }
     _keep_rows(conn, before, [fp for fp in wanted if fp not in was])
+    place = before.rows.place
+    for i in range(len(layout.ids) - 1, -1, -1):  # the first place of a piece set twice
+        place[layout.ids[i]] = i
     kept = [encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack()]
     kept.append(before.rows.pack())
     conn.executemany("INSERT OR REPLACE INTO layout VALUES (?, ?)", zip(_KEPT, kept, strict=True))

@@ -212,8 +212,9 @@ class Search:
     def _lengths(self, rows: set[int]) -> dict[int, tuple[int, ...]]:
         """The length in words of each paper's damped fields."""
         have = self.index.rows
-        columns = [getattr(have, f"n_{f}") for f in LENGTH_DAMPING]
-        return {row: tuple(column[row] for column in columns) for row in rows}
+        assert tuple(LENGTH_DAMPING) == ("title", "keywords", "abstract")
+        title, keywords, abstract = have.n_title, have.n_keywords, have.n_abstract
+        return {row: (title[row], keywords[row], abstract[row]) for row in rows}
 
     def _phrased(self, words: list[str], rows: set[int]) -> set[int]:
         """The papers among `rows` whose title or keywords hold the words as one phrase
@@ -266,15 +267,15 @@ class Search:
         if len(words) > 1:
             for row in self._phrased(words, set(scores)):
                 scores[row] += PHRASE_BONUS
-        places = [(i, row) for i, row in enumerate(self.index.layout.ids) if row in scores]
-        ranked = sorted(places, key=lambda p: (-matched[p[1]], -scores[p[1]], p[0]))
-        if ranked and matched[ranked[0][1]] == len(words):
-            ranked = [p for p in ranked if matched[p[1]] == len(words)]
+        place = self.index.rows.place  # an entry set twice is found once, at its first place
+        ranked = sorted(scores, key=lambda r: (-matched[r], -scores[r], place[r]))
+        if ranked and matched[ranked[0]] == len(words):
+            ranked = [r for r in ranked if matched[r] == len(words)]
         total = len(ranked)
         if limit:
             ranked = ranked[:limit]
         return Hits(
-            [Hit(self.papers[i], round(scores[r], 3), matched[r]) for i, r in ranked], total
+            [Hit(self.papers[place[r]], round(scores[r], 3), matched[r]) for r in ranked], total
         )
 
     def _average_lengths(self) -> dict[str, float]:
