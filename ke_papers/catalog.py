@@ -52,6 +52,16 @@ class Papers(Sequence[Paper]):
         self._load([p for p in self.positions if p not in self.built])
         return (self._at(p) for p in self.positions)
 
+    def of_rows(self, rows: Sequence[int]) -> list[Paper]:
+        """The papers of these rows of the index (each at its first place), loaded at
+        once: what a search found, without reading where every entry stands."""
+        have = self.source.rows
+        missing = [row for row in rows if have.place[row] not in self.built]
+        records = self.source.records(missing)
+        for row in missing:
+            self.built[have.place[row]] = Paper.from_record(records[row], have.line[row])
+        return [self.built[have.place[row]] for row in rows]
+
     def _load(self, places: Sequence[int]) -> None:
         layout = self.source.layout
         records = self.source.records([layout.ids[p] for p in places])
@@ -165,7 +175,7 @@ class Catalog:
     def search(self) -> Any:
         from ke_papers.search import Search
 
-        return Search(self.index, self.papers)
+        return Search(self.index, self.papers, self.papers.of_rows)
 
     def chosen(self, positions: Sequence[int]) -> Sequence[Paper]:
         """The papers at `positions`, each built only when a renderer asks for it."""

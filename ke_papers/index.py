@@ -37,7 +37,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 14
+VERSION = 15
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -179,8 +179,9 @@ class Layout(_Columns):
 @dataclass
 class Rows(_Columns):
     """By row number: each entry's section (its place in `info["sections"]`), the
-    lengths in words of its damped fields and its first place in the file, what search
-    and the section tree read of every entry (rows of entries gone keep theirs, unread)."""
+    lengths in words of its damped fields, its first place in the file, what search
+    and the section tree read of every entry, and its line there (rows of entries gone
+    keep theirs, unread)."""
 
     CODE = "i"
     section: array[int] = field(default_factory=lambda: array("i"))
@@ -188,9 +189,10 @@ class Rows(_Columns):
     n_keywords: array[int] = field(default_factory=lambda: array("i"))
     n_abstract: array[int] = field(default_factory=lambda: array("i"))
     place: array[int] = field(default_factory=lambda: array("i"))
+    line: array[int] = field(default_factory=lambda: array("i"))
 
     def columns(self) -> tuple[array[int], ...]:
-        return self.section, self.n_title, self.n_keywords, self.n_abstract, self.place
+        return self.section, self.n_title, self.n_keywords, self.n_abstract, self.place, self.line
 
     def put(self, row: int, values: Sequence[int]) -> None:
         """A row's first values (the others as they were, or 0)."""
@@ -223,14 +225,18 @@ class Index:
         # date meanwhile (WAL); this one keeps reading the version it opened.
         conn.execute("BEGIN")
         row = conn.execute("SELECT sha FROM file").fetchone()
-        kept = _kept(conn, "encoding", "layout", "info")
-        if row is None or len(kept) < 3:  # another process began the index anew meanwhile
+        kept = _kept(conn, "encoding", "info")
+        if row is None or len(kept) < 2:  # another process began the index anew meanwhile
             conn.execute("ROLLBACK")
             raise IndexUnusable("was being built by another process")
         self.encoding: str = kept["encoding"]
-        self.layout = Layout.unpack(kept["layout"])
         self.info: dict[str, Any] = json.loads(kept["info"])
         self.sha: bytes = row[0]
+
+    @functools.cached_property
+    def layout(self) -> Layout:
+        """Where every entry stands (read when first asked for: a search needs it not)."""
+        return Layout.unpack(_kept(self.conn, "layout")["layout"])
 
     @classmethod
     def open(
@@ -283,7 +289,7 @@ class Index:
     # Reading
 
     def __len__(self) -> int:
-        return len(self.layout.ids)
+        return int(self.info["count"])
 
     def column(self, name: str) -> list[Any]:
         """One value per entry, in file order (a column of `entry`)."""
@@ -793,11 +799,12 @@ def _lay_out(
         "defined": defined,
         "sizes": json.loads(sizes),
         "sections": before.sections,
+        "count": len(layout.ids),
     }
     _keep_rows(conn, before, [fp for fp in wanted if fp not in was])
-    place = before.rows.place
+    place, lines = before.rows.place, before.rows.line
     for i in range(len(layout.ids) - 1, -1, -1):  # the first place of a piece set twice
-        place[layout.ids[i]] = i
+        place[layout.ids[i]], lines[layout.ids[i]] = i, layout.lines[i]
     kept = [encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack()]
     kept.append(before.rows.pack())
     conn.executemany("INSERT OR REPLACE INTO layout VALUES (?, ?)", zip(_KEPT, kept, strict=True))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ke_papers.errors import KePapersError
@@ -151,10 +151,16 @@ class Search:
     terms: the word, words it begins or stands in, and one typo away, from the index's
     vocabulary), and each is scored on its fields' texts."""
 
-    def __init__(self, index: Index, papers: Sequence[Paper]) -> None:
+    def __init__(
+        self,
+        index: Index,
+        papers: Sequence[Paper],
+        of_rows: Callable[[Sequence[int]], list[Paper]],
+    ) -> None:
         self.index = index
         self.conn = index.conn
-        self.papers = papers
+        self.papers = papers  # by place in the file
+        self.of_rows = of_rows
         self.count = len(index)
 
     def passing(self, filters: Filters) -> list[int] | None:
@@ -274,9 +280,11 @@ class Search:
         total = len(ranked)
         if limit:
             ranked = ranked[:limit]
-        return Hits(
-            [Hit(self.papers[place[r]], round(scores[r], 3), matched[r]) for r in ranked], total
-        )
+        papers = self.of_rows(ranked)
+        hits = [
+            Hit(p, round(scores[r], 3), matched[r]) for p, r in zip(papers, ranked, strict=True)
+        ]
+        return Hits(hits, total)
 
     def _average_lengths(self) -> dict[str, float]:
         """Each field's mean length in words (from the totals the index keeps)."""

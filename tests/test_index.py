@@ -230,6 +230,10 @@ def test_random_edits_leave_the_index_as_a_full_parse_reads(
         assert catalog.index.taxonomy() == [p.taxonomy for p in whole.papers]
         ids, place = catalog.index.layout.ids, catalog.index.rows.place
         assert [place[row] for row in ids] == [ids.index(row) for row in ids]
+        firsts = sorted({ids.index(row) for row in ids})
+        assert [
+            (p.key, p.line, p.as_dict()) for p in catalog.papers.of_rows([ids[i] for i in firsts])
+        ] == [(p.key, p.line, p.as_dict()) for p in (whole.papers[i] for i in firsts)]
         assert [(p.key, p.line, p.as_dict()) for p in catalog.papers] == [
             (p.key, p.line, p.as_dict()) for p in whole.papers
         ]
