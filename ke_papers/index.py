@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ke_papers import bibread, config, files
+from ke_papers import config, files
 from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
@@ -433,6 +433,8 @@ def _parse_run(
 ) -> tuple[list[_Parsed], dict[str, str]]:
     """Parse neighbouring pieces in one go (their texts joined) and give each piece its
     blocks (places in its own bytes, lines from its first) and papers."""
+    from ke_papers import bibread
+
     text = "".join(texts)
     doc = bibread.parse(text, path, duplicates_ok=True, strings=table, resolve=False)
     out = [_Parsed([], [], set()) for _ in texts]
@@ -536,6 +538,8 @@ def _fingerprints(
 
 def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     """Parse the pieces not seen before, drop those gone, and lay the file out."""
+    from ke_papers import bibread
+
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise BibError(path, line, "NUL byte: this is not a text file")
@@ -701,6 +705,7 @@ _MARKS_FTS = ", ".join("?" * len(FIELDS))
 def _row(paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     """A paper's row in `entry` (but its fingerprint) then its record, and its texts in
     `fts`."""
+    from ke_papers import bibread
     from ke_papers.identity import Keys
     from ke_papers.latex import fold
     from ke_papers.search import field_values, token_count
@@ -863,6 +868,8 @@ def _resolve_children(conn: sqlite3.Connection, layout: Layout) -> dict[int, str
     """Give crossref/xdata children their parents' fields: parents may have changed
     whatever the child's own bytes, so children are resolved on every change. The keys
     of every entry, when it read them."""
+    from ke_papers import bibread
+
     children = [row for (row,) in conn.execute("SELECT id FROM entry WHERE child = 1")]
     if not children:
         return None

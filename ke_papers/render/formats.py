@@ -164,17 +164,21 @@ def _html(out: Output) -> str:
 
 
 def _table_text(out: Output) -> str:
-    from ke_papers.render import candidates, terminal
+    from ke_papers.render import terminal
 
     if out.suggestions is not None:
+        from ke_papers.render import candidates
+
         return candidates.lines(out)
     return terminal.papers_lines(out.papers)
 
 
 def _table(out: Output) -> Any:
-    from ke_papers.render import candidates, terminal
+    from ke_papers.render import terminal
 
     if out.suggestions is not None:
+        from ke_papers.render import candidates
+
         return candidates.table(out)
     return terminal.papers_table(out.papers, out.scores, out.width)
 
