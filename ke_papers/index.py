@@ -385,6 +385,7 @@ def _note(message: str) -> None:
 
 _WHY = {
     "no such module": "needs SQLite's FTS5, which this Python lacks",
+    "no such tokenizer": "needs SQLite 3.34 or newer (FTS5's trigram tokenizer)",
     "locked": "is locked by another process",
     "readonly": "cannot be written",
     "full": "cannot be written (disk full)",
