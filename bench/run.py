@@ -3,10 +3,11 @@
     python bench/run.py                   # shipped list, 1,000, 10,000 and 100,000 entries
     python bench/run.py --sizes 0 --runs 7   # only the shipped list (size 0)
 
-Each command runs as a fresh process, several times; the table shows the median
-wall time, its ratio to the framework floor (a minimal Typer app printing a rich
-table) and the peak memory (max RSS) of the process. Machines here are shared and
-noisy: compare ratios within one run, not seconds across runs.
+Each command runs as a fresh process, several times, each time right after the
+framework floor (a minimal Typer app printing a rich table); the table shows the
+median wall time, the floor's median over the same turns, their ratio, and the peak
+memory (max RSS) of the process. Machines here are shared and noisy: compare ratios,
+not seconds across runs.
 """
 
 from __future__ import annotations
@@ -38,32 +39,46 @@ QUIET = [
 ]
 
 
+#: The framework floor: a minimal Typer app printing a one-row rich table.
+FLOOR = [sys.executable, str(HERE / "floor_app.py")]
+
+
+def spawn(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds and peak MiB of one fresh process."""
+    start = time.perf_counter()
+    # posix_spawn, not fork: the child's peak memory must not start at this process's.
+    pid = os.posix_spawnp(cmd[0], cmd, env, file_actions=QUIET)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
 def measure(
     cmd: list[str],
     runs: int,
     env: dict[str, str],
     before: Callable[[], None] | None = None,
     warmup: bool = True,
-) -> tuple[float, float]:
-    """Median seconds and peak MiB of `cmd` over `runs` fresh processes (one warm-up first).
+) -> tuple[float, float, float]:
+    """Median seconds and peak MiB of `cmd` over `runs` fresh processes (one warm-up
+    first), and the median seconds of the floor app run right before each of them: the
+    two take turns, so that a machine busier for a while slows both alike.
 
     `before` runs ahead of each process, untimed (to restore a file a command changes).
     """
-    times, peaks = [], []
+    times, peaks, floors = [], [], []
     for i in range(runs + warmup):
         if before:
             before()
-        start = time.perf_counter()
-        # posix_spawn, not fork: the child's peak memory must not start at this process's.
-        pid = os.posix_spawnp(cmd[0], cmd, env, file_actions=QUIET)
-        _, status, usage = os.wait4(pid, 0)
-        elapsed = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) not in (0, 1):
-            raise SystemExit(f"failed: {' '.join(cmd)}")
+        floor, _ = spawn(FLOOR, env)
+        elapsed, peak = spawn(cmd, env)
         if i or not warmup:
             times.append(elapsed)
-            peaks.append(usage.ru_maxrss / 1024)
-    return statistics.median(times), max(peaks)
+            peaks.append(peak)
+            floors.append(floor)
+    return statistics.median(times), max(peaks), statistics.median(floors)
 
 
 def commands(bib: Path, key: str) -> list[tuple[str, list[str]]]:
@@ -82,7 +97,7 @@ def commands(bib: Path, key: str) -> list[tuple[str, list[str]]]:
     ]
 
 
-def measure_first(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:
+def measure_first(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float, float]:
     """`info` on a file never read before: its index is removed before each run (the last
     run's index stays, for the commands measured next)."""
     parsed = Path(env["XDG_CACHE_HOME"]) / "ke-papers" / "index"
@@ -95,7 +110,7 @@ def measure_first(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, flo
     return measured
 
 
-def measure_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:
+def measure_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float, float]:
     """`add` of one paper from the local arXiv server, the file restored (bytes and mtime)
     before each run so that every run starts from the same, already cached, list."""
     original = bib.read_bytes()
@@ -111,7 +126,7 @@ def measure_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float
         restore()
 
 
-def measure_changed(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:
+def measure_changed(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float, float]:
     """A read (`search rome`) right after one entry in the middle was changed by hand:
     its title alternates between two spellings, so each run finds the file changed."""
     original = bib.read_bytes()
@@ -130,7 +145,7 @@ def measure_changed(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, f
         bib.write_bytes(original)
 
 
-def measure_after_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:
+def measure_after_add(bib: Path, runs: int, env: dict[str, str]) -> tuple[float, float, float]:
     """A read (`search rome`) right after `add` wrote a paper (the add itself untimed)."""
     original = bib.read_bytes()
 
@@ -160,7 +175,7 @@ def add_command(bib: Path) -> list[str]:
     ]
 
 
-def measure_edit(bib: Path, key: str, runs: int, env: dict[str, str]) -> tuple[float, float]:
+def measure_edit(bib: Path, key: str, runs: int, env: dict[str, str]) -> tuple[float, float, float]:
     """`edit KEY --set note=...` of the middle entry, the file restored before each run."""
     original = bib.read_bytes()
     cmd = [sys.executable, "-m", "ke_papers", "--bib", str(bib), "edit", key, "--set", "note=x"]
@@ -170,7 +185,9 @@ def measure_edit(bib: Path, key: str, runs: int, env: dict[str, str]) -> tuple[f
         bib.write_bytes(original)
 
 
-def measure_after_edit(bib: Path, key: str, runs: int, env: dict[str, str]) -> tuple[float, float]:
+def measure_after_edit(
+    bib: Path, key: str, runs: int, env: dict[str, str]
+) -> tuple[float, float, float]:
     """A read (`search language`) right after `edit --set` wrote (the edit untimed)."""
     original = bib.read_bytes()
     ke = [sys.executable, "-m", "ke_papers", "--bib", str(bib)]
@@ -187,7 +204,7 @@ def measure_after_edit(bib: Path, key: str, runs: int, env: dict[str, str]) -> t
         bib.write_bytes(original)
 
 
-def anthology(bib: Path, runs: int, env: dict[str, str]) -> list[tuple[str, float, float]]:
+def anthology(bib: Path, runs: int, env: dict[str, str]) -> list[tuple[str, float, float, float]]:
     """The commands of a big foreign bib (the ACL Anthology's shape)."""
     key = middle_key(bib)
     ke = [sys.executable, "-m", "ke_papers", "--bib", str(bib)]
@@ -214,7 +231,7 @@ def floors(bib: Path) -> list[tuple[str, list[str]]]:
     return [
         ("python -c pass", [sys.executable, "-c", "pass"]),
         ("import typer, rich", [sys.executable, "-c", "import typer, rich"]),
-        ("minimal Typer app", [sys.executable, str(HERE / "floor_app.py")]),
+        ("minimal Typer app", FLOOR),
         ("grep -i rome FILE", ["grep", "-i", "rome", str(bib)]),
     ]
 
@@ -249,9 +266,12 @@ def main() -> None:
     }
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"median of {args.runs} runs; x floor = time / minimal Typer app's time"
+        f"median of {args.runs} runs; x floor = time / the minimal Typer app's time, "
+        "the two run in turn"
     )
-    print(f"{'entries':<14}{'command':<22}{'median s':>10}{'x floor':>9}{'peak MiB':>10}")
+    print(
+        f"{'entries':<14}{'command':<22}{'median s':>10}{'floor s':>9}{'x floor':>9}{'peak MiB':>10}"
+    )
     try:
         for size in (int(s) for s in args.sizes.split(",") if s):
             if size == 0:
@@ -261,21 +281,17 @@ def main() -> None:
                 bib, label = work / f"papers-{size}.bib", f"{size:,}"
                 make(bib, str(size))
             key = middle_key(bib)
-            floor = 0.0
             for name, cmd in floors(bib):
-                seconds, peak = measure(cmd, args.runs, env)
-                floor = seconds if name == "minimal Typer app" else floor
-                show(label, name, seconds, peak, floor or seconds)
-            for name, seconds, peak in cases(bib, key, args.runs, env):
-                show(label, name, seconds, peak, floor)
+                show(label, name, *measure(cmd, args.runs, env))
+            for name, *measured in cases(bib, key, args.runs, env):
+                show(label, name, *measured)
         if args.anthology:
             bib = work / "anthology.bib"
             make(bib, str(args.anthology), "anthology")
             label = f"ACL {args.anthology:,}"
-            floor, peak = measure(floors(bib)[2][1], args.runs, env)
-            show(label, "minimal Typer app", floor, peak, floor)
-            for name, seconds, peak in anthology(bib, args.runs, env):
-                show(label, name, seconds, peak, floor)
+            show(label, "minimal Typer app", *measure(FLOOR, args.runs, env))
+            for name, *measured in anthology(bib, args.runs, env):
+                show(label, name, *measured)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -283,7 +299,7 @@ def main() -> None:
 
 def cases(
     bib: Path, key: str, runs: int, env: dict[str, str]
-) -> Iterator[tuple[str, float, float]]:
+) -> Iterator[tuple[str, float, float, float]]:
     """Each command measured on a list of one size, as it is measured."""
     yield ("first read (no cache)", *measure_first(bib, runs, env))
     for name, cmd in commands(bib, key):
@@ -302,7 +318,8 @@ def make(bib: Path, *args: str) -> None:
 
 def show(label: str, name: str, seconds: float, peak: float, floor: float) -> None:
     """One row, printed as soon as it is measured."""
-    print(f"{label:<14}{name:<22}{seconds:>10.3f}{seconds / floor:>9.2f}{peak:>10.1f}", flush=True)
+    row = f"{seconds:>10.3f}{floor:>9.3f}{seconds / floor:>9.2f}{peak:>10.1f}"
+    print(f"{label:<14}{name:<22}{row}", flush=True)
 
 
 if __name__ == "__main__":
