@@ -146,8 +146,11 @@ class _Columns:
 
     CODE = "q"
 
+    def columns(self) -> tuple[array[int], ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))  # type: ignore[arg-type]
+
     def pack(self) -> bytes:
-        return b"".join(getattr(self, f.name).tobytes() for f in fields(self))  # type: ignore[arg-type]
+        return b"".join(column.tobytes() for column in self.columns())
 
     @classmethod
     def unpack(cls, data: bytes) -> Any:
@@ -172,9 +175,6 @@ class Layout(_Columns):
     ends: array[int] = field(default_factory=_column)
     before: array[int] = field(default_factory=_column)
 
-    def columns(self) -> tuple[array[int], ...]:
-        return self.ids, self.lines, self.starts, self.ends, self.before
-
 
 @dataclass
 class Rows(_Columns):
@@ -190,9 +190,6 @@ class Rows(_Columns):
     n_abstract: array[int] = field(default_factory=lambda: array("i"))
     place: array[int] = field(default_factory=lambda: array("i"))
     line: array[int] = field(default_factory=lambda: array("i"))
-
-    def columns(self) -> tuple[array[int], ...]:
-        return self.section, self.n_title, self.n_keywords, self.n_abstract, self.place, self.line
 
     def put(self, row: int, values: Sequence[int]) -> None:
         """A row's first values (the others as they were, or 0)."""
