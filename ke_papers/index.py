@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import re
@@ -37,7 +36,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 15
+VERSION = 16
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -76,9 +75,22 @@ CREATE VIRTUAL TABLE inside USING fts5(t, content = term, content_rowid = id, to
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(FIELDS)},
   tokenize = "unicode61 remove_diacritics 2");
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
+CREATE VIRTUAL TABLE fields USING fts5vocab(fts, col);
 PRAGMA user_version = {VERSION};
 """
-_TABLES = ("vocab", "fts", "inside", "term", "derived", "paper", "entry", "piece", "layout", "file")
+_TABLES = (
+    "fields",
+    "vocab",
+    "fts",
+    "inside",
+    "term",
+    "derived",
+    "paper",
+    "entry",
+    "piece",
+    "layout",
+    "file",
+)
 
 
 class IndexUnusable(Exception):
@@ -90,9 +102,13 @@ def enabled() -> bool:
 
 
 def location(path: Path) -> Path:
-    """Where the index of a bib file lives: one database per file, by its real path."""
-    name = hashlib.blake2b(str(files.real_path(path)).encode(), digest_size=10).hexdigest()
-    return config.cache_dir() / "index" / f"{name}.sqlite3"
+    """Where the index of a bib file lives: one database per file, named by checksums of
+    its real path (zlib's: hashlib's import is a read's cost when the stamp is trusted;
+    two paths that met in a name would only take turns rebuilding it)."""
+    import zlib
+
+    real = str(files.real_path(path)).encode()
+    return config.cache_dir() / "index" / f"{zlib.crc32(real):08x}{zlib.adler32(real):08x}.sqlite3"
 
 
 def _stamp(st: os.stat_result) -> str:
@@ -268,6 +284,8 @@ class Index:
             if fresh and row[2] - st.st_mtime_ns > RACY_NS:
                 return cls(path, conn, str(where))
             bytes_ = files.read_bytes(path) if data is None else data
+            import hashlib
+
             sha = hashlib.sha256(bytes_).digest()
             if row is None or row[1] != sha:
                 _update(conn, path, bytes_, st, building, sha)
@@ -522,6 +540,8 @@ def _fingerprints(
     data: bytes, starts: list[int], ends: list[int], encoding: str, defines: set[int]
 ) -> list[bytes]:
     """Each piece's fingerprint: its bytes, the encoding, and the @strings above it."""
+    import hashlib
+
     salt = encoding.encode()
     fps: list[bytes] = []
     view = memoryview(data)
