@@ -36,7 +36,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 16
+VERSION = 17
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -307,8 +307,12 @@ class Index:
         return int(self.info["count"])
 
     def column(self, name: str) -> list[Any]:
-        """One value per entry, in file order (a column of `entry`)."""
+        """One value per entry, in file order (a column of `entry`; the keys, which
+        every write and many reads want, from the blob that keeps them)."""
         assert name in COLUMNS, name
+        if name == "key":
+            keys = _kept(self.conn, "keys")["keys"].decode().split("\0")
+            return [keys[i] for i in self.layout.ids]
         values = dict(self.conn.execute(f"SELECT id, {name} FROM entry"))
         return [values[i] for i in self.layout.ids]
 
@@ -521,6 +525,8 @@ class _Before:
     where: dict[bytes, int] = field(default_factory=dict)
     rows: Rows = field(default_factory=Rows)
     sections: list[str] = field(default_factory=list)
+    #: Each row's key, by row number (kept joined by NUL, which no bib file holds).
+    keys: list[str] = field(default_factory=list)
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> _Before:
@@ -533,7 +539,8 @@ class _Before:
             c.unpack(kept[n]) for c, n in ((Layout, "layout"), (_Cuts, "cuts"), (Rows, "rows"))
         )
         sections = json.loads(kept["info"])["sections"]
-        return cls(kept["encoding"], fps, layout, cuts, where, rows, sections)
+        keys = kept["keys"].decode().split("\0")
+        return cls(kept["encoding"], fps, layout, cuts, where, rows, sections, keys)
 
 
 def _fingerprints(
@@ -829,12 +836,12 @@ def _lay_out(
     for i in range(len(layout.ids) - 1, -1, -1):  # the first place of a piece set twice
         place[layout.ids[i]], lines[layout.ids[i]] = i, layout.lines[i]
     kept = [encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack()]
-    kept.append(before.rows.pack())
+    kept += [before.rows.pack(), "\0".join(before.keys).encode()]
     conn.executemany("INSERT OR REPLACE INTO layout VALUES (?, ?)", zip(_KEPT, kept, strict=True))
 
 
 #: What the `layout` table keeps of the file, one row each (a blob read alone).
-_KEPT = ("encoding", "layout", "info", "fps", "cuts", "rows")
+_KEPT = ("encoding", "layout", "info", "fps", "cuts", "rows", "keys")
 
 
 def _kept(conn: sqlite3.Connection, *names: str) -> dict[str, Any]:
@@ -843,14 +850,18 @@ def _kept(conn: sqlite3.Connection, *names: str) -> dict[str, Any]:
 
 
 def _keep_rows(conn: sqlite3.Connection, before: _Before, new: list[bytes]) -> None:
-    """The rows of new pieces, and crossref children (resolved anew), into `Rows`."""
-    sql = "SELECT id, taxonomy, n_title, n_keywords, n_abstract FROM entry"
+    """The rows of new pieces, and crossref children (resolved anew), into `Rows` and
+    the keys by row."""
+    sql = "SELECT id, key, taxonomy, n_title, n_keywords, n_abstract FROM entry"
     changed = list(conn.execute(f"{sql} WHERE child = 1"))
     for k in range(0, len(new), 500):
         marks = ",".join("?" * len(new[k : k + 500]))
         changed += conn.execute(f"{sql} WHERE fp IN ({marks})", new[k : k + 500])
     number = {path: k for k, path in enumerate(before.sections)}
-    for row, path, *sizes in changed:
+    for row, key, path, *sizes in changed:
+        if row >= len(before.keys):
+            before.keys.extend([""] * (row + 1 - len(before.keys)))
+        before.keys[row] = key
         if path not in number:
             number[path] = len(before.sections)
             before.sections.append(path)

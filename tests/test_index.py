@@ -228,6 +228,7 @@ def test_random_edits_leave_the_index_as_a_full_parse_reads(
             k: v for k, v in anew.info.items() if k not in numbered
         }
         assert catalog.index.taxonomy() == [p.taxonomy for p in whole.papers]
+        assert catalog.all_keys() == [p.key for p in whole.papers]
         ids, place = catalog.index.layout.ids, catalog.index.rows.place
         assert [place[row] for row in ids] == [ids.index(row) for row in ids]
         firsts = sorted({ids.index(row) for row in ids})
