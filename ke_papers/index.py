@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import os
 import re
@@ -25,7 +26,7 @@ import sqlite3
 import time
 import warnings
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -36,7 +37,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 17
+VERSION = 18
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -46,6 +47,10 @@ _CUT = re.compile(rb"\n@\w*[ \t]*[{(]")
 #: Where an @string may start (a superset: also inside values).
 _STRING = re.compile(rb"@string[ \t]*[{(]", re.IGNORECASE)
 FP_SIZE = 16
+#: Pieces a group: a change hashes each group whole first (see `_Pieces`).
+GROUP = 256
+#: A group's record: the hash of its bytes, and the salt before and after it.
+_GROUP_SIZE = 16 + 32 + 32
 #: From this many pieces to parse, the parse is shared with other processes.
 PARALLEL_FROM = 4000
 #: A file modified this close to when it was indexed is hashed, not trusted by its stamp
@@ -430,11 +435,6 @@ def _set_aside(where: Path, exc: sqlite3.DatabaseError) -> None:
 # Building
 
 
-def _pieces(data: bytes) -> list[int]:
-    """Where each piece starts."""
-    return [0, *(m.start() + 1 for m in _CUT.finditer(data))] if data else []
-
-
 @dataclass
 class _Parsed:
     """What a parse of one piece gives the index."""
@@ -527,6 +527,8 @@ class _Before:
     sections: list[str] = field(default_factory=list)
     #: Each row's key, by row number (kept joined by NUL, which no bib file holds).
     keys: list[str] = field(default_factory=list)
+    groups: bytes = b""
+    size: int = 0
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> _Before:
@@ -538,27 +540,99 @@ class _Before:
         layout, cuts, rows = (
             c.unpack(kept[n]) for c, n in ((Layout, "layout"), (_Cuts, "cuts"), (Rows, "rows"))
         )
-        sections = json.loads(kept["info"])["sections"]
+        info = json.loads(kept["info"])
         keys = kept["keys"].decode().split("\0")
-        return cls(kept["encoding"], fps, layout, cuts, where, rows, sections, keys)
+        return cls(
+            kept["encoding"],
+            fps,
+            layout,
+            cuts,
+            where,
+            rows,
+            info["sections"],
+            keys,
+            kept["groups"],
+            info["size"],
+        )
 
 
-def _fingerprints(
-    data: bytes, starts: list[int], ends: list[int], encoding: str, defines: set[int]
-) -> list[bytes]:
-    """Each piece's fingerprint: its bytes, the encoding, and the @strings above it."""
-    import hashlib
+class _Pieces:
+    """A file cut into pieces (before every line that starts a block), each with its
+    fingerprint: a hash of its bytes, the encoding and the @strings in force above it.
+    A group of pieces whose bytes stand as they were (in place, or moved by as much as
+    the file grew) keeps its places and fingerprints from one hash of the group; the
+    rest is cut and hashed piece by piece."""
 
-    salt = encoding.encode()
-    fps: list[bytes] = []
-    view = memoryview(data)
-    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        h = hashlib.sha256(salt)
-        h.update(view[a:b])
-        fps.append(h.digest()[:FP_SIZE])
-        if k in defines:
-            salt = hashlib.sha256(salt + fps[-1]).digest()  # the @strings so far: linear
-    return fps
+    def __init__(self, data: bytes, encoding: str, before: _Before) -> None:
+        import hashlib
+
+        self.sha = hashlib.sha256
+        self.data, self.view = data, memoryview(data)
+        #: Where an @string may start: a piece holding one may define macros.
+        self.strings = [m.start() for m in _STRING.finditer(data)]
+        self.starts: list[int] = []
+        self.fps: list[bytes] = []
+        self.salt = self.first = self.sha(encoding.encode()).digest()
+        pos = 0
+        olds = before.cuts.starts if before.encoding == encoding else array("q")
+        for g in range(0, len(olds), GROUP):
+            record = before.groups[g // GROUP * _GROUP_SIZE : (g // GROUP + 1) * _GROUP_SIZE]
+            end = olds[g + GROUP] if g + GROUP < len(olds) else before.size
+            for shift in dict.fromkeys((0, len(data) - before.size)):
+                start, stop = olds[g] + shift, end + shift
+                if (
+                    pos <= start
+                    and stop <= len(data)
+                    and self._stands(start, stop, olds[g], end == before.size, record)
+                ):
+                    self.cut(pos, start)
+                    self.starts += [x + shift for x in olds[g : g + GROUP]]
+                    self.fps += before.fps[g : g + GROUP]
+                    self.salt, pos = record[-32:], stop
+                    break
+        self.cut(pos, len(data))
+        self.ends = [*self.starts[1:], len(data)][: len(self.starts)]
+        self.defines = {bisect_right(self.starts, at) - 1 for at in self.strings}
+
+    def _stands(self, start: int, stop: int, was: int, last: bool, record: bytes) -> bool:
+        """Whether the group that stood at `was` stands at [start, stop): the same @strings
+        above it, cuts where it begins and ends, and the same bytes."""
+        data = self.data
+        begins = start == 0 if was == 0 else start > 0 and data[start - 1] == 10
+        ends = stop == len(data) if last else stop == len(data) or _CUT.match(data, stop - 1)
+        return (
+            record[16:48] == self.salt
+            and begins
+            and bool(ends)
+            and self.sha(self.view[start:stop]).digest()[:16] == record[:16]
+        )
+
+    def cut(self, start: int, stop: int) -> None:
+        """Cut [start, stop) (`start` begins a piece) and hash each piece."""
+        if start >= stop:
+            return
+        cuts = [start, *(m.start() + 1 for m in _CUT.finditer(self.data, start, stop)), stop]
+        for a, b in itertools.pairwise(cuts):
+            h = self.sha(self.salt)
+            h.update(self.view[a:b])
+            self.starts.append(a)
+            self.fps.append(h.digest()[:FP_SIZE])
+            if bisect_left(self.strings, a) < bisect_left(self.strings, b):  # an @string
+                self.salt = self.sha(self.salt + self.fps[-1]).digest()
+
+    def groups(self) -> bytes:
+        """Each group's record for the next change: the hash of its bytes, and the salt
+        (the @strings so far) before and after it."""
+        salt, out, strings, i = self.first, [], sorted(self.defines), 0
+        for g in range(0, len(self.starts), GROUP):
+            top = min(g + GROUP, len(self.starts))
+            above = salt
+            while i < len(strings) and strings[i] < top:
+                salt = self.sha(salt + self.fps[strings[i]]).digest()
+                i += 1
+            end = self.starts[top] if top < len(self.starts) else len(self.data)
+            out.append(self.sha(self.view[self.starts[g] : end]).digest()[:16] + above + salt)
+        return b"".join(out)
 
 
 def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
@@ -569,21 +643,19 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise BibError(path, line, "NUL byte: this is not a text file")
     before = _Before.read(conn)
-    starts = _pieces(data)
-    ends = [*starts[1:], len(data)][: len(starts)]
-    defines = {bisect_right(starts, m.start()) - 1 for m in _STRING.finditer(data)}
     known = set(before.where)
     # A UTF-8 file whose new pieces are UTF-8 is still UTF-8: only they need decoding.
     encoding = "utf-8" if before.encoding == "utf-8" else bibread.encoding_of(data)
-    fps = _fingerprints(data, starts, ends, encoding, defines)
+    pieces = _Pieces(data, encoding, before)
     if encoding == "utf-8" and not data.isascii():
         try:
-            for k, fp in enumerate(fps):
+            for a, b, fp in zip(pieces.starts, pieces.ends, pieces.fps, strict=True):
                 if fp not in known:
-                    data[starts[k] : ends[k]].decode(encoding)
+                    data[a:b].decode(encoding)
         except UnicodeDecodeError:
             encoding = bibread.encoding_of(data)
-            fps = _fingerprints(data, starts, ends, encoding, defines)
+            pieces = _Pieces(data, encoding, _Before())
+    starts, ends, fps, defines = pieces.starts, pieces.ends, pieces.fps, pieces.defines
     # A piece that may define @strings is parsed every time, for those below it.
     table: dict[str, str] = {}
     runs: list[tuple[list[int], dict[str, str]]] = []
@@ -631,7 +703,7 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
         conn.execute(f"DELETE FROM paper WHERE id IN {rows}", batch)
         conn.execute(f"DELETE FROM entry WHERE fp IN ({marks})", batch)
         conn.execute(f"DELETE FROM piece WHERE fp IN ({marks})", batch)
-    _lay_out(conn, data, encoding, starts, fps, defines, before)
+    _lay_out(conn, data, encoding, pieces, before)
     conn.execute("INSERT INTO inside (rowid, t) SELECT id, t FROM term WHERE id > ?", (words,))
 
 
@@ -756,18 +828,12 @@ def _row(paper: Paper) -> tuple[tuple[Any, ...], tuple[str, ...]]:
 
 
 def _lay_out(
-    conn: sqlite3.Connection,
-    data: bytes,
-    encoding: str,
-    starts: list[int],
-    fps: list[bytes],
-    defines: set[int],
-    before: _Before,
+    conn: sqlite3.Connection, data: bytes, encoding: str, pieces: _Pieces, before: _Before
 ) -> None:
     """The file's layout, its duplicate keys, and the crossref children brought up to
     date with their parents. Runs of pieces laid out before are copied from the old
     layout, moved by how far they moved; only new pieces' blocks are read."""
-    was = before.where
+    starts, fps, defines, was = pieces.starts, pieces.fps, pieces.defines, before.where
     wanted = list({fp for k, fp in enumerate(fps) if fp not in was or k in defines})
     blocks: dict[bytes, str] = {}
     for k in range(0, len(wanted), 500):
@@ -830,18 +896,19 @@ def _lay_out(
         "sizes": json.loads(sizes),
         "sections": before.sections,
         "count": len(layout.ids),
+        "size": len(data),
     }
     _keep_rows(conn, before, [fp for fp in wanted if fp not in was])
     place, lines = before.rows.place, before.rows.line
     for i in range(len(layout.ids) - 1, -1, -1):  # the first place of a piece set twice
         place[layout.ids[i]], lines[layout.ids[i]] = i, layout.lines[i]
     kept = [encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack()]
-    kept += [before.rows.pack(), "\0".join(before.keys).encode()]
+    kept += [before.rows.pack(), "\0".join(before.keys).encode(), pieces.groups()]
     conn.executemany("INSERT OR REPLACE INTO layout VALUES (?, ?)", zip(_KEPT, kept, strict=True))
 
 
 #: What the `layout` table keeps of the file, one row each (a blob read alone).
-_KEPT = ("encoding", "layout", "info", "fps", "cuts", "rows", "keys")
+_KEPT = ("encoding", "layout", "info", "fps", "cuts", "rows", "keys", "groups")
 
 
 def _kept(conn: sqlite3.Connection, *names: str) -> dict[str, Any]:

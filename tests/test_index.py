@@ -181,15 +181,23 @@ def _entries(n: int) -> list[str]:
         ),
         min_size=1,
         max_size=6,
-    )
+    ),
+    group=st.sampled_from([1, 2, 3, 7, index.GROUP]),
 )
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_random_edits_leave_the_index_as_a_full_parse_reads(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]]
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]], group: int
 ):
     """Blocks inserted, deleted, copied and rewritten by hand anywhere, @strings and
     crossrefs among them: after each change, the index says what a full parse says, and
-    lays the file out as an index built from nothing does."""
+    lays the file out as an index built from nothing does (with groups of pieces of any
+    size: a group found as it was keeps its pieces)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(index, "GROUP", group)
+        _random_edits(tmp_path_factory, steps)
+
+
+def _random_edits(tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]]) -> None:
     from ke_papers.catalog import Catalog
     from ke_papers.usecases.reading import DERIVED
 
