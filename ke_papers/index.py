@@ -572,6 +572,9 @@ class _Pieces:
         self.strings = [m.start() for m in _STRING.finditer(data)]
         self.starts: list[int] = []
         self.fps: list[bytes] = []
+        #: The groups found as they were (their record, and how many pieces they hold), by
+        #: where they now begin.
+        self.found: dict[int, tuple[bytes, int]] = {}
         self.salt = self.first = self.sha(encoding.encode()).digest()
         pos = 0
         olds = before.cuts.starts if before.encoding == encoding else array("q")
@@ -586,6 +589,7 @@ class _Pieces:
                     and self._stands(start, stop, olds[g], end == before.size, record)
                 ):
                     self.cut(pos, start)
+                    self.found[len(self.starts)] = record, len(olds[g : g + GROUP])
                     self.starts += [x + shift for x in olds[g : g + GROUP]]
                     self.fps += before.fps[g : g + GROUP]
                     self.salt, pos = record[-32:], stop
@@ -630,8 +634,11 @@ class _Pieces:
             while i < len(strings) and strings[i] < top:
                 salt = self.sha(salt + self.fps[strings[i]]).digest()
                 i += 1
-            end = self.starts[top] if top < len(self.starts) else len(self.data)
-            out.append(self.sha(self.view[self.starts[g] : end]).digest()[:16] + above + salt)
+            record, count = self.found.get(g, (b"", 0))
+            if count != top - g or record[16:] != above + salt:  # not a group found whole
+                end = self.starts[top] if top < len(self.starts) else len(self.data)
+                record = self.sha(self.view[self.starts[g] : end]).digest()[:16] + above + salt
+            out.append(record)
         return b"".join(out)
 
 
