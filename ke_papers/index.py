@@ -536,7 +536,7 @@ class _Before:
         if len(kept) < len(_KEPT):
             return cls()
         fps = [kept["fps"][k : k + FP_SIZE] for k in range(0, len(kept["fps"]), FP_SIZE)]
-        where = {fp: j for j, fp in enumerate(fps)}
+        where = dict(zip(fps, range(len(fps)), strict=True))
         layout, cuts, rows = (
             c.unpack(kept[n]) for c, n in ((Layout, "layout"), (_Cuts, "cuts"), (Rows, "rows"))
         )
@@ -572,6 +572,8 @@ class _Pieces:
         self.strings = [m.start() for m in _STRING.finditer(data)]
         self.starts: list[int] = []
         self.fps: list[bytes] = []
+        #: The pieces cut and hashed one by one (the others were found in their groups).
+        self.hashed: list[int] = []
         #: The groups found as they were (their record, and how many pieces they hold), by
         #: where they now begin.
         self.found: dict[int, tuple[bytes, int]] = {}
@@ -590,7 +592,8 @@ class _Pieces:
                 ):
                     self.cut(pos, start)
                     self.found[len(self.starts)] = record, len(olds[g : g + GROUP])
-                    self.starts += [x + shift for x in olds[g : g + GROUP]]
+                    part = olds[g : g + GROUP]
+                    self.starts += part if not shift else [x + shift for x in part]
                     self.fps += before.fps[g : g + GROUP]
                     self.salt, pos = record[-32:], stop
                     break
@@ -617,6 +620,7 @@ class _Pieces:
             return
         cuts = [start, *(m.start() + 1 for m in _CUT.finditer(self.data, start, stop)), stop]
         for a, b in itertools.pairwise(cuts):
+            self.hashed.append(len(self.starts))
             h = self.sha(self.salt)
             h.update(self.view[a:b])
             self.starts.append(a)
@@ -841,7 +845,9 @@ def _lay_out(
     date with their parents. Runs of pieces laid out before are copied from the old
     layout, moved by how far they moved; only new pieces' blocks are read."""
     starts, fps, defines, was = pieces.starts, pieces.fps, pieces.defines, before.where
-    wanted = list({fp for k, fp in enumerate(fps) if fp not in was or k in defines})
+    # the pieces found in their groups were all laid out before
+    new = {fps[k] for k in pieces.hashed if fps[k] not in was}
+    wanted = list(new | {fps[k] for k in defines})
     blocks: dict[bytes, str] = {}
     for k in range(0, len(wanted), 500):
         marks = ",".join("?" * len(wanted[k : k + 500]))
@@ -852,6 +858,7 @@ def _lay_out(
     strings: list[tuple[int, int]] = []
     defined: list[tuple[int, str]] = []
     line, prev, last, k = 1, 0, 0, 0
+    moved: list[tuple[int, int]] = []  # entries whose place or line may have changed
     while k < len(fps):
         line += data.count(b"\n", prev, starts[k])
         prev, j = starts[k], was.get(fps[k])
@@ -869,6 +876,7 @@ def _lay_out(
                     defined.append((line + dl, entry))
                 last = b
             cuts.last.append(last)
+            moved.append((cuts.first[-1], len(layout.ids)))
             k += 1
             continue
         n = 1  # the run of pieces that follow each other as they did before
@@ -883,6 +891,8 @@ def _lay_out(
         first = cut.first[j]
         end = cut.first[j + n] if j + n < len(cut.first) else len(old.ids)
         at = len(layout.ids)
+        if at != first or dl:
+            moved.append((at, at + end - first))
         shifts = (0, dl, db, db, db)
         for column, was_, shift in zip(layout.columns(), old.columns(), shifts, strict=True):
             part = was_[first:end]
@@ -895,9 +905,10 @@ def _lay_out(
         last, line, prev = cuts.last[-1], cuts.lines[-1], starts[k + n - 1]
         k += n
     keys = _resolve_children(conn, layout)
+    twice = len(set(layout.ids)) < len(layout.ids) or len(set(old.ids)) < len(old.ids)
     (sizes,) = conn.execute(f"SELECT json_array({_SIZES}) FROM entry").fetchone()
     info = {
-        "duplicate_keys": sorted(_duplicates(conn, layout, keys) + _repeated(defined)),
+        "duplicate_keys": sorted(_duplicates(conn, layout, keys, twice) + _repeated(defined)),
         "strings": strings,
         "defined": defined,
         "sizes": json.loads(sizes),
@@ -905,10 +916,12 @@ def _lay_out(
         "count": len(layout.ids),
         "size": len(data),
     }
-    _keep_rows(conn, before, [fp for fp in wanted if fp not in was])
+    _keep_rows(conn, before, list(new))
     place, lines = before.rows.place, before.rows.line
-    for i in range(len(layout.ids) - 1, -1, -1):  # the first place of a piece set twice
-        place[layout.ids[i]], lines[layout.ids[i]] = i, layout.lines[i]
+    # each row's first place (a piece set twice has two), where it may have changed
+    for a, b in [(0, len(layout.ids))] if twice or not before.fps else moved:
+        for i in range(b - 1, a - 1, -1):
+            place[layout.ids[i]], lines[layout.ids[i]] = i, layout.lines[i]
     kept = [encoding, layout.pack(), json.dumps(info), b"".join(fps), cuts.pack()]
     kept += [before.rows.pack(), "\0".join(before.keys).encode(), pieces.groups()]
     conn.executemany("INSERT OR REPLACE INTO layout VALUES (?, ?)", zip(_KEPT, kept, strict=True))
@@ -954,13 +967,13 @@ def _repeated(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def _duplicates(
-    conn: sqlite3.Connection, layout: Layout, keys: dict[int, str] | None
+    conn: sqlite3.Connection, layout: Layout, keys: dict[int, str] | None, twice: bool
 ) -> list[tuple[int, str]]:
     """The entries whose key an entry above has (SQL names the keys used twice, unless
-    a piece stands twice in the file)."""
+    a piece stands twice in the file, or did)."""
     if keys is None:
         sql = "SELECT id, key FROM entry"
-        if len(set(layout.ids)) == len(layout.ids):
+        if not twice:
             sql += " WHERE key IN (SELECT key FROM entry GROUP BY key HAVING count(*) > 1)"
         keys = dict(conn.execute(sql))
     pairs = zip(layout.lines, layout.ids, strict=True) if keys else ()
