@@ -316,7 +316,7 @@ class Index:
         every write and many reads want, from the blob that keeps them)."""
         assert name in COLUMNS, name
         if name == "key":
-            keys = _kept(self.conn, "keys")["keys"].decode().split("\0")
+            keys = _keys(_kept(self.conn, "keys")["keys"])
             return [keys[i] for i in self.layout.ids]
         values = dict(self.conn.execute(f"SELECT id, {name} FROM entry"))
         return [values[i] for i in self.layout.ids]
@@ -525,7 +525,7 @@ class _Before:
     where: dict[bytes, int] = field(default_factory=dict)
     rows: Rows = field(default_factory=Rows)
     sections: list[str] = field(default_factory=list)
-    #: Each row's key, by row number (kept joined by NUL, which no bib file holds).
+    #: Each row's key, by row number (`_keys`).
     keys: list[str] = field(default_factory=list)
     groups: bytes = b""
     size: int = 0
@@ -541,7 +541,7 @@ class _Before:
             c.unpack(kept[n]) for c, n in ((Layout, "layout"), (_Cuts, "cuts"), (Rows, "rows"))
         )
         info = json.loads(kept["info"])
-        keys = kept["keys"].decode().split("\0")
+        keys = _keys(kept["keys"])
         return cls(
             kept["encoding"],
             fps,
@@ -929,6 +929,12 @@ def _lay_out(
 
 #: What the `layout` table keeps of the file, one row each (a blob read alone).
 _KEPT = ("encoding", "layout", "info", "fps", "cuts", "rows", "keys", "groups")
+
+
+def _keys(blob: bytes) -> list[str]:
+    """Each row's key, by row number, from its blob (written joined by NUL, which no bib
+    file holds)."""
+    return blob.decode().split("\0")
 
 
 def _kept(conn: sqlite3.Connection, *names: str) -> dict[str, Any]:
