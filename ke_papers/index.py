@@ -108,11 +108,11 @@ def enabled() -> bool:
 
 def location(path: Path) -> Path:
     """Where the index of a bib file lives: one database per file, named by checksums of
-    its real path (zlib's: hashlib's import is a read's cost when the stamp is trusted;
-    two paths that met in a name would only take turns rebuilding it)."""
+    its resolved path (zlib's: hashlib's import is a read's cost when the stamp is
+    trusted; two paths that met in a name would only take turns rebuilding it)."""
     import zlib
 
-    real = str(files.real_path(path)).encode()
+    real = os.path.realpath(path).encode()
     return config.cache_dir() / "index" / f"{zlib.crc32(real):08x}{zlib.adler32(real):08x}.sqlite3"
 
 
@@ -279,13 +279,14 @@ class Index:
     @classmethod
     def _on_disk(cls, path: Path, data: bytes | None, building: Callable[[], Any] | None) -> Index:
         where = location(path)
+        # after `data` was read: bytes read before a stamp the index trusts are its bytes
         st = files.status(path)  # a missing or unreadable file is the file's error
         try:
             where.parent.mkdir(parents=True, exist_ok=True)
             conn = _connect(str(where))
             _fresh(conn)
             row = conn.execute("SELECT stamp, sha, indexed FROM file").fetchone()
-            fresh = row is not None and data is None and row[0] == _stamp(st)
+            fresh = row is not None and row[0] == _stamp(st)
             if fresh and row[2] - st.st_mtime_ns > RACY_NS:
                 return cls(path, conn, str(where))
             bytes_ = files.read_bytes(path) if data is None else data
@@ -660,9 +661,9 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     pieces = _Pieces(data, encoding, before)
     if encoding == "utf-8" and not data.isascii():
         try:
-            for a, b, fp in zip(pieces.starts, pieces.ends, pieces.fps, strict=True):
-                if fp not in known:
-                    data[a:b].decode(encoding)
+            for k in pieces.hashed:
+                if pieces.fps[k] not in known:
+                    data[pieces.starts[k] : pieces.ends[k]].decode(encoding)
         except UnicodeDecodeError:
             encoding = bibread.encoding_of(data)
             pieces = _Pieces(data, encoding, _Before())
@@ -671,7 +672,8 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
     table: dict[str, str] = {}
     runs: list[tuple[list[int], dict[str, str]]] = []
     new: list[tuple[bytes, _Parsed]] = []
-    for k, fp in enumerate(fps):
+    for k in sorted({*pieces.hashed, *defines}):  # the pieces found in groups are known
+        fp = fps[k]
         if k in defines:
             text = data[starts[k] : ends[k]].decode(encoding)
             try:
@@ -859,6 +861,7 @@ def _lay_out(
     defined: list[tuple[int, str]] = []
     line, prev, last, k = 1, 0, 0, 0
     moved: list[tuple[int, int]] = []  # entries whose place or line may have changed
+    defining = sorted(defines)
     while k < len(fps):
         line += data.count(b"\n", prev, starts[k])
         prev, j = starts[k], was.get(fps[k])
@@ -879,14 +882,18 @@ def _lay_out(
             moved.append((cuts.first[-1], len(layout.ids)))
             k += 1
             continue
-        n = 1  # the run of pieces that follow each other as they did before
-        while (
-            k + n < len(fps)
-            and j + n < len(before.fps)
-            and fps[k + n] == before.fps[j + n]
-            and k + n not in defines
-        ):
-            n += 1
+        # the run of pieces that follow each other as they did before, a group at a time
+        d = bisect_right(defining, k)
+        most = len(fps) if d == len(defining) else defining[d]
+        most = min(most, len(before.fps) - j + k) - k
+        n = 1
+        while n < most:
+            m = min(GROUP, most - n)
+            if fps[k + n : k + n + m] != before.fps[j + n : j + n + m]:
+                while fps[k + n] == before.fps[j + n]:
+                    n += 1
+                break
+            n += m
         dl, db = line - cut.lines[j], starts[k] - cut.starts[j]
         first = cut.first[j]
         end = cut.first[j + n] if j + n < len(cut.first) else len(old.ids)
@@ -905,7 +912,7 @@ def _lay_out(
         last, line, prev = cuts.last[-1], cuts.lines[-1], starts[k + n - 1]
         k += n
     keys = _resolve_children(conn, layout)
-    twice = len(set(layout.ids)) < len(layout.ids) or len(set(old.ids)) < len(old.ids)
+    twice = len(set(fps)) < len(fps) or len(was) < len(before.fps)  # a piece stands twice
     (sizes,) = conn.execute(f"SELECT json_array({_SIZES}) FROM entry").fetchone()
     info = {
         "duplicate_keys": sorted(_duplicates(conn, layout, keys, twice) + _repeated(defined)),

@@ -66,6 +66,30 @@ def test_every_kind_of_change_is_seen(bib_copy: Path, parses: list[Path]):
     assert index.location(other) != index.location(bib_copy)
 
 
+def test_one_file_one_index_whatever_path_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parses: list[Path]
+):
+    """Two lists called `papers.bib` in two folders, each named relative to its own
+    folder, are two files: neither throws the other's index away. One file named by a
+    relative, an absolute or a linked path has one index."""
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+        (folder / "papers.bib").write_bytes(DATA_BIB.read_bytes() + folder.name.encode())
+    (tmp_path / "link.bib").symlink_to(folders[0] / "papers.bib")
+    for folder in folders:
+        monkeypatch.chdir(folder)
+        titles(Path("papers.bib"))
+    made = len(parses)
+    for folder in folders:
+        monkeypatch.chdir(folder)
+        titles(Path("papers.bib"))
+    titles(folders[0] / "papers.bib")
+    titles(tmp_path / "link.bib")
+    assert len(parses) == made  # nothing parsed again
+    assert len(list(index.location(Path("papers.bib")).parent.glob("*.sqlite3"))) == 2
+
+
 def test_a_write_never_trusts_an_index_of_the_same_size_and_mtime(bib_copy: Path):
     from ke_papers import library
 
