@@ -83,19 +83,8 @@ CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 CREATE VIRTUAL TABLE fields USING fts5vocab(fts, col);
 PRAGMA user_version = {VERSION};
 """
-_TABLES = (
-    "fields",
-    "vocab",
-    "fts",
-    "inside",
-    "term",
-    "derived",
-    "paper",
-    "entry",
-    "piece",
-    "layout",
-    "file",
-)
+#: The tables, in the order they are dropped (the reverse of their making).
+_TABLES = re.findall(r"CREATE (?:VIRTUAL )?TABLE (\w+)", _SCHEMA)[::-1]
 
 
 class IndexUnusable(Exception):
@@ -180,21 +169,17 @@ class _Columns:
         return cls(*(whole[k * size : (k + 1) * size] for k in range(n)))
 
 
-def _column() -> array[int]:
-    return array("q")
-
-
 @dataclass
 class Layout(_Columns):
     """Where the entries stand in the file, in file order: their rows, lines and spans
     (bytes), and where the block before each ends (a removed entry takes the space
     between with it)."""
 
-    ids: array[int] = field(default_factory=_column)
-    lines: array[int] = field(default_factory=_column)
-    starts: array[int] = field(default_factory=_column)
-    ends: array[int] = field(default_factory=_column)
-    before: array[int] = field(default_factory=_column)
+    ids: array[int] = field(default_factory=lambda: array("q"))
+    lines: array[int] = field(default_factory=lambda: array("q"))
+    starts: array[int] = field(default_factory=lambda: array("q"))
+    ends: array[int] = field(default_factory=lambda: array("q"))
+    before: array[int] = field(default_factory=lambda: array("q"))
 
 
 @dataclass
@@ -226,10 +211,10 @@ class _Cuts(_Columns):
     """Each piece's start (bytes) and line, its first entry in the layout, and where the
     last block up to its end ends: what lets a change lay out only the pieces it made."""
 
-    starts: array[int] = field(default_factory=_column)
-    lines: array[int] = field(default_factory=_column)
-    first: array[int] = field(default_factory=_column)
-    last: array[int] = field(default_factory=_column)
+    starts: array[int] = field(default_factory=lambda: array("q"))
+    lines: array[int] = field(default_factory=lambda: array("q"))
+    first: array[int] = field(default_factory=lambda: array("q"))
+    last: array[int] = field(default_factory=lambda: array("q"))
 
 
 class Index:
@@ -266,7 +251,8 @@ class Index:
             try:
                 return cls._on_disk(path, data, building)
             except IndexUnusable as exc:
-                _note(f"note: the index of {display_path(path)} {exc}; reading the file whole")
+                said = f"note: the index of {display_path(path)} {exc}; reading the file whole"
+                warnings.warn(EncodingNote(said), stacklevel=2)
         conn = _connect(":memory:")
         try:
             conn.executescript(_SCHEMA)
@@ -326,14 +312,7 @@ class Index:
         """The JSON records of these rows, by row."""
         if len(ids) > len(self) // 4:
             return dict(self.conn.execute("SELECT id, record FROM paper"))
-        out: dict[int, str] = {}
-        for k in range(0, len(ids), 500):
-            batch = list(ids[k : k + 500])
-            marks = ",".join("?" * len(batch))
-            out.update(
-                self.conn.execute(f"SELECT id, record FROM paper WHERE id IN ({marks})", batch)
-            )
-        return out
+        return dict(_each(self.conn, "SELECT id, record FROM paper WHERE id IN ({})", ids))
 
     def derived(
         self,
@@ -402,10 +381,6 @@ class Index:
     def strings(self, data: bytes) -> str:
         """The text of every @string block (what an entry written anew is parsed with)."""
         return "\n".join(data[a:b].decode(self.encoding) for a, b in self.info["strings"])
-
-
-def _note(message: str) -> None:
-    warnings.warn(EncodingNote(message), stacklevel=3)
 
 
 _WHY = {
@@ -522,9 +497,9 @@ class _Before:
     fps: list[bytes] = field(default_factory=list)
     layout: Layout = field(default_factory=Layout)
     cuts: _Cuts = field(default_factory=_Cuts)
+    rows: Rows = field(default_factory=Rows)
     #: Each piece's place among them, by fingerprint.
     where: dict[bytes, int] = field(default_factory=dict)
-    rows: Rows = field(default_factory=Rows)
     sections: list[str] = field(default_factory=list)
     #: Each row's key, by row number (`_keys`).
     keys: list[str] = field(default_factory=list)
@@ -537,24 +512,11 @@ class _Before:
         if len(kept) < len(_KEPT):
             return cls()
         fps = [kept["fps"][k : k + FP_SIZE] for k in range(0, len(kept["fps"]), FP_SIZE)]
-        where = dict(zip(fps, range(len(fps)), strict=True))
-        layout, cuts, rows = (
-            c.unpack(kept[n]) for c, n in ((Layout, "layout"), (_Cuts, "cuts"), (Rows, "rows"))
-        )
-        info = json.loads(kept["info"])
-        keys = _keys(kept["keys"])
-        return cls(
-            kept["encoding"],
-            fps,
-            layout,
-            cuts,
-            where,
-            rows,
-            info["sections"],
-            keys,
-            kept["groups"],
-            info["size"],
-        )
+        pairs = ((Layout, "layout"), (_Cuts, "cuts"), (Rows, "rows"))
+        layout, cuts, rows = (c.unpack(kept[n]) for c, n in pairs)
+        info, where = json.loads(kept["info"]), dict(zip(fps, range(len(fps)), strict=True))
+        more = (where, info["sections"], _keys(kept["keys"]), kept["groups"], info["size"])
+        return cls(kept["encoding"], fps, layout, cuts, rows, *more)
 
 
 class _Pieces:
@@ -708,14 +670,14 @@ def _rebuild(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
         bibread.parse(data.decode(encoding), path, duplicates_ok=True)
         raise
     gone = list(before.where.keys() - set(fps))
-    for k in range(0, len(gone), 500):
-        batch = gone[k : k + 500]
-        marks = ",".join("?" * len(batch))
-        rows = f"(SELECT id FROM entry WHERE fp IN ({marks}))"
-        conn.execute(f"DELETE FROM fts WHERE rowid IN {rows}", batch)
-        conn.execute(f"DELETE FROM paper WHERE id IN {rows}", batch)
-        conn.execute(f"DELETE FROM entry WHERE fp IN ({marks})", batch)
-        conn.execute(f"DELETE FROM piece WHERE fp IN ({marks})", batch)
+    rows = "(SELECT id FROM entry WHERE fp IN ({}))"
+    for sql in (
+        f"fts WHERE rowid IN {rows}",
+        f"paper WHERE id IN {rows}",
+        "entry WHERE fp IN ({})",
+        "piece WHERE fp IN ({})",
+    ):
+        list(_each(conn, f"DELETE FROM {sql}", gone))
     _lay_out(conn, data, encoding, pieces, before)
     conn.execute("INSERT INTO inside (rowid, t) SELECT id, t FROM term WHERE id > ?", (words,))
 
@@ -850,11 +812,7 @@ def _lay_out(
     # the pieces found in their groups were all laid out before
     new = {fps[k] for k in pieces.hashed if fps[k] not in was}
     wanted = list(new | {fps[k] for k in defines})
-    blocks: dict[bytes, str] = {}
-    for k in range(0, len(wanted), 500):
-        marks = ",".join("?" * len(wanted[k : k + 500]))
-        sql = f"SELECT fp, blocks FROM piece WHERE fp IN ({marks})"
-        blocks.update(conn.execute(sql, wanted[k : k + 500]))
+    blocks = dict(_each(conn, "SELECT fp, blocks FROM piece WHERE fp IN ({})", wanted))
     old, cut = before.layout, before.cuts
     layout, cuts = Layout(), _Cuts(array("q", starts))
     strings: list[tuple[int, int]] = []
@@ -944,6 +902,14 @@ def _keys(blob: bytes) -> list[str]:
     return blob.decode().split("\0")
 
 
+def _each(conn: sqlite3.Connection, sql: str, values: Sequence[Any]) -> Iterator[Any]:
+    """The rows of `sql` for all `values`, its `{}` the marks of a batch of them (SQLite
+    takes a few hundred marks a statement)."""
+    for k in range(0, len(values), 500):
+        batch = list(values[k : k + 500])
+        yield from conn.execute(sql.format(",".join("?" * len(batch))), batch)
+
+
 def _kept(conn: sqlite3.Connection, *names: str) -> dict[str, Any]:
     marks = ",".join("?" * len(names))
     return dict(conn.execute(f"SELECT name, value FROM layout WHERE name IN ({marks})", names))
@@ -953,10 +919,10 @@ def _keep_rows(conn: sqlite3.Connection, before: _Before, new: list[bytes]) -> N
     """The rows of new pieces, and crossref children (resolved anew), into `Rows` and
     the keys by row."""
     sql = "SELECT id, key, taxonomy, n_title, n_keywords, n_abstract FROM entry"
-    changed = list(conn.execute(f"{sql} WHERE child = 1"))
-    for k in range(0, len(new), 500):
-        marks = ",".join("?" * len(new[k : k + 500]))
-        changed += conn.execute(f"{sql} WHERE fp IN ({marks})", new[k : k + 500])
+    changed = [
+        *conn.execute(f"{sql} WHERE child = 1"),
+        *_each(conn, sql + " WHERE fp IN ({})", new),
+    ]
     number = {path: k for k, path in enumerate(before.sections)}
     for row, key, path, *sizes in changed:
         if row >= len(before.keys):
