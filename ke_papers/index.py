@@ -37,7 +37,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 18
+VERSION = 20
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -58,7 +58,8 @@ PARALLEL_FROM = 4000
 RACY_NS = 2_000_000_000
 
 _SCHEMA = f"""
-CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, indexed INT);
+CREATE TABLE file(id INTEGER PRIMARY KEY CHECK (id = 1), stamp TEXT, sha BLOB, indexed INT,
+  size INT);
 CREATE TABLE layout(name TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE piece(fp BLOB PRIMARY KEY, blocks TEXT) WITHOUT ROWID;
 CREATE TABLE entry(id INTEGER PRIMARY KEY, fp BLOB, key TEXT, year INT, taxonomy TEXT,
@@ -73,7 +74,7 @@ CREATE INDEX entry_title ON entry(title);
 CREATE INDEX entry_lengths ON entry(n_title, n_keywords, n_abstract);
 CREATE INDEX entry_undefined ON entry(undefined) WHERE undefined IS NOT NULL;
 CREATE INDEX entry_child ON entry(id) WHERE child = 1;
-CREATE TABLE derived(name TEXT PRIMARY KEY, sha BLOB, value TEXT);
+CREATE TABLE derived(name TEXT PRIMARY KEY, groups BLOB, value TEXT);
 CREATE TABLE term(id INTEGER PRIMARY KEY, t TEXT UNIQUE);
 CREATE INDEX term_length ON term(length(t));
 CREATE VIRTUAL TABLE inside USING fts5(t, content = term, content_rowid = id, tokenize = trigram);
@@ -208,12 +209,11 @@ class Rows(_Columns):
 
 @dataclass
 class _Cuts(_Columns):
-    """Each piece's start (bytes) and line, its first entry in the layout, and where the
-    last block up to its end ends: what lets a change lay out only the pieces it made."""
+    """Each piece's start (bytes) and line, and where the last block up to its end ends:
+    what lets a change lay out only the pieces it made."""
 
     starts: array[int] = field(default_factory=lambda: array("q"))
     lines: array[int] = field(default_factory=lambda: array("q"))
-    first: array[int] = field(default_factory=lambda: array("q"))
     last: array[int] = field(default_factory=lambda: array("q"))
 
 
@@ -227,14 +227,13 @@ class Index:
         # One snapshot for the whole command: another process may bring the index up to
         # date meanwhile (WAL); this one keeps reading the version it opened.
         conn.execute("BEGIN")
-        row = conn.execute("SELECT sha FROM file").fetchone()
+        row = conn.execute("SELECT stamp FROM file").fetchone()
         kept = _kept(conn, "encoding", "info")
         if row is None or len(kept) < 2:  # another process began the index anew meanwhile
             conn.execute("ROLLBACK")
             raise IndexUnusable("was being built by another process")
         self.encoding: str = kept["encoding"]
         self.info: dict[str, Any] = json.loads(kept["info"])
-        self.sha: bytes = row[0]
 
     @functools.cached_property
     def layout(self) -> Layout:
@@ -271,15 +270,17 @@ class Index:
             where.parent.mkdir(parents=True, exist_ok=True)
             conn = _connect(str(where))
             _fresh(conn)
-            row = conn.execute("SELECT stamp, sha, indexed FROM file").fetchone()
+            row = conn.execute("SELECT stamp, sha, indexed, size FROM file").fetchone()
             fresh = row is not None and row[0] == _stamp(st)
             if fresh and row[2] - st.st_mtime_ns > RACY_NS:
                 return cls(path, conn, str(where))
             bytes_ = files.read_bytes(path) if data is None else data
-            import hashlib
+            sha = None  # bytes of another size are other bytes: the same size is hashed
+            if row is not None and row[3] == len(bytes_):
+                import hashlib
 
-            sha = hashlib.sha256(bytes_).digest()
-            if row is None or row[1] != sha:
+                sha = hashlib.sha256(bytes_).digest()
+            if sha is None or row[1] != sha:
                 _update(conn, path, bytes_, st, building, sha)
             elif row[0] != _stamp(st) or time.time_ns() - st.st_mtime_ns > RACY_NS:
                 # the same bytes: their stamp, hashed long enough after the change, is trusted
@@ -337,14 +338,17 @@ class Index:
         return [known[i] for i in self.layout.ids]
 
     def cached(self, name: str, make: Callable[[], Any]) -> Any:
-        """A value made from the whole file (lint's findings), kept until the file changes."""
-        row = self.conn.execute("SELECT sha, value FROM derived WHERE name = ?", (name,)).fetchone()
-        if row is not None and row[0] == self.sha:
+        """A value made from the whole file (lint's findings), kept until the file changes:
+        known by its groups' hashes, which name the bytes (no change hashes them whole)."""
+        groups = _kept(self.conn, "groups")["groups"]
+        row = self.conn.execute("SELECT groups, value FROM derived WHERE name = ?", (name,))
+        if (row := row.fetchone()) is not None and row[0] == groups:
             return json.loads(row[1])
         value = make()
         self._keep(
-            "INSERT OR REPLACE INTO derived SELECT ?, ?, ? WHERE (SELECT sha FROM file) = ?",
-            [(name, self.sha, json.dumps(value), self.sha)],
+            "INSERT OR REPLACE INTO derived SELECT ?, ?, ? WHERE ? = (SELECT value FROM layout"
+            " WHERE name = 'groups')",
+            [(name, groups, json.dumps(value), groups)],
         )
         return value
 
@@ -472,16 +476,16 @@ def _update(
     data: bytes,
     st: os.stat_result,
     building: Callable[[], Any] | None,
-    sha: bytes,
+    sha: bytes | None,
 ) -> None:
-    """Bring the index up to date with `data` (whose SHA-256 is `sha`), in one transaction."""
+    """Bring the index up to date with `data` (whose SHA-256 is `sha`, when it was
+    needed), in one transaction."""
     with building() if building else contextlib.nullcontext():
         conn.execute("BEGIN IMMEDIATE")
         try:
             _rebuild(conn, path, data)
-            conn.execute(
-                "INSERT OR REPLACE INTO file VALUES (1, ?, ?, ?)", (_stamp(st), sha, time.time_ns())
-            )
+            stamp = (_stamp(st), sha, time.time_ns(), len(data))
+            conn.execute("INSERT OR REPLACE INTO file VALUES (1, ?, ?, ?, ?)", stamp)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled it back itself (a full disk)
@@ -505,6 +509,8 @@ class _Before:
     keys: list[str] = field(default_factory=list)
     groups: bytes = b""
     size: int = 0
+    #: The names used twice.
+    duplicated: list[str] = field(default_factory=list)
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> _Before:
@@ -516,7 +522,8 @@ class _Before:
         layout, cuts, rows = (c.unpack(kept[n]) for c, n in pairs)
         info, where = json.loads(kept["info"]), dict(zip(fps, range(len(fps)), strict=True))
         more = (where, info["sections"], _keys(kept["keys"]), kept["groups"], info["size"])
-        return cls(kept["encoding"], fps, layout, cuts, rows, *more)
+        duplicated = [name for _, name in info["duplicate_keys"]]
+        return cls(kept["encoding"], fps, layout, cuts, rows, *more, duplicated)
 
 
 class _Pieces:
@@ -825,7 +832,7 @@ def _lay_out(
         prev, j = starts[k], was.get(fps[k])
         if j is None or k in defines:
             cuts.lines.append(line)
-            cuts.first.append(len(layout.ids))
+            at = len(layout.ids)
             for a, b, kind, dl, entry in json.loads(blocks[fps[k]]):
                 a, b = starts[k] + a, starts[k] + b
                 if kind == "entry":
@@ -837,7 +844,7 @@ def _lay_out(
                     defined.append((line + dl, entry))
                 last = b
             cuts.last.append(last)
-            moved.append((cuts.first[-1], len(layout.ids)))
+            moved.append((at, len(layout.ids)))
             k += 1
             continue
         # the run of pieces that follow each other as they did before, a group at a time
@@ -853,8 +860,9 @@ def _lay_out(
                 break
             n += m
         dl, db = line - cut.lines[j], starts[k] - cut.starts[j]
-        first = cut.first[j]
-        end = cut.first[j + n] if j + n < len(cut.first) else len(old.ids)
+        # the run's entries: those that start in its pieces
+        first, till = bisect_left(old.starts, cut.starts[j]), [*cut.starts[j + n : j + n + 1]]
+        end = bisect_left(old.starts, till[0]) if till else len(old.ids)
         at = len(layout.ids)
         if at != first or dl:
             moved.append((at, at + end - first))
@@ -865,15 +873,19 @@ def _lay_out(
         if first < end and old.before[first] <= cut.starts[j]:  # a block of another piece
             layout.before[at] = last
         cuts.lines.extend(x + dl for x in cut.lines[j : j + n])
-        cuts.first.extend(x - first + at for x in cut.first[j : j + n])
         cuts.last.extend(x + db if x > cut.starts[j] else last for x in cut.last[j : j + n])
         last, line, prev = cuts.last[-1], cuts.lines[-1], starts[k + n - 1]
         k += n
     keys = _resolve_children(conn, layout)
     twice = len(set(fps)) < len(fps) or len(was) < len(before.fps)  # a piece stands twice
+    # only a new entry's key, or one used twice before, can be used twice now
+    fresh = _each(conn, "SELECT key FROM entry WHERE fp IN ({})", list(new))
+    maybe = [*before.duplicated, *(key for (key,) in fresh)] if before.fps else None
     (sizes,) = conn.execute(f"SELECT json_array({_SIZES}) FROM entry").fetchone()
     info = {
-        "duplicate_keys": sorted(_duplicates(conn, layout, keys, twice) + _repeated(defined)),
+        "duplicate_keys": sorted(
+            _duplicates(conn, layout, keys, twice, maybe) + _repeated(defined)
+        ),
         "strings": strings,
         "defined": defined,
         "sizes": json.loads(sizes),
@@ -946,15 +958,20 @@ def _repeated(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def _duplicates(
-    conn: sqlite3.Connection, layout: Layout, keys: dict[int, str] | None, twice: bool
+    conn: sqlite3.Connection,
+    layout: Layout,
+    keys: dict[int, str] | None,
+    twice: bool,
+    maybe: list[str] | None,
 ) -> list[tuple[int, str]]:
-    """The entries whose key an entry above has (SQL names the keys used twice, unless
-    a piece stands twice in the file, or did)."""
-    if keys is None:
-        sql = "SELECT id, key FROM entry"
-        if not twice:
-            sql += " WHERE key IN (SELECT key FROM entry GROUP BY key HAVING count(*) > 1)"
-        keys = dict(conn.execute(sql))
+    """The entries whose key an entry above has. SQL names the keys used twice among
+    those that `maybe` are (None: all), unless a piece stands twice in the file, or did."""
+    if keys is None and twice:
+        keys = dict(conn.execute("SELECT id, key FROM entry"))
+    elif keys is None:
+        named = "SELECT key FROM entry" + (" WHERE key IN ({})" if maybe is not None else "")
+        sql = f"SELECT id, key FROM entry WHERE key IN ({named} GROUP BY key HAVING count(*) > 1)"
+        keys = dict(conn.execute(sql) if maybe is None else _each(conn, sql, maybe))
     pairs = zip(layout.lines, layout.ids, strict=True) if keys else ()
     return _repeated((at, keys[row]) for at, row in pairs if row in keys)
 
