@@ -92,10 +92,6 @@ class IndexUnusable(Exception):
     """The database on disk cannot be used; the index is made in memory instead."""
 
 
-def enabled() -> bool:
-    return os.environ.get(ENV_DISABLE, "") in ("", "0")
-
-
 def location(path: Path) -> Path:
     """Where the index of a bib file lives: one database per file, named by checksums of
     its resolved path (zlib's: hashlib's import is a read's cost when the stamp is
@@ -221,9 +217,7 @@ class Index:
     """The index of one bib file, up to date with the bytes it was opened for."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, database: str) -> None:
-        self.path = path
-        self.conn = conn
-        self.database = database
+        self.path, self.conn, self.database = path, conn, database
         # One snapshot for the whole command: another process may bring the index up to
         # date meanwhile (WAL); this one keeps reading the version it opened.
         conn.execute("BEGIN")
@@ -246,7 +240,7 @@ class Index:
     ) -> Index:
         """The index of `path` (of `data`, its bytes read under a lock, when given),
         brought up to date; `building` is entered while a change is indexed."""
-        if enabled():
+        if os.environ.get(ENV_DISABLE, "") in ("", "0"):
             try:
                 return cls._on_disk(path, data, building)
             except IndexUnusable as exc:
@@ -438,10 +432,8 @@ def _parse_run(
     text = "".join(texts)
     doc = bibread.parse(text, path, duplicates_ok=True, strings=table, resolve=False)
     out = [_Parsed([], [], set()) for _ in texts]
-    starts, lines = [0], [0]
-    for own in texts[:-1]:
-        starts.append(starts[-1] + len(own))
-        lines.append(lines[-1] + own.count("\n"))
+    starts = [0, *itertools.accumulate(len(own) for own in texts[:-1])]
+    lines = [0, *itertools.accumulate(own.count("\n") for own in texts[:-1])]
     by_chunk = {p.chunk: p for p in doc.papers}
     names = iter(name for _, name in doc.defined)
     for c, chunk in enumerate(doc.chunks):
@@ -463,10 +455,9 @@ def _parse_run(
 
 
 def _parse_batch(
-    args: tuple[str, str, list[tuple[list[str], dict[str, str]]]],
+    path: str, encoding: str, runs: list[tuple[list[str], dict[str, str]]]
 ) -> list[list[_Parsed]]:
     """A worker's share of a big parse: several runs of pieces."""
-    path, encoding, runs = args
     return [_parse_run(path, texts, table, encoding)[0] for texts, table in runs]
 
 
@@ -730,7 +721,7 @@ def _shared(
             if start is not None:
                 numbers = list(range(start, min(start + 20, len(runs))))
                 shares = [job(*runs[k]) for k in numbers]
-                waiting[pool.submit(_parse_batch, (path, encoding, shares))] = numbers
+                waiting[pool.submit(_parse_batch, path, encoding, shares)] = numbers
 
 
 def _store(conn: sqlite3.Connection, pieces: list[tuple[bytes, _Parsed]]) -> None:
@@ -878,14 +869,14 @@ def _lay_out(
         k += n
     keys = _resolve_children(conn, layout)
     twice = len(set(fps)) < len(fps) or len(was) < len(before.fps)  # a piece stands twice
+    if twice and keys is None:  # its keys stand twice: every key is looked at
+        keys = dict(conn.execute("SELECT id, key FROM entry"))
     # only a new entry's key, or one used twice before, can be used twice now
     fresh = _each(conn, "SELECT key FROM entry WHERE fp IN ({})", list(new))
     maybe = [*before.duplicated, *(key for (key,) in fresh)] if before.fps else None
     (sizes,) = conn.execute(f"SELECT json_array({_SIZES}) FROM entry").fetchone()
     info = {
-        "duplicate_keys": sorted(
-            _duplicates(conn, layout, keys, twice, maybe) + _repeated(defined)
-        ),
+        "duplicate_keys": sorted(_duplicates(conn, layout, keys, maybe) + _repeated(defined)),
         "strings": strings,
         "defined": defined,
         "sizes": json.loads(sizes),
@@ -958,17 +949,11 @@ def _repeated(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def _duplicates(
-    conn: sqlite3.Connection,
-    layout: Layout,
-    keys: dict[int, str] | None,
-    twice: bool,
-    maybe: list[str] | None,
+    conn: sqlite3.Connection, layout: Layout, keys: dict[int, str] | None, maybe: list[str] | None
 ) -> list[tuple[int, str]]:
-    """The entries whose key an entry above has. SQL names the keys used twice among
-    those that `maybe` are (None: all), unless a piece stands twice in the file, or did."""
-    if keys is None and twice:
-        keys = dict(conn.execute("SELECT id, key FROM entry"))
-    elif keys is None:
+    """The entries whose key an entry above has (of `keys`, every entry's, if given; else
+    SQL names the keys used twice among those that `maybe` are, or all)."""
+    if keys is None:
         named = "SELECT key FROM entry" + (" WHERE key IN ({})" if maybe is not None else "")
         sql = f"SELECT id, key FROM entry WHERE key IN ({named} GROUP BY key HAVING count(*) > 1)"
         keys = dict(conn.execute(sql) if maybe is None else _each(conn, sql, maybe))
