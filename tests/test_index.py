@@ -200,7 +200,9 @@ def _entries(n: int) -> list[str]:
 @given(
     steps=st.lists(
         st.tuples(
-            st.sampled_from(["insert", "delete", "edit", "string", "comment", "crossref", "copy"]),
+            st.sampled_from(
+                ["insert", "delete", "edit", "string", "comment", "crossref", "copy", "key", "same"]
+            ),
             st.integers(0, 40),
         ),
         min_size=1,
@@ -208,14 +210,15 @@ def _entries(n: int) -> list[str]:
     ),
     group=st.sampled_from([1, 2, 3, 7, index.GROUP]),
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_random_edits_leave_the_index_as_a_full_parse_reads(
     tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]], group: int
 ):
-    """Blocks inserted, deleted, copied and rewritten by hand anywhere, @strings and
-    crossrefs among them: after each change, the index says what a full parse says, and
-    lays the file out as an index built from nothing does (with groups of pieces of any
-    size: a group found as it was keeps its pieces)."""
+    """Blocks inserted, deleted, copied and rewritten by hand anywhere (keys used twice,
+    files of the same size), @strings and crossrefs among them: after each change, the
+    index says what a full parse says, and lays the file out as an index built from
+    nothing does (with groups of pieces of any size: a group found as it was keeps its
+    pieces)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(index, "GROUP", group)
         _random_edits(tmp_path_factory, steps)
@@ -245,6 +248,11 @@ def _random_edits(tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[st
             blocks.insert(at, f"% a comment {made} — ü\n@comment{{x{made}}}")
         elif op == "copy" and blocks:  # the same bytes twice: one piece, two places
             blocks.insert(at, blocks[n % len(blocks)])
+        elif op == "key":  # a key used twice by two other entries
+            blocks.insert(at, _entries(n + 1)[n].replace("Títle", f"Other {made}"))
+        elif op == "same" and blocks:  # another file of the same size
+            k = n % len(blocks)
+            blocks[k] = blocks[k].swapcase()
         else:
             blocks.append(f"@misc{{c{made}, title = {{Child}}, crossref = {{k0}}}}")
         bib.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
