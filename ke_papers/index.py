@@ -53,8 +53,8 @@ GROUP = 256
 _GROUP_SIZE = 16 + 32 + 32
 #: From this many pieces to parse, the parse is shared with other processes.
 PARALLEL_FROM = 4000
-#: A file modified this close to when it was indexed is hashed, not trusted by its stamp
-#: (a change within the clock's step would keep the same mtime).
+#: A file changed (ctime: an mtime can be put back, by `cp -p` say) this close to when it
+#: was indexed is hashed, not trusted by its stamp, which a change within a clock step keeps.
 RACY_NS = 2_000_000_000
 
 _SCHEMA = f"""
@@ -266,7 +266,7 @@ class Index:
             _fresh(conn)
             row = conn.execute("SELECT stamp, sha, indexed, size FROM file").fetchone()
             fresh = row is not None and row[0] == _stamp(st)
-            if fresh and row[2] - st.st_mtime_ns > RACY_NS:
+            if fresh and row[2] - st.st_ctime_ns > RACY_NS:
                 return cls(path, conn, str(where))
             bytes_ = files.read_bytes(path) if data is None else data
             sha = None  # bytes of another size are other bytes: the same size is hashed
@@ -276,7 +276,7 @@ class Index:
                 sha = hashlib.sha256(bytes_).digest()
             if sha is None or row[1] != sha:
                 _update(conn, path, bytes_, st, building, sha)
-            elif row[0] != _stamp(st) or time.time_ns() - st.st_mtime_ns > RACY_NS:
+            elif row[0] != _stamp(st) or time.time_ns() - st.st_ctime_ns > RACY_NS:
                 # the same bytes: their stamp, hashed long enough after the change, is trusted
                 conn.execute("UPDATE file SET stamp = ?, indexed = ?", (_stamp(st), time.time_ns()))
             return cls(path, conn, str(where))
