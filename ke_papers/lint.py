@@ -7,6 +7,7 @@ from it, so a new rule is one entry there.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import difflib
@@ -528,14 +529,17 @@ def check(ctx: Context, rules: Iterable[Rule] | None = None) -> list[Finding]:
 
 def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
     """The findings for a bib file; those that depend only on its bytes are kept in its
-    index until the file (or a rule) changes."""
+    index until the file (or a rule, or the year) changes."""
     from ke_papers.index import Index
 
     own = [r for r in RULES if not r.needs_readme]
-    ids = [r.id for r in own] + [_rules_digest()]
+    ids = [r.id for r in own] + [_rules_digest(), str(_year())]  # a year's findings are its own
 
     def build() -> dict[str, Any]:
-        text, encoding = bibread.load_text(files.read_bytes(path))
+        data = files.read_bytes(path)
+        with contextlib.suppress(BibError):  # the index of these bytes: kept only for them
+            Index.open(path, data).conn.close()
+        text, encoding = bibread.load_text(data)
         doc = bibread.parse(text, path, lenient=True, encoding=encoding)
         rows = [dataclasses.astuple(f) for f in check(Context(doc, _year()), own)]
         return {"rules": ids, "rows": rows, "encoding": encoding}

@@ -177,3 +177,42 @@ def test_readme_rule_table_is_the_rules_list(run):
     assert table in docs_text()
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert [row.split("`")[1] for row in rows] == [rule.id for rule in RULES]
+
+
+def test_kept_findings_know_the_year(run, tmp_path: Path, monkeypatch):
+    """Lint's findings are kept in the index until the file changes; the year a paper
+    may not be past is next year, so findings kept last year are not this year's."""
+    from ke_papers import lint
+
+    bib = tmp_path / "x.bib"
+    bib.write_text(
+        "@misc{doe2028far,\n  title = {Far Ahead},\n  author = {Doe, Jane},\n"
+        "  year = {2028},\n  howpublished = {arXiv}\n}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(lint, "_year", lambda: 2026)
+    assert "year '2028' is not a plausible year" in run("--bib", str(bib), "lint", code=None).stdout
+    monkeypatch.setattr(lint, "_year", lambda: 2027)
+    assert "plausible year" not in run("--bib", str(bib), "lint", code=None).stdout
+
+
+def test_findings_are_kept_only_for_the_bytes_they_were_made_from(run, tmp_path: Path, monkeypatch):
+    """The file changes between lint opening the index and reading the file for its
+    findings: those findings are the new bytes', and are not kept as the old bytes'."""
+    from ke_papers import index
+
+    bib = tmp_path / "x.bib"
+    entry = "@misc{{doe2020x,\n  title = {{T}},\n  author = {{Doe, Jane}},\n  year = {{{}}}\n}}\n"
+    old, new = entry.format("1020"), entry.format("2020")  # an implausible year, then fixed
+    bib.write_text(old, encoding="utf-8")
+    opened = index.Index.cached
+
+    def changed_meanwhile(self, name, make):
+        bib.write_text(new, encoding="utf-8")
+        return opened(self, name, make)
+
+    monkeypatch.setattr(index.Index, "cached", changed_meanwhile)
+    assert "plausible year" not in run("--bib", str(bib), "lint", code=None).stdout
+    monkeypatch.setattr(index.Index, "cached", opened)
+    bib.write_text(old, encoding="utf-8")
+    assert "year '1020' is not a plausible year" in run("--bib", str(bib), "lint", code=None).stdout
