@@ -535,10 +535,13 @@ def check_file(path: Path, readme_stale: bool | None = None) -> list[Finding]:
     own = [r for r in RULES if not r.needs_readme]
     ids = [r.id for r in own] + [_rules_digest(), str(_year())]  # a year's findings are its own
 
+    index: Index | None = None
+
     def build() -> dict[str, Any]:
         data = files.read_bytes(path)
-        with contextlib.suppress(BibError):  # the index of these bytes: kept only for them
-            Index.open(path, data).conn.close()
+        if index is not None and index.database != ":memory:":
+            with contextlib.suppress(BibError):  # the index of these bytes: kept only for them
+                Index.open(path, data).conn.close()
         text, encoding = bibread.load_text(data)
         doc = bibread.parse(text, path, lenient=True, encoding=encoding)
         rows = [dataclasses.astuple(f) for f in check(Context(doc, _year()), own)]
