@@ -37,7 +37,7 @@ from ke_papers.errors import BibError, EncodingNote, display_path
 from ke_papers.model import Paper
 
 #: Bumped whenever what the index keeps changes: an older database is rebuilt.
-VERSION = 20
+VERSION = 21
 ENV_DISABLE = "KE_PAPERS_NO_CACHE"
 #: The search fields, in the order of the FTS5 table's columns.
 FIELDS = ("key", "keywords", "title", "authors", "taxonomy", "venue", "year", "abstract", "urls")
@@ -151,7 +151,7 @@ def _fresh(conn: sqlite3.Connection) -> None:
 class _Columns:
     """Columns of integers kept as one blob."""
 
-    CODE = "q"
+    CODE = "i"  # 32 bits: places in a file of at most a GiB (files.MAX_READ)
 
     def columns(self) -> tuple[array[int], ...]:
         return tuple(getattr(self, f.name) for f in fields(self))  # type: ignore[arg-type]
@@ -172,11 +172,11 @@ class Layout(_Columns):
     (bytes), and where the block before each ends (a removed entry takes the space
     between with it)."""
 
-    ids: array[int] = field(default_factory=lambda: array("q"))
-    lines: array[int] = field(default_factory=lambda: array("q"))
-    starts: array[int] = field(default_factory=lambda: array("q"))
-    ends: array[int] = field(default_factory=lambda: array("q"))
-    before: array[int] = field(default_factory=lambda: array("q"))
+    ids: array[int] = field(default_factory=lambda: array("i"))
+    lines: array[int] = field(default_factory=lambda: array("i"))
+    starts: array[int] = field(default_factory=lambda: array("i"))
+    ends: array[int] = field(default_factory=lambda: array("i"))
+    before: array[int] = field(default_factory=lambda: array("i"))
 
 
 @dataclass
@@ -186,7 +186,6 @@ class Rows(_Columns):
     and the section tree read of every entry, and its line there (rows of entries gone
     keep theirs, unread)."""
 
-    CODE = "i"
     section: array[int] = field(default_factory=lambda: array("i"))
     n_title: array[int] = field(default_factory=lambda: array("i"))
     n_keywords: array[int] = field(default_factory=lambda: array("i"))
@@ -208,9 +207,9 @@ class _Cuts(_Columns):
     """Each piece's start (bytes) and line, and where the last block up to its end ends:
     what lets a change lay out only the pieces it made."""
 
-    starts: array[int] = field(default_factory=lambda: array("q"))
-    lines: array[int] = field(default_factory=lambda: array("q"))
-    last: array[int] = field(default_factory=lambda: array("q"))
+    starts: array[int] = field(default_factory=lambda: array("i"))
+    lines: array[int] = field(default_factory=lambda: array("i"))
+    last: array[int] = field(default_factory=lambda: array("i"))
 
 
 class Index:
@@ -540,7 +539,7 @@ class _Pieces:
         self.found: dict[int, tuple[bytes, int]] = {}
         self.salt = self.first = self.sha(encoding.encode()).digest()
         pos = 0
-        olds = before.cuts.starts if before.encoding == encoding else array("q")
+        olds = before.cuts.starts if before.encoding == encoding else array("i")
         for g in range(0, len(olds), GROUP):
             record = before.groups[g // GROUP * _GROUP_SIZE : (g // GROUP + 1) * _GROUP_SIZE]
             end = olds[g + GROUP] if g + GROUP < len(olds) else before.size
@@ -812,7 +811,7 @@ def _lay_out(
     wanted = list(new | {fps[k] for k in defines})
     blocks = dict(_each(conn, "SELECT fp, blocks FROM piece WHERE fp IN ({})", wanted))
     old, cut = before.layout, before.cuts
-    layout, cuts = Layout(), _Cuts(array("q", starts))
+    layout, cuts = Layout(), _Cuts(array("i", starts))
     strings: list[tuple[int, int]] = []
     defined: list[tuple[int, str]] = []
     line, prev, last, k = 1, 0, 0, 0
