@@ -851,8 +851,8 @@ def _lay_out(
             n += m
         dl, db = line - cut.lines[j], starts[k] - cut.starts[j]
         # the run's entries: those that start in its pieces
-        first, till = bisect_left(old.starts, cut.starts[j]), [*cut.starts[j + n : j + n + 1]]
-        end = bisect_left(old.starts, till[0]) if till else len(old.ids)
+        after = cut.starts[j + n] if j + n < len(cut.starts) else before.size + 1
+        first, end = bisect_left(old.starts, cut.starts[j]), bisect_left(old.starts, after)
         at = len(layout.ids)
         if at != first or dl:
             moved.append((at, at + end - first))
